@@ -1,0 +1,166 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/spf13/pflag"
+	utilerrors "k8s.io/apimachinery/pkg/util/errors"
+
+	"github.com/fakecluster/fakecluster/pkg/cluster"
+)
+
+// Options are what the command line sets; Complete fills in what it left out.
+type Options struct {
+	DataDir     string
+	BindAddress string
+	SecurePort  int
+	// Verbosity is klog's -v.
+	Verbosity int
+
+	// securePortText and verbosityText hold what was given to those flags
+	// when it was not a whole number. Parsing leniently lets Validate report
+	// a bad number together with every other problem, instead of the flag
+	// parser stopping at the first.
+	securePortText, verbosityText string
+}
+
+// NewOptions returns the defaults that do not depend on the environment;
+// Complete fills in the rest.
+func NewOptions() *Options {
+	return &Options{BindAddress: "127.0.0.1", SecurePort: 6443}
+}
+
+// AddFlags binds the options to fs. Flag names follow kube-apiserver's.
+func (o *Options) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.DataDir, "data-dir", o.DataDir,
+		"directory for the cluster's state, created with mode 0700 (default $XDG_STATE_HOME/fakecluster, or ~/.local/state/fakecluster)")
+	fs.StringVar(&o.BindAddress, "bind-address", o.BindAddress,
+		"IP address to serve HTTPS on; 0.0.0.0 or :: serves on every interface")
+	fs.Var(lenientInt{&o.SecurePort, &o.securePortText}, "secure-port",
+		"port to serve HTTPS on; 0 picks any free port (the start-up line says which)")
+	fs.VarP(lenientInt{&o.Verbosity, &o.verbosityText}, "v", "v",
+		"log verbosity: 0 logs only problems, 2 adds state changes, 4 adds per-connection detail")
+}
+
+// Complete fills in the defaults that depend on the environment and makes the
+// data dir absolute, so that what the start-up line prints is where the data
+// is whatever the working directory.
+func (o *Options) Complete() { o.complete(os.Getenv) }
+
+func (o *Options) complete(getenv func(string) string) {
+	if o.DataDir == "" {
+		o.DataDir = defaultDataDir(getenv)
+	}
+	if o.DataDir != "" && !filepath.IsAbs(o.DataDir) {
+		// Abs fails only when the working directory is gone; the relative
+		// path then still names the same place for this process.
+		if abs, err := filepath.Abs(o.DataDir); err == nil {
+			o.DataDir = abs
+		}
+	}
+}
+
+// defaultDataDir follows the XDG base directory spec: $XDG_STATE_HOME if it
+// is set and absolute, else ~/.local/state. It returns "" when neither can be
+// found, which Validate reports.
+func defaultDataDir(getenv func(string) string) string {
+	if dir := getenv("XDG_STATE_HOME"); filepath.IsAbs(dir) {
+		return filepath.Join(dir, "fakecluster")
+	}
+	if home := getenv("HOME"); home != "" {
+		return filepath.Join(home, ".local", "state", "fakecluster")
+	}
+	return ""
+}
+
+// Validate returns every problem with the options at once, as an aggregate,
+// each naming the flag and what it allows. Call it after Complete.
+func (o *Options) Validate() error {
+	var errs []error
+	switch info, err := os.Stat(o.DataDir); {
+	case o.DataDir == "":
+		errs = append(errs, errors.New("missing --data-dir: there is no default when neither $XDG_STATE_HOME nor $HOME is set"))
+	case err == nil && !info.IsDir():
+		errs = append(errs, invalid(o.DataDir, "--data-dir", "must be a directory, or a path where one can be created; this is a file"))
+	}
+	if _, err := netip.ParseAddr(o.BindAddress); err != nil {
+		errs = append(errs, invalid(o.BindAddress, "--bind-address", "must be an IP address such as 127.0.0.1 or ::1"))
+	}
+	const portRule = "must be a port number from 0 to 65535 (0 picks any free port)"
+	if o.securePortText != "" {
+		errs = append(errs, invalid(o.securePortText, "--secure-port", portRule))
+	} else if o.SecurePort < 0 || o.SecurePort > 65535 {
+		errs = append(errs, invalid(strconv.Itoa(o.SecurePort), "--secure-port", portRule))
+	}
+	const verbosityRule = "must be a whole number, 0 or more"
+	if o.verbosityText != "" {
+		errs = append(errs, invalid(o.verbosityText, "-v", verbosityRule))
+	} else if o.Verbosity < 0 {
+		errs = append(errs, invalid(strconv.Itoa(o.Verbosity), "-v", verbosityRule))
+	}
+	return utilerrors.NewAggregate(errs)
+}
+
+func invalid(value, flag, rule string) error {
+	return fmt.Errorf("invalid value %q for %s: %s", value, flag, rule)
+}
+
+// Config validates the options and returns the configuration Run takes.
+func (o *Options) Config() (CompletedConfig, error) {
+	if err := o.Validate(); err != nil {
+		return CompletedConfig{}, err
+	}
+	return CompletedConfig{&completedConfig{
+		cluster: cluster.Options{
+			DataDir:     o.DataDir,
+			BindAddress: o.BindAddress,
+			SecurePort:  o.SecurePort,
+		},
+		verbosity: o.Verbosity,
+	}}, nil
+}
+
+// CompletedConfig is configuration that went through Complete and Validate.
+// Only Options.Config makes one, so Run never starts from unchecked input.
+type CompletedConfig struct{ *completedConfig }
+
+type completedConfig struct {
+	cluster   cluster.Options
+	verbosity int
+}
+
+// lenientInt is an int flag that accepts any text: a value that is not a
+// whole number is kept in text for Validate to report.
+type lenientInt struct {
+	value *int
+	text  *string
+}
+
+var _ pflag.Value = lenientInt{}
+
+func (f lenientInt) String() string {
+	if f.value == nil {
+		return "0"
+	}
+	if *f.text != "" {
+		return *f.text
+	}
+	return strconv.Itoa(*f.value)
+}
+
+func (f lenientInt) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		*f.text = s
+		return nil
+	}
+	*f.value, *f.text = n, ""
+	return nil
+}
+
+func (f lenientInt) Type() string { return "int" }

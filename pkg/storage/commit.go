@@ -1,0 +1,172 @@
+package storage
+
+import (
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// A writeOp is one conditional put or delete handed to the committer.
+type writeOp struct {
+	key   []byte
+	value []byte // stored bytes for a put
+	del   bool
+	// expectRev is the condition: 0 means the key must be absent, otherwise
+	// the key's current revision must equal it.
+	expectRev int64
+	ttl       uint64 // seconds; 0 = no expiry
+
+	done chan struct{}
+	// Results, valid once done is closed.
+	err       error
+	succeeded bool
+	rev       int64   // revision of the write, or of the database on failure
+	current   *record // the key's state when the condition failed; nil if absent
+}
+
+// maxBatch bounds how many writes share one transaction, so one commit never
+// holds the writer lock for long.
+const maxBatch = 512
+
+// submit hands op to the committer and waits for its durable result.
+func (db *DB) submit(op *writeOp) error {
+	select {
+	case db.writes <- op:
+	case <-db.stop:
+		return ErrClosed
+	}
+	<-op.done
+	return op.err
+}
+
+// commitLoop is the single writer. It takes one op, then whatever else is
+// already waiting, and commits them together: one fsync for the batch. Events
+// are published to watches only after the commit is durable, in revision order.
+func (db *DB) commitLoop() {
+	defer db.wg.Done()
+	batch := make([]*writeOp, 0, maxBatch)
+	for {
+		select {
+		case <-db.stop:
+			return
+		case op := <-db.writes:
+			batch = append(batch[:0], op)
+		}
+	collect:
+		for len(batch) < maxBatch {
+			select {
+			case op := <-db.writes:
+				batch = append(batch, op)
+			default:
+				break collect
+			}
+		}
+		db.commit(batch)
+	}
+}
+
+func (db *DB) commit(batch []*writeOp) {
+	var events []event
+	var rev int64
+	now := time.Now()
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		events = events[:0]
+		meta := tx.Bucket(metaBucket)
+		rev = readInt(meta.Get(revisionKey))
+		b := txBuckets{kv: tx.Bucket(kvBucket), hist: tx.Bucket(histBucket), log: tx.Bucket(logBucket), ttl: tx.Bucket(ttlBucket)}
+		b.log.FillPercent = 1 // revisions only ever grow
+		for _, op := range batch {
+			ev, ok, err := b.apply(op, &rev, now)
+			if err != nil {
+				return err
+			}
+			if ok {
+				events = append(events, ev)
+			}
+		}
+		return meta.Put(revisionKey, u64(rev))
+	})
+	if err != nil {
+		for _, op := range batch {
+			op.err, op.succeeded = err, false
+		}
+		events = nil
+	} else {
+		db.hub.publish(events, rev)
+	}
+	for _, op := range batch {
+		close(op.done)
+	}
+}
+
+type txBuckets struct {
+	kv, hist, log, ttl *bolt.Bucket
+}
+
+// apply performs op inside the batch's transaction, advancing *rev when the
+// op's condition holds. ok reports whether it did; a failed condition is not
+// an error of the batch.
+func (b txBuckets) apply(op *writeOp, rev *int64, now time.Time) (ev event, ok bool, err error) {
+	var old record
+	oldRaw := b.kv.Get(op.key)
+	exists := oldRaw != nil
+	if exists {
+		if old, err = decodeRecord(oldRaw); err != nil {
+			return event{}, false, err
+		}
+	}
+	if (op.expectRev == 0 && exists) || (op.expectRev != 0 && (!exists || old.modRev != op.expectRev)) {
+		op.succeeded, op.rev = false, *rev
+		if exists {
+			cur := old
+			cur.data = append([]byte(nil), old.data...)
+			op.current = &cur
+		}
+		return event{}, false, nil
+	}
+	*rev++
+	r := *rev
+	ev = event{key: string(op.key), rev: r, isCreated: !exists, isDeleted: op.del}
+	if exists {
+		ev.prevValue = append([]byte(nil), old.data...)
+		if old.expiry != 0 {
+			if err := b.ttl.Delete(ttlKey(old.expiry, op.key)); err != nil {
+				return event{}, false, err
+			}
+		}
+	}
+	if op.del {
+		if err := b.kv.Delete(op.key); err != nil {
+			return event{}, false, err
+		}
+		if err := b.hist.Put(histKey(op.key, r), []byte{versionDeleted}); err != nil {
+			return event{}, false, err
+		}
+	} else {
+		nr := record{modRev: r, createRev: r, data: op.value}
+		if exists {
+			nr.createRev = old.createRev
+		}
+		if op.ttl > 0 {
+			nr.expiry = now.Unix() + int64(op.ttl)
+			if err := b.ttl.Put(ttlKey(nr.expiry, op.key), nil); err != nil {
+				return event{}, false, err
+			}
+		}
+		if err := b.kv.Put(op.key, encodeRecord(nr)); err != nil {
+			return event{}, false, err
+		}
+		hv := make([]byte, 1+len(op.value))
+		hv[0] = versionPut
+		copy(hv[1:], op.value)
+		if err := b.hist.Put(histKey(op.key, r), hv); err != nil {
+			return event{}, false, err
+		}
+		ev.value = op.value
+	}
+	if err := b.log.Put(u64(r), op.key); err != nil {
+		return event{}, false, err
+	}
+	op.succeeded, op.rev = true, r
+	return ev, true, nil
+}
