@@ -36,6 +36,8 @@ import (
 //     NewStoreWithUnsafeCorruptObjectDeletion wrapper and its unexported
 //     corruptObjectError type.
 //   - RunTestWatchWithUnsafeDelete: same unexported error type.
+//   - RunTestOptionalWatchBookmarksWithCorrectResourceVersion: only the
+//     watch cache's tests run it; the etcd3 store does not either.
 //   - the KV/RangeStream request-count halves of the list-continuation
 //     validations: they count etcd round trips; we check the transformer
 //     reads half, which is storage behaviour.
@@ -188,6 +190,21 @@ func (s prefixTransformerStore) UpdatePrefixTransformer(modifier storagetesting.
 	copied := *orig
 	s.transformer = modifier(&copied)
 	return func() { s.transformer = orig }
+}
+
+// transformerOverrideStore lets suite tests wrap the transformer.
+type transformerOverrideStore struct{ *Store }
+
+func (s transformerOverrideStore) UpdateTransformer(modifier storagetesting.TransformerModifier) func() {
+	orig := s.transformer
+	s.transformer = modifier(orig)
+	return func() { s.transformer = orig }
+}
+
+func TestGetListWithoutErrorAggregation(t *testing.T) {
+	featuregatetesting.SetFeatureGateDuringTest(t, utilfeature.DefaultFeatureGate, features.AllowUnsafeMalformedObjectDeletion, false)
+	ctx, store, _ := testSetup(t)
+	storagetesting.RunTestGetListWithoutErrorAggregation(ctx, t, transformerOverrideStore{store}, errors.New("bits flipped"))
 }
 
 func TestCreate(t *testing.T) {

@@ -30,10 +30,10 @@ type event struct {
 	isProgressNotify bool
 }
 
-// maxPending bounds the events queued for one watch. A watch whose consumer
-// falls this far behind is closed; its client resumes from the last
+// defaultMaxPending bounds the events queued for one watch. A watch whose
+// consumer falls this far behind is closed; its client resumes from the last
 // resourceVersion it saw, which the event log can replay.
-const maxPending = 100_000
+const defaultMaxPending = 100_000
 
 // resultBuffer matches the etcd3 watcher's outgoing buffer.
 const resultBuffer = 100
@@ -46,10 +46,12 @@ type hub struct {
 	rev     int64 // the newest revision published
 	watches map[*watchChan]struct{}
 	closed  bool
+	// maxPending is defaultMaxPending; tests lower it.
+	maxPending int
 }
 
 func newHub(rev int64) *hub {
-	return &hub{rev: rev, watches: map[*watchChan]struct{}{}}
+	return &hub{rev: rev, watches: map[*watchChan]struct{}{}, maxPending: defaultMaxPending}
 }
 
 func (h *hub) revision() int64 {
@@ -66,7 +68,7 @@ func (h *hub) publish(events []event, rev int64) {
 		return
 	}
 	for w := range h.watches {
-		w.enqueue(events)
+		w.enqueue(events, h.maxPending)
 	}
 }
 
@@ -96,7 +98,7 @@ func (h *hub) notifyProgress(all bool) {
 	progress := []event{{rev: h.rev, isProgressNotify: true}}
 	for w := range h.watches {
 		if all || w.progressNotify {
-			w.enqueue(progress)
+			w.enqueue(progress, h.maxPending)
 		}
 	}
 }
@@ -141,7 +143,7 @@ func (w *watchChan) matchesKey(key string) bool {
 	return key == w.key
 }
 
-func (w *watchChan) enqueue(events []event) {
+func (w *watchChan) enqueue(events []event, maxPending int) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.overflow {
