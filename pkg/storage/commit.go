@@ -32,7 +32,7 @@ const maxBatch = 512
 func (db *DB) submit(op *writeOp) error {
 	select {
 	case db.writes <- op:
-	case <-db.stop:
+	case <-db.stopped.Done():
 		return ErrClosed
 	}
 	<-op.done
@@ -47,7 +47,7 @@ func (db *DB) commitLoop() {
 	batch := make([]*writeOp, 0, maxBatch)
 	for {
 		select {
-		case <-db.stop:
+		case <-db.stopped.Done():
 			return
 		case op := <-db.writes:
 			batch = append(batch[:0], op)

@@ -74,9 +74,12 @@ type DB struct {
 	opts Options
 
 	writes chan *writeOp
-	stop   chan struct{}
-	wg     sync.WaitGroup
-	once   sync.Once
+	// stopped is cancelled by Close; background work and waiting writers
+	// watch it.
+	stopped context.Context
+	stop    context.CancelFunc
+	wg      sync.WaitGroup
+	once    sync.Once
 
 	// hub fans committed events out to watches.
 	hub *hub
@@ -108,8 +111,8 @@ func Open(path string, opts Options) (*DB, error) {
 		bolt:   bdb,
 		opts:   opts,
 		writes: make(chan *writeOp),
-		stop:   make(chan struct{}),
 	}
+	db.stopped, db.stop = context.WithCancel(context.Background())
 	var rev, compacted int64
 	err = bdb.Update(func(tx *bolt.Tx) error {
 		for _, name := range [][]byte{metaBucket, kvBucket, histBucket, logBucket, ttlBucket} {
@@ -136,13 +139,12 @@ func Open(path string, opts Options) (*DB, error) {
 	db.compacted.Store(compacted)
 	db.hub = newHub(rev)
 
-	db.wg.Add(3)
+	db.wg.Add(1)
 	go db.commitLoop()
-	go db.reapLoop()
-	go db.progressLoop()
+	db.every(250*time.Millisecond, func() { db.reapExpired(time.Now()) })
+	db.every(opts.ProgressNotifyInterval, func() { db.hub.notifyProgress(false) })
 	if opts.CompactInterval > 0 {
-		db.wg.Add(1)
-		go db.compactLoop()
+		db.every(opts.CompactInterval, db.compactOld)
 	}
 	return db, nil
 }
@@ -153,7 +155,7 @@ func Open(path string, opts Options) (*DB, error) {
 func (db *DB) Close() error {
 	var err error
 	db.once.Do(func() {
-		close(db.stop)
+		db.stop()
 		db.wg.Wait()
 		db.hub.closeAll()
 		err = db.bolt.Close()
@@ -295,48 +297,34 @@ func pruneHistory(hist *bolt.Bucket, key []byte, rev int64) error {
 	return nil
 }
 
-func (db *DB) compactLoop() {
-	defer db.wg.Done()
-	t := time.NewTicker(db.opts.CompactInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-db.stop:
-			return
-		case <-t.C:
-			target := db.hub.revision() - db.opts.CompactRetention
-			if target > db.compacted.Load() {
-				ctx, cancel := context.WithCancel(context.Background())
-				go func() {
-					select {
-					case <-db.stop:
-					case <-ctx.Done():
-					}
-					cancel()
-				}()
-				_ = db.Compact(ctx, target) // retried on the next tick
-				cancel()
+// every runs fn every interval until Close.
+func (db *DB) every(interval time.Duration, fn func()) {
+	db.wg.Add(1)
+	go func() {
+		defer db.wg.Done()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-db.stopped.Done():
+				return
+			case <-t.C:
+				fn()
 			}
 		}
+	}()
+}
+
+// compactOld compacts away all but the retained revisions; a failure is
+// retried on the next tick.
+func (db *DB) compactOld() {
+	if target := db.hub.revision() - db.opts.CompactRetention; target > db.compacted.Load() {
+		_ = db.Compact(db.stopped, target)
 	}
 }
 
-// reapLoop deletes keys whose TTL has passed, as etcd's leases do, so watches
-// see a DELETED event for them.
-func (db *DB) reapLoop() {
-	defer db.wg.Done()
-	t := time.NewTicker(250 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-db.stop:
-			return
-		case <-t.C:
-			db.reapExpired(time.Now())
-		}
-	}
-}
-
+// reapExpired deletes keys whose TTL has passed, as etcd's leases do, so
+// watches see a DELETED event for them.
 func (db *DB) reapExpired(now time.Time) {
 	type expired struct {
 		key []byte
@@ -361,20 +349,6 @@ func (db *DB) reapExpired(now time.Time) {
 		op := &writeOp{key: e.key, del: true, expectRev: e.rev, done: make(chan struct{})}
 		if db.submit(op) != nil {
 			return
-		}
-	}
-}
-
-func (db *DB) progressLoop() {
-	defer db.wg.Done()
-	t := time.NewTicker(db.opts.ProgressNotifyInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-db.stop:
-			return
-		case <-t.C:
-			db.hub.notifyProgress(false)
 		}
 	}
 }

@@ -125,7 +125,7 @@ func (s *Store) Versioner() apistorage.Versioner { return s.versioner }
 // ReadinessCheck implements storage.Interface: the DB is ready while open.
 func (s *Store) ReadinessCheck() error {
 	select {
-	case <-s.db.stop:
+	case <-s.db.stopped.Done():
 		return ErrClosed
 	default:
 		return nil
@@ -340,17 +340,10 @@ func (s *Store) Delete(ctx context.Context, key string, out runtime.Object, prec
 			checkErr = validateDeletion(ctx, st.obj)
 		}
 		if checkErr != nil {
-			if stIsCurrent {
-				return checkErr
-			}
-			cachedRev := st.rev
-			if st, err = getCurrent(); err != nil {
+			if st, err = recheck(st, stIsCurrent, checkErr, getCurrent); err != nil {
 				return err
 			}
 			stIsCurrent = true
-			if cachedRev == st.rev {
-				return checkErr
-			}
 			continue
 		}
 		op := &writeOp{key: []byte(preparedKey), del: true, expectRev: st.rev, done: make(chan struct{})}
@@ -400,29 +393,12 @@ func (s *Store) GuaranteedUpdate(ctx context.Context, key string, destination ru
 		return err
 	}
 	for {
-		if err := preconditions.Check(preparedKey, st.obj); err != nil {
-			if stIsCurrent {
-				return err
-			}
-			if st, err = getCurrent(); err != nil {
-				return err
-			}
-			stIsCurrent = true
-			continue
-		}
-		ret, ttl, updateErr := s.runUpdate(st, tryUpdate)
+		ret, ttl, updateErr := s.runUpdate(preparedKey, st, preconditions, tryUpdate)
 		if updateErr != nil {
-			if stIsCurrent {
-				return updateErr
-			}
-			cachedRev := st.rev
-			if st, err = getCurrent(); err != nil {
+			if st, err = recheck(st, stIsCurrent, updateErr, getCurrent); err != nil {
 				return err
 			}
 			stIsCurrent = true
-			if cachedRev == st.rev {
-				return updateErr
-			}
 			continue
 		}
 		data, err := runtime.Encode(s.codec, ret)
@@ -462,7 +438,28 @@ func (s *Store) GuaranteedUpdate(ctx context.Context, key string, destination ru
 	}
 }
 
-func (s *Store) runUpdate(st *objState, tryUpdate apistorage.UpdateFunc) (runtime.Object, uint64, error) {
+// recheck handles a failed check (preconditions, validation, the update
+// function) on st. A failure on the current state stands. A failure on a
+// cached state is retried on the current one, unless re-reading shows the
+// cache was not stale after all.
+func recheck(st *objState, isCurrent bool, failure error, getCurrent func() (*objState, error)) (*objState, error) {
+	if isCurrent {
+		return nil, failure
+	}
+	cur, err := getCurrent()
+	if err != nil {
+		return nil, err
+	}
+	if cur.rev == st.rev {
+		return nil, failure
+	}
+	return cur, nil
+}
+
+func (s *Store) runUpdate(key string, st *objState, preconditions *apistorage.Preconditions, tryUpdate apistorage.UpdateFunc) (runtime.Object, uint64, error) {
+	if err := preconditions.Check(key, st.obj); err != nil {
+		return nil, 0, err
+	}
 	ret, ttl, err := tryUpdate(st.obj, st.meta)
 	if err != nil {
 		return nil, 0, err
