@@ -323,14 +323,10 @@ func (s *Store) Delete(ctx context.Context, key string, out runtime.Object, prec
 		return s.currentState(ctx, preparedKey, v, false, expectCorrupt)
 	}
 
-	var st *objState
-	stIsCurrent := false
-	if cachedExistingObject != nil && !expectCorrupt {
-		st, err = s.stateFromObject(cachedExistingObject)
-	} else {
-		st, err = getCurrent()
-		stIsCurrent = true
+	if expectCorrupt {
+		cachedExistingObject = nil // only the stored bytes can prove corruption
 	}
+	st, stIsCurrent, err := s.firstState(cachedExistingObject, getCurrent)
 	if err != nil {
 		return err
 	}
@@ -381,14 +377,7 @@ func (s *Store) GuaranteedUpdate(ctx context.Context, key string, destination ru
 	getCurrent := func() (*objState, error) {
 		return s.currentState(ctx, preparedKey, v, ignoreNotFound, false)
 	}
-	var st *objState
-	stIsCurrent := false
-	if cachedExistingObject != nil {
-		st, err = s.stateFromObject(cachedExistingObject)
-	} else {
-		st, err = getCurrent()
-		stIsCurrent = true
-	}
+	st, stIsCurrent, err := s.firstState(cachedExistingObject, getCurrent)
 	if err != nil {
 		return err
 	}
@@ -436,6 +425,17 @@ func (s *Store) GuaranteedUpdate(ctx context.Context, key string, destination ru
 		}
 		return s.decode(data, destination, op.rev)
 	}
+}
+
+// firstState starts from the cached object when there is one, which saves
+// a read; recheck and the compare-and-swap catch it being stale.
+func (s *Store) firstState(cached runtime.Object, getCurrent func() (*objState, error)) (st *objState, isCurrent bool, err error) {
+	if cached != nil {
+		st, err = s.stateFromObject(cached)
+		return st, false, err
+	}
+	st, err = getCurrent()
+	return st, true, err
 }
 
 // recheck handles a failed check (preconditions, validation, the update
