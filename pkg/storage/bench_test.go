@@ -25,7 +25,7 @@ package storage
 //
 // Dimensions are far below upstream's (50 namespaces x 3,000 pods, 5,000
 // nodes; each exemplar pod is ~18 KiB) so that a full run with -count 1
-// takes a few minutes on 2 cores: 1,000 pods (10 namespaces x 100, 100 nodes)
+// takes about 2 minutes on 2 cores (-count 6: about 12): 1,000 pods (10 namespaces x 100, 100 nodes)
 // for write throughput and stats, 2,000 pods (10 namespaces x 200, 100 nodes)
 // for lists, which still exercises every pagination branch upstream has
 // (cluster scope lists 2,000 pods: Paginate=0 and 1000; namespace scope 200:
