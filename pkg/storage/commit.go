@@ -1,15 +1,18 @@
 package storage
 
 import (
+	"bytes"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
 
-// A writeOp is one conditional put or delete handed to the committer.
+// A writeOp is one conditional put or delete handed to the committer. Its
+// event-log entry is encoded by the caller, off the committer's path.
 type writeOp struct {
 	key   []byte
-	value []byte // stored bytes for a put
+	entry []byte // encoded event-log entry
+	value []byte // the stored value inside entry; nil for a delete
 	del   bool
 	// expectRev is the condition: 0 means the key must be absent, otherwise
 	// the key's current revision must equal it.
@@ -21,7 +24,16 @@ type writeOp struct {
 	err       error
 	succeeded bool
 	rev       int64   // revision of the write, or of the database on failure
-	current   *record // the key's state when the condition failed; nil if absent
+	current   *storedValue // the key's value when the condition failed; nil if absent
+}
+
+func newPut(key, value []byte, expectRev int64, ttl uint64) *writeOp {
+	entry := encodeLogEntry(versionPut, key, value)
+	return &writeOp{key: key, entry: entry, value: entry[len(entry)-len(value):], expectRev: expectRev, ttl: ttl, done: make(chan struct{})}
+}
+
+func newDelete(key []byte, expectRev int64) *writeOp {
+	return &writeOp{key: key, entry: encodeLogEntry(versionDeleted, key, nil), del: true, expectRev: expectRev, done: make(chan struct{})}
 }
 
 // maxBatch bounds how many writes share one transaction, so one commit never
@@ -118,32 +130,34 @@ func (b txBuckets) apply(op *writeOp, rev *int64, now time.Time) (ev event, ok b
 	if (op.expectRev == 0 && exists) || (op.expectRev != 0 && (!exists || old.modRev != op.expectRev)) {
 		op.succeeded, op.rev = false, *rev
 		if exists {
-			cur := old
-			cur.data = append([]byte(nil), old.data...)
-			op.current = &cur
+			data, err := valueAt(b.log, old.modRev)
+			if err != nil {
+				return event{}, false, err
+			}
+			op.current = &storedValue{rev: old.modRev, data: bytes.Clone(data)}
 		}
 		return event{}, false, nil
 	}
 	*rev++
 	r := *rev
-	ev = event{key: string(op.key), rev: r, isCreated: !exists, isDeleted: op.del}
+	ev = event{key: string(op.key), rev: r, isCreated: !exists, isDeleted: op.del, value: op.value}
 	if exists {
-		ev.prevValue = append([]byte(nil), old.data...)
+		if ev.prevValue, err = valueAt(b.log, old.modRev); err != nil {
+			return event{}, false, err
+		}
+		ev.prevValue = bytes.Clone(ev.prevValue)
 		if old.expiry != 0 {
 			if err := b.ttl.Delete(ttlKey(old.expiry, op.key)); err != nil {
 				return event{}, false, err
 			}
 		}
 	}
+	kind := versionPut
 	if op.del {
-		if err := b.kv.Delete(op.key); err != nil {
-			return event{}, false, err
-		}
-		if err := b.hist.Put(histKey(op.key, r), []byte{versionDeleted}); err != nil {
-			return event{}, false, err
-		}
+		kind = versionDeleted
+		err = b.kv.Delete(op.key)
 	} else {
-		nr := record{modRev: r, createRev: r, data: op.value}
+		nr := record{modRev: r, createRev: r, size: int64(len(op.value))}
 		if exists {
 			nr.createRev = old.createRev
 		}
@@ -153,18 +167,15 @@ func (b txBuckets) apply(op *writeOp, rev *int64, now time.Time) (ev event, ok b
 				return event{}, false, err
 			}
 		}
-		if err := b.kv.Put(op.key, encodeRecord(nr)); err != nil {
-			return event{}, false, err
-		}
-		hv := make([]byte, 1+len(op.value))
-		hv[0] = versionPut
-		copy(hv[1:], op.value)
-		if err := b.hist.Put(histKey(op.key, r), hv); err != nil {
-			return event{}, false, err
-		}
-		ev.value = op.value
+		err = b.kv.Put(op.key, encodeRecord(nr))
 	}
-	if err := b.log.Put(u64(r), op.key); err != nil {
+	if err != nil {
+		return event{}, false, err
+	}
+	if err := b.hist.Put(histKey(op.key, r), []byte{kind}); err != nil {
+		return event{}, false, err
+	}
+	if err := b.log.Put(u64(r), op.entry); err != nil {
 		return event{}, false, err
 	}
 	op.succeeded, op.rev = true, r

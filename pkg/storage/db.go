@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -19,12 +20,13 @@ import (
 var (
 	metaBucket = []byte("meta")    // revision counters
 	kvBucket   = []byte("kv")      // key -> latest record (header + stored bytes)
-	histBucket = []byte("history") // key 0x00 revision -> version record (MVCC)
-	logBucket  = []byte("events")  // revision -> key, the event log watches replay
+	histBucket = []byte("history") // key 0x00 revision -> kind: every version (MVCC index)
+	logBucket  = []byte("events")  // revision -> kind, key, value: the event log, and where values live
 	ttlBucket  = []byte("ttl")     // expiry 0x00 key -> nothing, for the TTL reaper
 
 	revisionKey = []byte("revision")
-	compactKey  = []byte("compacted")
+	compactKey  = []byte("compacted") // reads below this revision get 410 Gone
+	prunedKey   = []byte("pruned")    // history is pruned up to this revision
 )
 
 // firstRevision is the revision of an empty database. Writes start at 2, as in
@@ -128,6 +130,9 @@ func Open(path string, opts Options) (*DB, error) {
 			if err := meta.Put(compactKey, u64(0)); err != nil {
 				return err
 			}
+			if err := meta.Put(prunedKey, u64(0)); err != nil {
+				return err
+			}
 		}
 		rev, compacted = readInt(meta.Get(revisionKey)), readInt(meta.Get(compactKey))
 		return nil
@@ -188,7 +193,7 @@ func (db *DB) Check() error {
 			return fmt.Errorf("bbolt consistency: %w", err)
 		}
 		rev := readInt(tx.Bucket(metaBucket).Get(revisionKey))
-		hist := tx.Bucket(histBucket)
+		hist, log := tx.Bucket(histBucket), tx.Bucket(logBucket)
 		err := tx.Bucket(kvBucket).ForEach(func(k, v []byte) error {
 			rec, err := decodeRecord(v)
 			if err != nil {
@@ -199,6 +204,9 @@ func (db *DB) Check() error {
 			}
 			if hist.Get(histKey(k, rec.modRev)) == nil {
 				return fmt.Errorf("key %q: history entry for revision %d is missing", k, rec.modRev)
+			}
+			if _, err := valueAt(log, rec.modRev); err != nil {
+				return fmt.Errorf("key %q: %w", k, err)
 			}
 			return nil
 		})
@@ -215,71 +223,80 @@ func (db *DB) Check() error {
 // Compact discards history at and below rev, except each key's newest
 // version at or below it, so reads and watches at revisions ≥ rev keep
 // working while older ones get 410 Gone. Compacting to a revision at or
-// below the current compaction point is a no-op.
+// below the current compaction point only finishes pruning a compaction
+// that was interrupted.
 func (db *DB) Compact(ctx context.Context, rev int64) error {
 	db.compactMu.Lock()
 	defer db.compactMu.Unlock()
-	if rev <= db.compacted.Load() {
-		return nil
-	}
 	if cur := db.hub.revision(); rev > cur {
 		return fmt.Errorf("compact to revision %d: beyond the current revision %d", rev, cur)
 	}
-	// Work in bounded transactions so writers are not stalled by a long one.
-	const perTx = 5000
-	for {
+	// The new compaction point is recorded first, so reads and watches below
+	// it fail from now on instead of seeing half-pruned history. Pruning
+	// then proceeds in bounded transactions, recording how far it got.
+	var target, pruned int64
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(metaBucket)
+		target, pruned = max(rev, readInt(meta.Get(compactKey))), readInt(meta.Get(prunedKey))
+		return meta.Put(compactKey, u64(target))
+	})
+	if err != nil {
+		return fmt.Errorf("compact to revision %d: %w", rev, err)
+	}
+	db.compacted.Store(target)
+	const perTx = 2000
+	for pruned < target {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		done := false
 		err := db.bolt.Update(func(tx *bolt.Tx) error {
 			var err error
-			done, err = compactSome(tx, rev, perTx)
+			pruned, err = pruneSome(tx, pruned, target, perTx)
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("compact to revision %d: %w", rev, err)
-		}
-		if done {
-			break
+			return fmt.Errorf("compact to revision %d: %w", target, err)
 		}
 	}
-	db.compacted.Store(rev)
 	return nil
 }
 
-// compactSome processes up to limit event-log entries at or below rev, and
-// records rev as the compaction point once the log below it is empty.
-func compactSome(tx *bolt.Tx, rev int64, limit int) (bool, error) {
+// pruneSome prunes the keys written in up to limit log entries after
+// revision from and up to target, and returns the revision pruned through.
+func pruneSome(tx *bolt.Tx, from, target int64, limit int) (int64, error) {
 	log, hist := tx.Bucket(logBucket), tx.Bucket(histBucket)
+	keys := map[string]struct{}{}
+	through := target
 	c := log.Cursor()
-	n := 0
-	for k, key := c.First(); k != nil && readInt(k) <= rev; k, key = c.First() {
-		if n == limit {
-			return false, nil
+	for k, v := c.Seek(u64(from + 1)); k != nil && readInt(k) <= target; k, v = c.Next() {
+		if len(keys) == limit {
+			through = readInt(k) - 1
+			break
 		}
-		n++
-		keyCopy := append([]byte(nil), key...)
-		if err := c.Delete(); err != nil {
-			return false, err
+		e, err := decodeLogEntry(v)
+		if err != nil {
+			return 0, fmt.Errorf("revision %d: %w", readInt(k), err)
 		}
-		if err := pruneHistory(hist, keyCopy, rev); err != nil {
-			return false, err
+		keys[string(e.key)] = struct{}{}
+	}
+	for key := range keys {
+		if err := pruneHistory(hist, log, []byte(key), target); err != nil {
+			return 0, err
 		}
 	}
-	return true, tx.Bucket(metaBucket).Put(compactKey, u64(rev))
+	return through, tx.Bucket(metaBucket).Put(prunedKey, u64(through))
 }
 
 // pruneHistory removes the versions of key that no read at revision ≥ rev can
 // see: all but the newest version at or below rev, and that one too when it
-// is a deletion.
-func pruneHistory(hist *bolt.Bucket, key []byte, rev int64) error {
+// is a deletion. Each goes from the history index and the event log.
+func pruneHistory(hist, log *bolt.Bucket, key []byte, rev int64) error {
 	c := hist.Cursor()
 	prefix := histPrefix(key)
 	var versions [][]byte
 	lastDeleted := false
 	for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix) && histRevision(k) <= rev; k, v = c.Next() {
-		versions = append(versions, append([]byte(nil), k...))
+		versions = append(versions, bytes.Clone(k))
 		lastDeleted = len(v) > 0 && v[0] == versionDeleted
 	}
 	if len(versions) == 0 {
@@ -291,6 +308,9 @@ func pruneHistory(hist *bolt.Bucket, key []byte, rev int64) error {
 	}
 	for _, k := range stale {
 		if err := hist.Delete(k); err != nil {
+			return err
+		}
+		if err := log.Delete(u64(histRevision(k))); err != nil {
 			return err
 		}
 	}
@@ -346,8 +366,7 @@ func (db *DB) reapExpired(now time.Time) {
 	})
 	for _, e := range due {
 		// A conflict means the key was rewritten meanwhile; its new TTL rules.
-		op := &writeOp{key: e.key, del: true, expectRev: e.rev, done: make(chan struct{})}
-		if db.submit(op) != nil {
+		if db.submit(newDelete(e.key, e.rev)) != nil {
 			return
 		}
 	}

@@ -168,13 +168,13 @@ func TestCompactionBoundsHistoryAndFile(t *testing.T) {
 		if err := db.Compact(context.Background(), db.Revision()); err != nil {
 			t.Fatal(err)
 		}
-		// Each key keeps only its newest version; the log below the
-		// compacted revision is gone.
+		// Each key keeps only its newest version: one history entry and
+		// the event-log entry that holds its value.
 		if got := bucketLen(t, db, histBucket); got != 3 {
 			t.Fatalf("round %d: %d history entries after full compaction, want 3", round, got)
 		}
-		if got := bucketLen(t, db, logBucket); got != 0 {
-			t.Fatalf("round %d: %d event-log entries after full compaction, want 0", round, got)
+		if got := bucketLen(t, db, logBucket); got != 3 {
+			t.Fatalf("round %d: %d event-log entries after full compaction, want 3", round, got)
 		}
 		fi, err := os.Stat(path)
 		if err != nil {
@@ -310,5 +310,33 @@ func TestOpenRefusesAFileThatIsNotOurs(t *testing.T) {
 	if db, err := Open(path, Options{}); err == nil {
 		db.Close()
 		t.Fatal("Open accepted a file that is not a bbolt database")
+	}
+}
+
+func TestInterruptedCompactionIsFinishedByTheNext(t *testing.T) {
+	db, store := openPods(t, filepath.Join(t.TempDir(), "state.db"), Options{CompactInterval: -1, UnsafeNoFsync: true})
+	defer closeChecked(t, db)
+	createPod(t, store, "a")
+	for i := range 20 {
+		relabel(t, store, "a", strconv.Itoa(i))
+	}
+	target := db.Revision()
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := db.Compact(cancelled, target); !errors.Is(err, context.Canceled) {
+		t.Fatalf("compact with a cancelled context: %v", err)
+	}
+	// The compaction point holds at once; the pruning is still owed.
+	if db.CompactRevision() != target {
+		t.Fatalf("compaction point %d, want %d", db.CompactRevision(), target)
+	}
+	if got := bucketLen(t, db, histBucket); got != 21 {
+		t.Fatalf("%d history entries before pruning, want 21", got)
+	}
+	if err := db.Compact(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	if got := bucketLen(t, db, histBucket); got != 1 {
+		t.Fatalf("%d history entries after the next compaction, want 1", got)
 	}
 }

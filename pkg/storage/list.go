@@ -248,44 +248,51 @@ func (sc *versionScan) inRange(key []byte) bool {
 }
 
 func (sc *versionScan) latestVersions(yield func(version) bool) {
-	kv := sc.tx.Bucket(kvBucket)
+	kv, log := sc.tx.Bucket(kvBucket), sc.tx.Bucket(logBucket)
+	emit := func(k, raw []byte) bool {
+		rec, err := decodeRecord(raw)
+		if err == nil {
+			var data []byte
+			if data, err = valueAt(log, rec.modRev); err == nil {
+				return yield(version{key: string(k), rev: rec.modRev, data: data})
+			}
+		}
+		sc.err = fmt.Errorf("key %q: %w", k, err)
+		return false
+	}
 	if !sc.recursive {
 		if raw := kv.Get(sc.prefix); raw != nil {
-			rec, err := decodeRecord(raw)
-			if err != nil {
-				sc.err = err
-				return
-			}
-			yield(version{key: string(sc.prefix), rev: rec.modRev, data: rec.data})
+			emit(sc.prefix, raw)
 		}
 		return
 	}
 	c := kv.Cursor()
 	for k, raw := c.Seek(sc.start); k != nil && sc.inRange(k); k, raw = c.Next() {
-		rec, err := decodeRecord(raw)
-		if err != nil {
-			sc.err = fmt.Errorf("key %q: %w", k, err)
-			return
-		}
-		if !yield(version{key: string(k), rev: rec.modRev, data: rec.data}) {
+		if !emit(k, raw) {
 			return
 		}
 	}
 }
 
 func (sc *versionScan) historicVersions(yield func(version) bool) {
+	log := sc.tx.Bucket(logBucket)
 	c := sc.tx.Bucket(histBucket).Cursor()
-	var cur version
-	have := false
+	var curKey []byte
+	var curRev int64 // newest put at or below sc.rev of curKey; 0 if none
 	flush := func() bool {
-		if !have {
+		if curRev == 0 {
 			return true
 		}
-		have = false
-		return yield(cur)
+		rev := curRev
+		curRev = 0
+		data, err := valueAt(log, rev)
+		if err != nil {
+			sc.err = fmt.Errorf("key %q: %w", curKey, err)
+			return false
+		}
+		return yield(version{key: string(curKey), rev: rev, data: data})
 	}
-	var curKey []byte
-	for k, val := c.Seek(sc.start); k != nil; k, val = c.Next() {
+	for k, kind := c.Seek(sc.start); k != nil; k, kind = c.Next() {
 		key, rev := splitHistKey(k)
 		if bytes.Compare(key, sc.start) < 0 {
 			continue // versions of the key the continue token ended on
@@ -302,10 +309,9 @@ func (sc *versionScan) historicVersions(yield func(version) bool) {
 		if rev > sc.rev {
 			continue
 		}
-		if len(val) > 0 && val[0] == versionPut {
-			cur, have = version{key: string(key), rev: rev, data: val[1:]}, true
-		} else {
-			have = false
+		curRev = 0
+		if len(kind) > 0 && kind[0] == versionPut {
+			curRev = rev
 		}
 	}
 	flush()

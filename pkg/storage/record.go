@@ -3,51 +3,101 @@ package storage
 import (
 	"encoding/binary"
 	"fmt"
+
+	bolt "go.etcd.io/bbolt"
 )
 
-// A record is the latest version of a key as kept in kvBucket: a fixed
-// header followed by the bytes the Store's transformer produced.
+// The layout stores each written value once, in the event log, appended in
+// revision order (the cheapest write a B+tree can take). The other buckets
+// hold small index entries that point at log revisions.
+
+// A record is a key's entry in kvBucket: where its latest value is.
 type record struct {
-	modRev    int64 // revision of the write that produced this version
+	modRev    int64 // revision of the latest write: its event-log entry holds the value
 	createRev int64 // revision at which the key was (last) created
 	expiry    int64 // unix seconds after which the key is deleted; 0 = never
-	data      []byte
+	size      int64 // length of the stored value, for Stats
 }
 
-const recordHeaderLen = 24
+const recordLen = 32
 
 func encodeRecord(r record) []byte {
-	b := make([]byte, recordHeaderLen+len(r.data))
+	b := make([]byte, recordLen)
 	binary.BigEndian.PutUint64(b[0:], uint64(r.modRev))
 	binary.BigEndian.PutUint64(b[8:], uint64(r.createRev))
 	binary.BigEndian.PutUint64(b[16:], uint64(r.expiry))
-	copy(b[recordHeaderLen:], r.data)
+	binary.BigEndian.PutUint64(b[24:], uint64(r.size))
 	return b
 }
 
-// decodeRecord parses v without copying: data aliases v, which bbolt only
-// keeps valid for the life of the transaction.
 func decodeRecord(v []byte) (record, error) {
-	if len(v) < recordHeaderLen {
-		return record{}, fmt.Errorf("record of %d bytes is shorter than its %d-byte header", len(v), recordHeaderLen)
+	if len(v) != recordLen {
+		return record{}, fmt.Errorf("record of %d bytes, want %d", len(v), recordLen)
 	}
 	return record{
 		modRev:    readInt(v[0:8]),
 		createRev: readInt(v[8:16]),
 		expiry:    readInt(v[16:24]),
-		data:      v[recordHeaderLen:],
+		size:      readInt(v[24:32]),
 	}, nil
 }
 
-// History entries are keyed by the storage key, a 0x00 separator (storage
-// keys never contain it) and the big-endian revision, so one key's versions
-// sit together in revision order. The value is one kind byte, then the
-// stored bytes for a put.
+// An event-log entry (logBucket, keyed by revision) is one kind byte, the
+// key's length as a uvarint, the key, and for a put the stored value.
 const (
 	versionDeleted byte = 0
 	versionPut     byte = 1
 )
 
+type logEntry struct {
+	kind byte
+	key  []byte
+	data []byte // nil for a deletion; aliases bbolt memory inside a transaction
+}
+
+func encodeLogEntry(kind byte, key, data []byte) []byte {
+	b := make([]byte, 0, 1+binary.MaxVarintLen64+len(key)+len(data))
+	b = append(b, kind)
+	b = binary.AppendUvarint(b, uint64(len(key)))
+	b = append(b, key...)
+	return append(b, data...)
+}
+
+func decodeLogEntry(v []byte) (logEntry, error) {
+	if len(v) < 2 {
+		return logEntry{}, fmt.Errorf("event-log entry of %d bytes is too short", len(v))
+	}
+	n, w := binary.Uvarint(v[1:])
+	if w <= 0 || uint64(len(v)-1-w) < n {
+		return logEntry{}, fmt.Errorf("event-log entry has a bad key length")
+	}
+	e := logEntry{kind: v[0], key: v[1+w : 1+w+int(n)]}
+	if e.kind == versionPut {
+		e.data = v[1+w+int(n):]
+	}
+	return e, nil
+}
+
+// valueAt returns the value written at rev, read from the event log.
+func valueAt(log *bolt.Bucket, rev int64) ([]byte, error) {
+	raw := log.Get(u64(rev))
+	if raw == nil {
+		return nil, fmt.Errorf("event-log entry of revision %d is missing", rev)
+	}
+	e, err := decodeLogEntry(raw)
+	if err != nil {
+		return nil, fmt.Errorf("revision %d: %w", rev, err)
+	}
+	if e.kind != versionPut {
+		return nil, fmt.Errorf("revision %d is a deletion, not a value", rev)
+	}
+	return e.data, nil
+}
+
+// History entries (histBucket) index every version of a key: the key, a
+// 0x00 separator (storage keys never contain it) and the big-endian
+// revision, so one key's versions sit together in revision order. The value
+// is the kind byte.
 func histPrefix(key []byte) []byte {
 	p := make([]byte, len(key)+1)
 	copy(p, key)

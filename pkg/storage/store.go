@@ -176,8 +176,12 @@ func (s *Store) Stats(ctx context.Context) (apistorage.Stats, error) {
 		c := tx.Bucket(kvBucket).Cursor()
 		p := []byte(prefix)
 		for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+			rec, err := decodeRecord(v)
+			if err != nil {
+				return fmt.Errorf("key %q: %w", k, err)
+			}
 			count++
-			size += int64(len(v) - recordHeaderLen)
+			size += rec.size
 		}
 		return nil
 	})
@@ -198,7 +202,7 @@ func (s *Store) Get(ctx context.Context, key string, opts apistorage.GetOptions,
 	if err != nil {
 		return err
 	}
-	rec, found, rev, err := s.readLatest(preparedKey)
+	val, found, rev, err := s.readLatest(preparedKey)
 	if err != nil {
 		return err
 	}
@@ -211,31 +215,40 @@ func (s *Store) Get(ctx context.Context, key string, opts apistorage.GetOptions,
 		}
 		return apistorage.NewKeyNotFoundError(preparedKey, 0)
 	}
-	data, _, err := s.transformer.TransformFromStorage(ctx, rec.data, authenticatedData(preparedKey))
+	data, _, err := s.transformer.TransformFromStorage(ctx, val.data, authenticatedData(preparedKey))
 	if err != nil {
 		return apistorage.NewInternalError(err)
 	}
-	return s.decode(data, out, rec.modRev)
+	return s.decode(data, out, val.rev)
 }
 
-// readLatest returns a copy of key's latest record and the DB revision it was
+// storedValue is a copy of a key's stored bytes and their revision.
+type storedValue struct {
+	rev  int64
+	data []byte
+}
+
+// readLatest returns a copy of key's latest value and the DB revision it was
 // read at.
-func (s *Store) readLatest(key string) (rec record, found bool, rev int64, err error) {
+func (s *Store) readLatest(key string) (val storedValue, found bool, rev int64, err error) {
 	err = s.db.bolt.View(func(tx *bolt.Tx) error {
 		rev = readInt(tx.Bucket(metaBucket).Get(revisionKey))
-		v := tx.Bucket(kvBucket).Get([]byte(key))
-		if v == nil {
+		raw := tx.Bucket(kvBucket).Get([]byte(key))
+		if raw == nil {
 			return nil
 		}
-		r, err := decodeRecord(v)
+		rec, err := decodeRecord(raw)
 		if err != nil {
 			return err
 		}
-		rec, found = r, true
-		rec.data = append([]byte(nil), r.data...)
+		data, err := valueAt(tx.Bucket(logBucket), rec.modRev)
+		if err != nil {
+			return err
+		}
+		val, found = storedValue{rev: rec.modRev, data: bytes.Clone(data)}, true
 		return nil
 	})
-	return rec, found, rev, err
+	return val, found, rev, err
 }
 
 func (s *Store) decode(data []byte, into runtime.Object, rev int64) error {
@@ -282,7 +295,7 @@ func (s *Store) Create(ctx context.Context, key string, obj, out runtime.Object,
 	if err != nil {
 		return apistorage.NewInternalError(err)
 	}
-	op := &writeOp{key: []byte(preparedKey), value: stored, ttl: ttl, done: make(chan struct{})}
+	op := newPut([]byte(preparedKey), stored, 0, ttl)
 	if err := s.db.submit(op); err != nil {
 		return err
 	}
@@ -342,7 +355,7 @@ func (s *Store) Delete(ctx context.Context, key string, out runtime.Object, prec
 			stIsCurrent = true
 			continue
 		}
-		op := &writeOp{key: []byte(preparedKey), del: true, expectRev: st.rev, done: make(chan struct{})}
+		op := newDelete([]byte(preparedKey), st.rev)
 		if err := s.db.submit(op); err != nil {
 			return err
 		}
@@ -412,7 +425,7 @@ func (s *Store) GuaranteedUpdate(ctx context.Context, key string, destination ru
 		if err != nil {
 			return apistorage.NewInternalError(err)
 		}
-		op := &writeOp{key: []byte(preparedKey), value: stored, expectRev: st.rev, ttl: ttl, done: make(chan struct{})}
+		op := newPut([]byte(preparedKey), stored, st.rev, ttl)
 		if err := s.db.submit(op); err != nil {
 			return err
 		}
@@ -474,20 +487,20 @@ func (s *Store) runUpdate(key string, st *objState, preconditions *apistorage.Pr
 }
 
 func (s *Store) currentState(ctx context.Context, key string, v reflect.Value, ignoreNotFound, expectCorrupt bool) (*objState, error) {
-	rec, found, _, err := s.readLatest(key)
+	val, found, _, err := s.readLatest(key)
 	if err != nil {
 		return nil, err
 	}
 	if !found {
 		return s.stateFromRecord(ctx, key, nil, v, ignoreNotFound, expectCorrupt)
 	}
-	return s.stateFromRecord(ctx, key, &rec, v, ignoreNotFound, expectCorrupt)
+	return s.stateFromRecord(ctx, key, &val, v, ignoreNotFound, expectCorrupt)
 }
 
 // stateFromRecord decodes rec (nil when the key is absent). When
 // expectCorrupt is set, the object must fail to transform or decode: a
 // healthy object is refused, since unsafe deletion is only for broken ones.
-func (s *Store) stateFromRecord(ctx context.Context, key string, rec *record, v reflect.Value, ignoreNotFound, expectCorrupt bool) (*objState, error) {
+func (s *Store) stateFromRecord(ctx context.Context, key string, rec *storedValue, v reflect.Value, ignoreNotFound, expectCorrupt bool) (*objState, error) {
 	st := &objState{}
 	if u, ok := v.Addr().Interface().(runtime.Unstructured); ok {
 		st.obj = u.NewEmptyInstance()
@@ -503,8 +516,8 @@ func (s *Store) stateFromRecord(ctx context.Context, key string, rec *record, v 
 		}
 		return st, nil
 	}
-	st.rev = rec.modRev
-	st.meta.ResourceVersion = uint64(rec.modRev)
+	st.rev = rec.rev
+	st.meta.ResourceVersion = uint64(rec.rev)
 	data, stale, err := s.transformer.TransformFromStorage(ctx, rec.data, authenticatedData(key))
 	if err != nil {
 		if !expectCorrupt {
@@ -514,7 +527,7 @@ func (s *Store) stateFromRecord(ctx context.Context, key string, rec *record, v 
 		return st, nil
 	}
 	st.data, st.stale = data, stale
-	if err := s.decode(data, st.obj, rec.modRev); err != nil {
+	if err := s.decode(data, st.obj, rec.rev); err != nil {
 		if !expectCorrupt {
 			return nil, err
 		}

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -120,7 +121,11 @@ func checkStorageInvariants(s *Store) storagetesting.KeyValidation {
 				return fmt.Errorf("expecting non empty result on key: %s", key)
 			}
 			rec, err := decodeRecord(raw)
-			data = append([]byte(nil), rec.data...)
+			if err != nil {
+				return err
+			}
+			stored, err := valueAt(tx.Bucket(logBucket), rec.modRev)
+			data = bytes.Clone(stored)
 			return err
 		})
 		if err != nil {
@@ -164,7 +169,7 @@ func compaction(db *DB) storagetesting.Compaction {
 // put "increaseRV" straight into etcd.
 func increaseRV(db *DB) storagetesting.IncreaseRVFunc {
 	return func(ctx context.Context, t *testing.T) int64 {
-		op := &writeOp{key: fmt.Appendf(nil, "/increaseRV/%d", db.Revision()), value: []byte("ok"), done: make(chan struct{})}
+		op := newPut(fmt.Appendf(nil, "/increaseRV/%d", db.Revision()), []byte("ok"), 0, 0)
 		if err := db.submit(op); err != nil || !op.succeeded {
 			t.Fatalf("increase revision: %v (succeeded=%v)", err, op.succeeded)
 		}

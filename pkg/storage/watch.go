@@ -365,15 +365,19 @@ func (w *watchChan) replay(lastRev *int64) error {
 			if compacted := readInt(tx.Bucket(metaBucket).Get(compactKey)); *lastRev < compacted {
 				return apierrors.NewResourceExpired("The resourceVersion for the provided watch is too old.")
 			}
-			hist := tx.Bucket(histBucket)
-			c := tx.Bucket(logBucket).Cursor()
-			for k, key := c.Seek(u64(*lastRev + 1)); k != nil && len(batch) < replayBatch; k, key = c.Next() {
+			hist, log := tx.Bucket(histBucket), tx.Bucket(logBucket)
+			c := log.Cursor()
+			for k, raw := c.Seek(u64(*lastRev + 1)); k != nil && len(batch) < replayBatch; k, raw = c.Next() {
 				rev := readInt(k)
-				if !w.matchesKey(string(key)) {
+				entry, err := decodeLogEntry(raw)
+				if err != nil {
+					return fmt.Errorf("revision %d: %w", rev, err)
+				}
+				if !w.matchesKey(string(entry.key)) {
 					*lastRev = rev
 					continue
 				}
-				ev, err := loggedEvent(hist, key, rev)
+				ev, err := loggedEvent(hist, log, entry, rev)
 				if err != nil {
 					return err
 				}
@@ -396,24 +400,21 @@ func (w *watchChan) replay(lastRev *int64) error {
 	}
 }
 
-// loggedEvent rebuilds the event of revision rev on key from the history:
-// the version written at rev and the one before it.
-func loggedEvent(hist *bolt.Bucket, key []byte, rev int64) (event, error) {
-	ev := event{key: string(key), rev: rev}
+// loggedEvent rebuilds the event of revision rev from its log entry and
+// the key's previous version, found through the history index.
+func loggedEvent(hist, log *bolt.Bucket, entry logEntry, rev int64) (event, error) {
+	ev := event{key: string(entry.key), rev: rev, isDeleted: entry.kind == versionDeleted, value: bytes.Clone(entry.data)}
 	c := hist.Cursor()
-	k, v := c.Seek(histKey(key, rev))
-	if k == nil || !bytes.Equal(k, histKey(key, rev)) || len(v) == 0 {
-		return event{}, fmt.Errorf("history of %q at revision %d is missing", key, rev)
+	if k, _ := c.Seek(histKey(entry.key, rev)); k == nil || histRevision(k) != rev {
+		return event{}, fmt.Errorf("history of %q at revision %d is missing", entry.key, rev)
 	}
-	if v[0] == versionPut {
-		ev.value = bytes.Clone(v[1:])
-	} else {
-		ev.isDeleted = true
-	}
-	pk, pv := c.Prev()
-	if pk != nil {
-		if prevKey, _ := splitHistKey(pk); bytes.Equal(prevKey, key) && len(pv) > 0 && pv[0] == versionPut {
-			ev.prevValue = bytes.Clone(pv[1:])
+	if pk, kind := c.Prev(); pk != nil && len(kind) > 0 && kind[0] == versionPut {
+		if prevKey, prevRev := splitHistKey(pk); bytes.Equal(prevKey, entry.key) {
+			prev, err := valueAt(log, prevRev)
+			if err != nil {
+				return event{}, err
+			}
+			ev.prevValue = bytes.Clone(prev)
 		}
 	}
 	ev.isCreated = !ev.isDeleted && ev.prevValue == nil
