@@ -35,3 +35,15 @@ vet:
 
 fmt:
 	$(GO) fmt ./...
+
+# Regenerates the committed generated code (today: the OpenAPI definitions in
+# pkg/apiserver/openapi, see hack/update-openapi.sh). Commit the result.
+.PHONY: generate verify-generate
+generate:
+	GO=$(GO) bash hack/update-openapi.sh
+
+# Regenerates into a temporary directory and fails with a diff if the committed
+# files differ. It runs the generators (seconds, not milliseconds), so it is not
+# part of `make test`.
+verify-generate:
+	GO=$(GO) bash hack/verify-openapi.sh

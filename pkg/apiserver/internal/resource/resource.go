@@ -1,0 +1,178 @@
+package resource
+
+import (
+	"context"
+	"fmt"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/registry/generic"
+	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
+	"k8s.io/apiserver/pkg/registry/rest"
+	apistorage "k8s.io/apiserver/pkg/storage"
+	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
+)
+
+// Definition describes one resource the way kube-apiserver serves it.
+type Definition struct {
+	// Resource is the plural group/resource, e.g. {Resource: "pods"}.
+	Resource schema.GroupResource
+	// Singular is the singular name shown in discovery, e.g. "pod".
+	Singular string
+	New      func() runtime.Object
+	NewList  func() runtime.Object
+	// Namespaced is true for namespace-scoped resources.
+	Namespaced bool
+	// ShortNames and Categories appear in discovery (kubectl get po, all).
+	ShortNames []string
+	Categories []string
+	// CreateOnUpdate lets PUT create a missing object (events, endpoints, leases).
+	CreateOnUpdate bool
+	// Status, if set, splits spec and status: the main resource keeps the
+	// stored status, the status subresource keeps the stored spec.
+	Status *StatusSplit
+	// PrepareForCreate and PrepareForUpdate clear or set server-owned fields
+	// before validation, as the registries' strategies of the same name do.
+	PrepareForCreate func(ctx context.Context, obj runtime.Object)
+	PrepareForUpdate func(ctx context.Context, obj, old runtime.Object)
+	// Validate and ValidateUpdate return the resource's field errors; object
+	// metadata is validated here, with NameFunc (DNS subdomain if nil).
+	Validate       func(ctx context.Context, obj runtime.Object) field.ErrorList
+	ValidateUpdate func(ctx context.Context, obj, old runtime.Object) field.ErrorList
+	NameFunc       func(name string, prefix bool) []string
+	// Fields returns the fields a field selector can match besides
+	// metadata.name and metadata.namespace.
+	Fields func(obj runtime.Object) fields.Set
+	// Table converts objects for kubectl get.
+	Table rest.TableConvertor
+	// Typer tells the strategy the object kinds (the API server's scheme).
+	Typer runtime.ObjectTyper
+}
+
+// StatusSplit says how to copy one half of an object onto the other.
+type StatusSplit struct {
+	// CopyStatus copies the status of from into to (main resource updates).
+	CopyStatus func(to, from runtime.Object)
+	// CopySpec copies everything but status and metadata of from into to
+	// (status subresource updates).
+	CopySpec func(to, from runtime.Object)
+	// ResetStatus clears the status of a new object; nil keeps what the
+	// client sent, as kube-apiserver does for nodes and pods' conditions.
+	ResetStatus func(obj runtime.Object)
+	// ResetFields are the field sets server-side apply must not let each
+	// half own, keyed by API version, as registries' GetResetFields return.
+	ResetFields map[fieldpath.APIVersion]*fieldpath.Set
+	StatusResetFields map[fieldpath.APIVersion]*fieldpath.Set
+}
+
+// REST is the main resource's storage with its discovery names.
+type REST struct {
+	*genericregistry.Store
+	shortNames, categories []string
+}
+
+var (
+	_ rest.ShortNamesProvider = (*REST)(nil)
+	_ rest.CategoriesProvider = (*REST)(nil)
+)
+
+func (r *REST) ShortNames() []string { return r.shortNames }
+func (r *REST) Categories() []string { return r.categories }
+
+// StatusREST serves the status subresource.
+type StatusREST struct{ store *genericregistry.Store }
+
+var _ rest.Patcher = (*StatusREST)(nil)
+
+func (r *StatusREST) New() runtime.Object { return r.store.New() }
+func (r *StatusREST) Destroy()            {}
+func (r *StatusREST) Get(ctx context.Context, name string, options *metav1.GetOptions) (runtime.Object, error) {
+	return r.store.Get(ctx, name, options)
+}
+func (r *StatusREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, forceAllowCreate bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
+	// Status updates never create the object.
+	return r.store.Update(ctx, name, objInfo, createValidation, updateValidation, false, options)
+}
+func (r *StatusREST) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
+	return r.store.GetResetFields()
+}
+func (r *StatusREST) ConvertToTable(ctx context.Context, object runtime.Object, tableOptions runtime.Object) (*metav1.Table, error) {
+	return r.store.ConvertToTable(ctx, object, tableOptions)
+}
+
+// Storage is what a Definition installs: the resource and, with a status
+// split, its status subresource.
+type Storage struct {
+	REST   *REST
+	Status *StatusREST
+}
+
+// Map returns the storage keyed as APIGroupInfo wants it ("pods",
+// "pods/status").
+func (s Storage) Map() map[string]rest.Storage {
+	m := map[string]rest.Storage{s.REST.DefaultQualifiedResource.Resource: s.REST}
+	if s.Status != nil {
+		m[s.REST.DefaultQualifiedResource.Resource+"/status"] = s.Status
+	}
+	return m
+}
+
+// NewStorage builds the generic registry store for d.
+func NewStorage(d Definition, optsGetter generic.RESTOptionsGetter) (Storage, error) {
+	main := &strategy{def: d}
+	store := &genericregistry.Store{
+		NewFunc:                   d.New,
+		NewListFunc:               d.NewList,
+		DefaultQualifiedResource:  d.Resource,
+		SingularQualifiedResource: schema.GroupResource{Group: d.Resource.Group, Resource: d.Singular},
+		PredicateFunc:             d.predicate,
+		CreateStrategy:            main,
+		UpdateStrategy:            main,
+		DeleteStrategy:            main,
+		ResetFieldsStrategy:       main,
+		TableConvertor:            d.Table,
+	}
+	if store.TableConvertor == nil {
+		store.TableConvertor = rest.NewDefaultTableConvertor(d.Resource)
+	}
+	if err := store.CompleteWithOptions(&generic.StoreOptions{RESTOptions: optsGetter, AttrFunc: d.attrs}); err != nil {
+		return Storage{}, fmt.Errorf("%s storage: %w", d.Resource, err)
+	}
+	s := Storage{REST: &REST{Store: store, shortNames: d.ShortNames, categories: d.Categories}}
+	if d.Status != nil {
+		statusStore := *store
+		status := &statusStrategy{strategy: main}
+		statusStore.UpdateStrategy = status
+		statusStore.ResetFieldsStrategy = status
+		s.Status = &StatusREST{store: &statusStore}
+	}
+	return s, nil
+}
+
+// attrs returns labels and fields for selectors: metadata.name,
+// metadata.namespace (namespaced resources) and the resource's own fields.
+func (d Definition) attrs(obj runtime.Object) (labels.Set, fields.Set, error) {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return nil, nil, err
+	}
+	fs := fields.Set{"metadata.name": m.GetName()}
+	if d.Namespaced {
+		fs["metadata.namespace"] = m.GetNamespace()
+	}
+	if d.Fields != nil {
+		for k, v := range d.Fields(obj) {
+			fs[k] = v
+		}
+	}
+	return labels.Set(m.GetLabels()), fs, nil
+}
+
+func (d Definition) predicate(label labels.Selector, field fields.Selector) apistorage.SelectionPredicate {
+	return apistorage.SelectionPredicate{Label: label, Field: field, GetAttrs: d.attrs}
+}

@@ -1,0 +1,123 @@
+package resource
+
+import (
+	"context"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/api/validation"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apiserver/pkg/registry/rest"
+	"k8s.io/apiserver/pkg/storage/names"
+	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
+)
+
+// strategy is the create, update and delete strategy a Definition implies.
+type strategy struct{ def Definition }
+
+var (
+	_ rest.RESTCreateStrategy = (*strategy)(nil)
+	_ rest.RESTUpdateStrategy = (*strategy)(nil)
+	_ rest.RESTDeleteStrategy = (*strategy)(nil)
+	_ rest.ResetFieldsStrategy = (*strategy)(nil)
+)
+
+func (s *strategy) ObjectKinds(obj runtime.Object) ([]schema.GroupVersionKind, bool, error) {
+	return s.def.Typer.ObjectKinds(obj)
+}
+func (s *strategy) Recognizes(gvk schema.GroupVersionKind) bool { return s.def.Typer.Recognizes(gvk) }
+func (s *strategy) GenerateName(base string) string {
+	return names.SimpleNameGenerator.GenerateName(base)
+}
+func (s *strategy) NamespaceScoped() bool          { return s.def.Namespaced }
+func (s *strategy) AllowCreateOnUpdate(context.Context) bool { return s.def.CreateOnUpdate }
+func (s *strategy) AllowUnconditionalUpdate(context.Context) bool { return true }
+func (s *strategy) Canonicalize(runtime.Object)    {}
+
+func (s *strategy) PrepareForCreate(ctx context.Context, obj runtime.Object) {
+	if s.def.Status != nil && s.def.Status.ResetStatus != nil {
+		s.def.Status.ResetStatus(obj)
+	}
+	if s.def.PrepareForCreate != nil {
+		s.def.PrepareForCreate(ctx, obj)
+	}
+}
+
+func (s *strategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object) {
+	if s.def.Status != nil {
+		s.def.Status.CopyStatus(obj, old)
+	}
+	if s.def.PrepareForUpdate != nil {
+		s.def.PrepareForUpdate(ctx, obj, old)
+	}
+}
+
+func (s *strategy) nameFunc() validation.ValidateNameFunc {
+	if s.def.NameFunc != nil {
+		return s.def.NameFunc
+	}
+	return validation.NameIsDNSSubdomain
+}
+
+func (s *strategy) Validate(ctx context.Context, obj runtime.Object) field.ErrorList {
+	objMeta, err := meta.Accessor(obj)
+	if err != nil {
+		return field.ErrorList{field.InternalError(field.NewPath("metadata"), err)}
+	}
+	errs := validation.ValidateObjectMetaAccessor(objMeta, s.def.Namespaced, s.nameFunc(), field.NewPath("metadata"))
+	if s.def.Validate != nil {
+		errs = append(errs, s.def.Validate(ctx, obj)...)
+	}
+	return errs
+}
+
+func (s *strategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
+	errs := validateMetaUpdate(obj, old)
+	switch {
+	case s.def.ValidateUpdate != nil:
+		errs = append(errs, s.def.ValidateUpdate(ctx, obj, old)...)
+	case s.def.Validate != nil:
+		errs = append(errs, s.def.Validate(ctx, obj)...)
+	}
+	return errs
+}
+
+func validateMetaUpdate(obj, old runtime.Object) field.ErrorList {
+	newMeta, err := meta.Accessor(obj)
+	if err != nil {
+		return field.ErrorList{field.InternalError(field.NewPath("metadata"), err)}
+	}
+	oldMeta, err := meta.Accessor(old)
+	if err != nil {
+		return field.ErrorList{field.InternalError(field.NewPath("metadata"), err)}
+	}
+	return validation.ValidateObjectMetaAccessorUpdate(newMeta, oldMeta, field.NewPath("metadata"))
+}
+
+func (s *strategy) WarningsOnCreate(context.Context, runtime.Object) []string { return nil }
+func (s *strategy) WarningsOnUpdate(context.Context, runtime.Object, runtime.Object) []string {
+	return nil
+}
+
+func (s *strategy) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
+	if s.def.Status == nil {
+		return nil
+	}
+	return s.def.Status.ResetFields
+}
+
+// statusStrategy updates only the status: the stored spec wins.
+type statusStrategy struct{ *strategy }
+
+func (s *statusStrategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object) {
+	s.def.Status.CopySpec(obj, old)
+}
+
+func (s *statusStrategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
+	return validateMetaUpdate(obj, old)
+}
+
+func (s *statusStrategy) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
+	return s.def.Status.StatusResetFields
+}

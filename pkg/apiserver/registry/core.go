@@ -1,0 +1,207 @@
+package registry
+
+import (
+	"context"
+	"strconv"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/validation"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/resource"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/tables"
+)
+
+// core lists the legacy group's resources (/api/v1).
+func core(t *tables.Convertors) []Served {
+	gv := corev1.SchemeGroupVersion
+	v := gv.String()
+	return []Served{
+		{GroupVersion: gv, Definition: resource.Definition{
+			Resource: schema.GroupResource{Resource: "namespaces"}, Singular: "namespace",
+			New: func() runtime.Object { return &corev1.Namespace{} }, NewList: func() runtime.Object { return &corev1.NamespaceList{} },
+			ShortNames: []string{"ns"}, NameFunc: validation.NameIsDNSLabel,
+			Status: statusSplit(v, func(n *corev1.Namespace) *corev1.NamespaceStatus { return &n.Status },
+				func(to, from *corev1.Namespace) { to.Spec = from.Spec }, true),
+			PrepareForCreate: func(_ context.Context, obj runtime.Object) {
+				ns := obj.(*corev1.Namespace)
+				ns.Status = corev1.NamespaceStatus{Phase: corev1.NamespaceActive}
+				if !hasFinalizer(ns.Spec.Finalizers, corev1.FinalizerKubernetes) {
+					ns.Spec.Finalizers = append(ns.Spec.Finalizers, corev1.FinalizerKubernetes)
+				}
+			},
+			PrepareForUpdate: func(_ context.Context, obj, old runtime.Object) {
+				// Finalizers change only through the finalize subresource.
+				obj.(*corev1.Namespace).Spec.Finalizers = old.(*corev1.Namespace).Spec.Finalizers
+			},
+			Fields: func(obj runtime.Object) fields.Set {
+				return fields.Set{"status.phase": string(obj.(*corev1.Namespace).Status.Phase)}
+			},
+			Table: t.Namespaces(),
+		}, FieldLabels: []string{"status.phase"}},
+		{GroupVersion: gv, Definition: resource.Definition{
+			Resource: schema.GroupResource{Resource: "configmaps"}, Singular: "configmap", Namespaced: true,
+			New: func() runtime.Object { return &corev1.ConfigMap{} }, NewList: func() runtime.Object { return &corev1.ConfigMapList{} },
+			ShortNames: []string{"cm"}, Table: t.ConfigMaps(),
+		}},
+		{GroupVersion: gv, Definition: resource.Definition{
+			Resource: schema.GroupResource{Resource: "secrets"}, Singular: "secret", Namespaced: true,
+			New: func() runtime.Object { return &corev1.Secret{} }, NewList: func() runtime.Object { return &corev1.SecretList{} },
+			PrepareForCreate: func(_ context.Context, obj runtime.Object) {
+				if s := obj.(*corev1.Secret); s.Type == "" {
+					s.Type = corev1.SecretTypeOpaque
+				}
+			},
+			Fields: func(obj runtime.Object) fields.Set { return fields.Set{"type": string(obj.(*corev1.Secret).Type)} },
+			Table:  t.Secrets(),
+		}, FieldLabels: []string{"type"}},
+		{GroupVersion: gv, Definition: resource.Definition{
+			Resource: schema.GroupResource{Resource: "serviceaccounts"}, Singular: "serviceaccount", Namespaced: true,
+			New: func() runtime.Object { return &corev1.ServiceAccount{} }, NewList: func() runtime.Object { return &corev1.ServiceAccountList{} },
+			ShortNames: []string{"sa"}, Table: t.ServiceAccounts(),
+		}},
+		{GroupVersion: gv, Definition: resource.Definition{
+			Resource: schema.GroupResource{Resource: "endpoints"}, Singular: "endpoints", Namespaced: true,
+			New: func() runtime.Object { return &corev1.Endpoints{} }, NewList: func() runtime.Object { return &corev1.EndpointsList{} },
+			ShortNames: []string{"ep"}, CreateOnUpdate: true, Table: t.Endpoints(),
+		}},
+		{GroupVersion: gv, Definition: resource.Definition{
+			Resource: schema.GroupResource{Resource: "events"}, Singular: "event", Namespaced: true,
+			New: func() runtime.Object { return &corev1.Event{} }, NewList: func() runtime.Object { return &corev1.EventList{} },
+			ShortNames: []string{"ev"}, CreateOnUpdate: true, Table: t.Events(),
+			Fields: coreEventFields,
+		}, FieldLabels: coreEventFieldLabels},
+		{GroupVersion: gv, Definition: resource.Definition{
+			Resource: schema.GroupResource{Resource: "limitranges"}, Singular: "limitrange", Namespaced: true,
+			New: func() runtime.Object { return &corev1.LimitRange{} }, NewList: func() runtime.Object { return &corev1.LimitRangeList{} },
+			ShortNames: []string{"limits"}, Table: t.LimitRanges(),
+		}},
+		{GroupVersion: gv, Definition: resource.Definition{
+			Resource: schema.GroupResource{Resource: "resourcequotas"}, Singular: "resourcequota", Namespaced: true,
+			New: func() runtime.Object { return &corev1.ResourceQuota{} }, NewList: func() runtime.Object { return &corev1.ResourceQuotaList{} },
+			ShortNames: []string{"quota"}, Table: t.ResourceQuotas(),
+			Status: statusSplit(v, func(q *corev1.ResourceQuota) *corev1.ResourceQuotaStatus { return &q.Status },
+				func(to, from *corev1.ResourceQuota) { to.Spec = from.Spec }, true),
+		}},
+		{GroupVersion: gv, Definition: resource.Definition{
+			Resource: schema.GroupResource{Resource: "nodes"}, Singular: "node",
+			New: func() runtime.Object { return &corev1.Node{} }, NewList: func() runtime.Object { return &corev1.NodeList{} },
+			ShortNames: []string{"no"}, Table: t.Nodes(),
+			// A kubelet registers its node with status filled in.
+			Status: statusSplit(v, func(n *corev1.Node) *corev1.NodeStatus { return &n.Status },
+				func(to, from *corev1.Node) { to.Spec = from.Spec }, false),
+			Fields: func(obj runtime.Object) fields.Set {
+				return fields.Set{"spec.unschedulable": strconv.FormatBool(obj.(*corev1.Node).Spec.Unschedulable)}
+			},
+		}, FieldLabels: []string{"spec.unschedulable"}},
+		{GroupVersion: gv, Definition: resource.Definition{
+			Resource: schema.GroupResource{Resource: "pods"}, Singular: "pod", Namespaced: true,
+			New: func() runtime.Object { return &corev1.Pod{} }, NewList: func() runtime.Object { return &corev1.PodList{} },
+			ShortNames: []string{"po"}, Categories: []string{"all"}, Table: t.Pods(),
+			Status: statusSplit(v, func(p *corev1.Pod) *corev1.PodStatus { return &p.Status },
+				func(to, from *corev1.Pod) { to.Spec = from.Spec }, false),
+			PrepareForCreate: func(_ context.Context, obj runtime.Object) {
+				pod := obj.(*corev1.Pod)
+				pod.Generation = 1
+				pod.Status = corev1.PodStatus{Phase: corev1.PodPending, QOSClass: qosClass(pod)}
+			},
+			Fields: podFields,
+		}, FieldLabels: podFieldLabels},
+		{GroupVersion: gv, Definition: resource.Definition{
+			Resource: schema.GroupResource{Resource: "services"}, Singular: "service", Namespaced: true,
+			New: func() runtime.Object { return &corev1.Service{} }, NewList: func() runtime.Object { return &corev1.ServiceList{} },
+			ShortNames: []string{"svc"}, Categories: []string{"all"}, Table: t.Services(), NameFunc: validation.NameIsDNS1035Label,
+			Status: statusSplit(v, func(s *corev1.Service) *corev1.ServiceStatus { return &s.Status },
+				func(to, from *corev1.Service) { to.Spec = from.Spec }, true),
+			Fields: func(obj runtime.Object) fields.Set {
+				svc := obj.(*corev1.Service)
+				return fields.Set{"spec.clusterIP": svc.Spec.ClusterIP, "spec.type": string(svc.Spec.Type)}
+			},
+		}, FieldLabels: []string{"spec.clusterIP", "spec.type"}},
+	}
+}
+
+func hasFinalizer(finalizers []corev1.FinalizerName, f corev1.FinalizerName) bool {
+	for _, x := range finalizers {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}
+
+var podFieldLabels = []string{
+	"spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
+	"spec.hostNetwork", "status.phase", "status.podIP", "status.podIPs", "status.nominatedNodeName",
+}
+
+func podFields(obj runtime.Object) fields.Set {
+	pod := obj.(*corev1.Pod)
+	podIP := ""
+	if len(pod.Status.PodIPs) > 0 {
+		podIP = pod.Status.PodIPs[0].IP
+	}
+	return fields.Set{
+		"spec.nodeName":            pod.Spec.NodeName,
+		"spec.restartPolicy":       string(pod.Spec.RestartPolicy),
+		"spec.schedulerName":       pod.Spec.SchedulerName,
+		"spec.serviceAccountName":  pod.Spec.ServiceAccountName,
+		"spec.hostNetwork":         strconv.FormatBool(pod.Spec.HostNetwork),
+		"status.phase":             string(pod.Status.Phase),
+		"status.podIP":             podIP,
+		"status.podIPs":            podIP,
+		"status.nominatedNodeName": pod.Status.NominatedNodeName,
+	}
+}
+
+var coreEventFieldLabels = []string{
+	"involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
+	"involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath",
+	"reason", "reportingComponent", "source", "type",
+}
+
+func coreEventFields(obj runtime.Object) fields.Set {
+	e := obj.(*corev1.Event)
+	return fields.Set{
+		"involvedObject.kind":            e.InvolvedObject.Kind,
+		"involvedObject.namespace":       e.InvolvedObject.Namespace,
+		"involvedObject.name":            e.InvolvedObject.Name,
+		"involvedObject.uid":             string(e.InvolvedObject.UID),
+		"involvedObject.apiVersion":      e.InvolvedObject.APIVersion,
+		"involvedObject.resourceVersion": e.InvolvedObject.ResourceVersion,
+		"involvedObject.fieldPath":       e.InvolvedObject.FieldPath,
+		"reason":                         e.Reason,
+		"reportingComponent":             e.ReportingController,
+		"source":                         e.Source.Component,
+		"type":                           e.Type,
+	}
+}
+
+// qosClass is the pod's quality-of-service class from its requests and
+// limits: Guaranteed when every container sets equal cpu and memory limits
+// and requests, BestEffort when none sets any, Burstable otherwise.
+func qosClass(pod *corev1.Pod) corev1.PodQOSClass {
+	any, guaranteed := false, true
+	containers := append(append([]corev1.Container{}, pod.Spec.InitContainers...), pod.Spec.Containers...)
+	for _, c := range containers {
+		for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+			req, hasReq := c.Resources.Requests[r]
+			lim, hasLim := c.Resources.Limits[r]
+			if hasReq || hasLim {
+				any = true
+			}
+			if !hasLim || (hasReq && req.Cmp(lim) != 0) {
+				guaranteed = false
+			}
+		}
+	}
+	switch {
+	case !any:
+		return corev1.PodQOSBestEffort
+	case guaranteed:
+		return corev1.PodQOSGuaranteed
+	}
+	return corev1.PodQOSBurstable
+}

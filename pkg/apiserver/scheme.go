@@ -1,0 +1,70 @@
+package apiserver
+
+import (
+	"fmt"
+	"reflect"
+
+	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+)
+
+// servedGroupVersions are the API versions fakecluster serves, each with the
+// function that registers its k8s.io/api types.
+var servedGroupVersions = []struct {
+	gv  schema.GroupVersion
+	add func(*runtime.Scheme) error
+}{
+	{corev1.SchemeGroupVersion, corev1.AddToScheme},
+	{discoveryv1.SchemeGroupVersion, discoveryv1.AddToScheme},
+	{eventsv1.SchemeGroupVersion, eventsv1.AddToScheme},
+	{coordinationv1.SchemeGroupVersion, coordinationv1.AddToScheme},
+	{networkingv1.SchemeGroupVersion, networkingv1.AddToScheme},
+}
+
+// newScheme registers every served k8s.io/api type under its own version
+// and again under its group's internal version. The generic registry works
+// on the internal version; because it is the same Go type, decoding and
+// encoding need no conversion functions, and there are no hand-written
+// internal types to keep in step with k8s.io/api.
+func newScheme() (*runtime.Scheme, serializer.CodecFactory, error) {
+	scheme := runtime.NewScheme()
+	for _, served := range servedGroupVersions {
+		if err := served.add(scheme); err != nil {
+			return nil, serializer.CodecFactory{}, fmt.Errorf("register %s: %w", served.gv, err)
+		}
+		internal := schema.GroupVersion{Group: served.gv.Group, Version: runtime.APIVersionInternal}
+		for kind, typ := range scheme.KnownTypes(served.gv) {
+			if isMetaKind(kind) {
+				continue
+			}
+			scheme.AddKnownTypeWithName(internal.WithKind(kind), reflect.New(typ).Interface().(runtime.Object))
+		}
+		if err := scheme.SetVersionPriority(served.gv); err != nil {
+			return nil, serializer.CodecFactory{}, err
+		}
+	}
+	// Unversioned meta types the generic server answers with.
+	unversioned := schema.GroupVersion{Group: "", Version: "v1"}
+	scheme.AddUnversionedTypes(unversioned,
+		&metav1.Status{}, &metav1.APIVersions{}, &metav1.APIGroupList{}, &metav1.APIGroup{}, &metav1.APIResourceList{})
+	return scheme, serializer.NewCodecFactory(scheme), nil
+}
+
+// isMetaKind reports the option and event kinds metav1.AddToGroupVersion adds
+// to every group version; they are not resources of the group.
+func isMetaKind(kind string) bool {
+	switch kind {
+	case "WatchEvent", "ListOptions", "GetOptions", "DeleteOptions", "CreateOptions",
+		"UpdateOptions", "PatchOptions", "Status", "APIVersions", "APIGroupList",
+		"APIGroup", "APIResourceList":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,162 @@
+package apiserver
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/apiserver/pkg/authentication/authenticator"
+	"k8s.io/apiserver/pkg/authentication/request/bearertoken"
+	"k8s.io/apiserver/pkg/authentication/user"
+	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
+	apiopenapi "k8s.io/apiserver/pkg/endpoints/openapi"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/apiserver/pkg/server/dynamiccertificates"
+	restclient "k8s.io/client-go/rest"
+	"k8s.io/component-base/compatibility"
+
+	"github.com/fakecluster/fakecluster/pkg/apiserver/openapi"
+	"github.com/fakecluster/fakecluster/pkg/storage"
+)
+
+// KubernetesVersion is the Kubernetes release fakecluster behaves as.
+const KubernetesVersion = "1.37"
+
+// Config is everything the API server needs. The caller (pkg/cluster) owns
+// the listener, the certificates and the credential, and writes the
+// kubeconfig.
+type Config struct {
+	// DB holds every object.
+	DB *storage.DB
+	// Listener is the bound secure port.
+	Listener net.Listener
+	// ServingCertPEM and ServingKeyPEM are the TLS serving certificate
+	// (with its chain) and key; CAPEM is the CA that signed it.
+	ServingCertPEM, ServingKeyPEM, CAPEM []byte
+	// Token is the bearer token that authenticates as a cluster admin.
+	Token string
+}
+
+// Server is a configured API server, ready to Run.
+type Server struct {
+	generic  *genericapiserver.GenericAPIServer
+	loopback *restclient.Config
+}
+
+// adminUser is who the kubeconfig's token authenticates as.
+var adminUser = &user.DefaultInfo{Name: "kubernetes-admin", Groups: []string{user.SystemPrivilegedGroup, user.AllAuthenticated}}
+
+// New builds the API server and installs every served resource.
+func New(cfg Config) (*Server, error) {
+	if cfg.DB == nil || cfg.Listener == nil || cfg.Token == "" {
+		return nil, errors.New("apiserver: a DB, a listener and a token are required")
+	}
+	scheme, codecs, err := newScheme()
+	if err != nil {
+		return nil, err
+	}
+	gc, err := genericConfig(cfg, codecs)
+	if err != nil {
+		return nil, err
+	}
+	completed := gc.Complete(nil)
+	generic, err := completed.New("fakecluster", genericapiserver.NewEmptyDelegate())
+	if err != nil {
+		return nil, fmt.Errorf("create API server: %w", err)
+	}
+	if err := installAPIs(generic, scheme, codecs, restOptions{db: cfg.DB, scheme: scheme, codecs: codecs}); err != nil {
+		return nil, err
+	}
+	return &Server{generic: generic, loopback: gc.LoopbackClientConfig}, nil
+}
+
+// genericConfig assembles k8s.io/apiserver's server.Config by hand: the
+// recommended options assume etcd, a kube client and API priority and
+// fairness, none of which fakecluster has.
+func genericConfig(cfg Config, codecs serializer.CodecFactory) (*genericapiserver.Config, error) {
+	gc := genericapiserver.NewConfig(codecs)
+	gc.EffectiveVersion = compatibility.NewEffectiveVersionFromString(KubernetesVersion, "", "")
+
+	cert, err := dynamiccertificates.NewStaticCertKeyContent("serving-cert", cfg.ServingCertPEM, cfg.ServingKeyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("serving certificate: %w", err)
+	}
+	gc.SecureServing = &genericapiserver.SecureServingInfo{Listener: cfg.Listener, Cert: cert}
+	host, _, err := net.SplitHostPort(cfg.Listener.Addr().String())
+	if err != nil {
+		return nil, err
+	}
+	gc.ExternalAddress = cfg.Listener.Addr().String()
+	gc.PublicAddress = net.ParseIP(host)
+	gc.LoopbackClientConfig = &restclient.Config{
+		Host:            "https://" + cfg.Listener.Addr().String(),
+		BearerToken:     cfg.Token,
+		TLSClientConfig: restclient.TLSClientConfig{CAData: cfg.CAPEM},
+		QPS:             -1,
+	}
+
+	gc.Authentication.Authenticator = bearertoken.New(adminToken(cfg.Token))
+	gc.Authorization.Authorizer = authorizerfactory.NewAlwaysAllowAuthorizer()
+
+	// The OpenAPI namer sees only the real versions, or the
+	// x-kubernetes-group-version-kind extensions would name __internal.
+	namerScheme := runtime.NewScheme()
+	for _, served := range servedGroupVersions {
+		if err := served.add(namerScheme); err != nil {
+			return nil, err
+		}
+	}
+	namer := apiopenapi.NewDefinitionNamer(namerScheme)
+	gc.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openapi.GetOpenAPIDefinitions, namer)
+	gc.OpenAPIConfig.Info.Title = "Kubernetes"
+	gc.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openapi.GetOpenAPIDefinitions, namer)
+	gc.OpenAPIV3Config.Info.Title = "Kubernetes"
+	return gc, nil
+}
+
+// adminToken accepts exactly the configured token, compared in constant time.
+func adminToken(token string) authenticator.TokenFunc {
+	return func(ctx context.Context, got string) (*authenticator.Response, bool, error) {
+		if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+			return nil, false, nil
+		}
+		return &authenticator.Response{User: adminUser}, true, nil
+	}
+}
+
+// installAPIs installs the legacy core group and every named group.
+func installAPIs(s *genericapiserver.GenericAPIServer, scheme *runtime.Scheme, codecs serializer.CodecFactory, opts restOptions) error {
+	groups, err := resourcesByGroupVersion(scheme, opts)
+	if err != nil {
+		return err
+	}
+	for gv, resources := range groups {
+		info := genericapiserver.NewDefaultAPIGroupInfo(gv.Group, scheme, metav1.ParameterCodec, codecs)
+		info.PrioritizedVersions = []schema.GroupVersion{gv}
+		info.VersionedResourcesStorageMap[gv.Version] = resources
+		if gv.Group == "" {
+			err = s.InstallLegacyAPIGroup(genericapiserver.DefaultLegacyAPIPrefix, &info)
+		} else {
+			err = s.InstallAPIGroup(&info)
+		}
+		if err != nil {
+			return fmt.Errorf("install %s: %w", gv, err)
+		}
+	}
+	return nil
+}
+
+// LoopbackConfig is a client config with full access, for in-process
+// controllers and kubelets.
+func (s *Server) LoopbackConfig() *restclient.Config { return restclient.CopyConfig(s.loopback) }
+
+// Run serves until ctx is done, then shuts down gracefully.
+func (s *Server) Run(ctx context.Context) error {
+	return s.generic.PrepareRun().RunWithContext(ctx)
+}
