@@ -23,7 +23,7 @@ type writeOp struct {
 	// Results, valid once done is closed.
 	err       error
 	succeeded bool
-	rev       int64   // revision of the write, or of the database on failure
+	rev       int64        // revision of the write, or of the database on failure
 	current   *storedValue // the key's value when the condition failed; nil if absent
 }
 

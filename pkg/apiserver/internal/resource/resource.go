@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -66,7 +66,7 @@ type StatusSplit struct {
 	ResetStatus func(obj runtime.Object)
 	// ResetFields are the field sets server-side apply must not let each
 	// half own, keyed by API version, as registries' GetResetFields return.
-	ResetFields map[fieldpath.APIVersion]*fieldpath.Set
+	ResetFields       map[fieldpath.APIVersion]*fieldpath.Set
 	StatusResetFields map[fieldpath.APIVersion]*fieldpath.Set
 }
 

@@ -17,9 +17,9 @@ import (
 type strategy struct{ def Definition }
 
 var (
-	_ rest.RESTCreateStrategy = (*strategy)(nil)
-	_ rest.RESTUpdateStrategy = (*strategy)(nil)
-	_ rest.RESTDeleteStrategy = (*strategy)(nil)
+	_ rest.RESTCreateStrategy  = (*strategy)(nil)
+	_ rest.RESTUpdateStrategy  = (*strategy)(nil)
+	_ rest.RESTDeleteStrategy  = (*strategy)(nil)
 	_ rest.ResetFieldsStrategy = (*strategy)(nil)
 )
 
@@ -30,10 +30,10 @@ func (s *strategy) Recognizes(gvk schema.GroupVersionKind) bool { return s.def.T
 func (s *strategy) GenerateName(base string) string {
 	return names.SimpleNameGenerator.GenerateName(base)
 }
-func (s *strategy) NamespaceScoped() bool          { return s.def.Namespaced }
-func (s *strategy) AllowCreateOnUpdate(context.Context) bool { return s.def.CreateOnUpdate }
+func (s *strategy) NamespaceScoped() bool                         { return s.def.Namespaced }
+func (s *strategy) AllowCreateOnUpdate(context.Context) bool      { return s.def.CreateOnUpdate }
 func (s *strategy) AllowUnconditionalUpdate(context.Context) bool { return true }
-func (s *strategy) Canonicalize(runtime.Object)    {}
+func (s *strategy) Canonicalize(runtime.Object)                   {}
 
 func (s *strategy) PrepareForCreate(ctx context.Context, obj runtime.Object) {
 	if s.def.Status != nil && s.def.Status.ResetStatus != nil {
