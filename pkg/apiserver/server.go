@@ -6,11 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/apimachinery/pkg/util/sets"
+	apimachineryversion "k8s.io/apimachinery/pkg/version"
+	"k8s.io/apiserver/pkg/admission"
+	"k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle"
 	"k8s.io/apiserver/pkg/authentication/authenticator"
 	"k8s.io/apiserver/pkg/authentication/request/bearertoken"
 	"k8s.io/apiserver/pkg/authentication/user"
@@ -18,6 +23,8 @@ import (
 	apiopenapi "k8s.io/apiserver/pkg/endpoints/openapi"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/apiserver/pkg/server/dynamiccertificates"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
 	restclient "k8s.io/client-go/rest"
 	"k8s.io/component-base/compatibility"
 
@@ -41,6 +48,11 @@ type Config struct {
 	ServingCertPEM, ServingKeyPEM, CAPEM []byte
 	// Token is the bearer token that authenticates as a cluster admin.
 	Token string
+	// DialAddress is the host:port clients reach the listener at; empty
+	// means the listener's own address.
+	DialAddress string
+	// KubernetesServiceIP is the clusterIP of default/kubernetes.
+	KubernetesServiceIP netip.Addr
 }
 
 // Server is a configured API server, ready to Run.
@@ -65,7 +77,15 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	completed := gc.Complete(nil)
+	client, err := kubernetes.NewForConfig(gc.LoopbackClientConfig)
+	if err != nil {
+		return nil, err
+	}
+	informerFactory := informers.NewSharedInformerFactory(client, 0)
+	if gc.AdmissionControl, err = namespaceLifecycle(client, informerFactory); err != nil {
+		return nil, err
+	}
+	completed := gc.Complete(informerFactory)
 	generic, err := completed.New("fakecluster", genericapiserver.NewEmptyDelegate())
 	if err != nil {
 		return nil, fmt.Errorf("create API server: %w", err)
@@ -73,7 +93,49 @@ func New(cfg Config) (*Server, error) {
 	if err := installAPIs(generic, scheme, codecs, restOptions{db: cfg.DB, scheme: scheme, codecs: codecs}); err != nil {
 		return nil, err
 	}
+	err = errors.Join(
+		generic.AddPostStartHook("start-informers", func(ctx genericapiserver.PostStartHookContext) error {
+			informerFactory.Start(ctx.Done())
+			return nil
+		}),
+		generic.AddPostStartHook("bootstrap-cluster-objects", func(ctx genericapiserver.PostStartHookContext) error {
+			return retryBootstrap(ctx, client, cfg.KubernetesServiceIP, gc.ExternalAddress)
+		}),
+	)
+	if err != nil {
+		return nil, err
+	}
 	return &Server{generic: generic, loopback: gc.LoopbackClientConfig}, nil
+}
+
+// namespaceLifecycle is kube-apiserver's NamespaceLifecycle admission: no
+// objects in a namespace that does not exist or is terminating, and the
+// system namespaces cannot be deleted.
+func namespaceLifecycle(client kubernetes.Interface, f informers.SharedInformerFactory) (admission.Interface, error) {
+	plugin, err := lifecycle.NewLifecycle(sets.New(systemNamespaces...))
+	if err != nil {
+		return nil, err
+	}
+	plugin.SetExternalKubeClientSet(client)
+	plugin.SetExternalKubeInformerFactory(f)
+	if err := plugin.ValidateInitialization(); err != nil {
+		return nil, err
+	}
+	return plugin, nil
+}
+
+// kubernetesRelease is the version /version reports.
+const kubernetesRelease = "v1.37.2"
+
+// effectiveVersion reports kubernetesRelease as the git version, which
+// k8s.io/component-base otherwise takes from linker flags.
+type effectiveVersion struct{ compatibility.EffectiveVersion }
+
+func (v effectiveVersion) Info() *apimachineryversion.Info {
+	info := v.EffectiveVersion.Info()
+	info.GitVersion = kubernetesRelease
+	info.GitTreeState = "clean"
+	return info
 }
 
 // genericConfig assembles k8s.io/apiserver's server.Config by hand: the
@@ -81,21 +143,25 @@ func New(cfg Config) (*Server, error) {
 // fairness, none of which fakecluster has.
 func genericConfig(cfg Config, codecs serializer.CodecFactory) (*genericapiserver.Config, error) {
 	gc := genericapiserver.NewConfig(codecs)
-	gc.EffectiveVersion = compatibility.NewEffectiveVersionFromString(KubernetesVersion, "", "")
+	gc.EffectiveVersion = effectiveVersion{compatibility.NewEffectiveVersionFromString(KubernetesVersion, "", "")}
 
 	cert, err := dynamiccertificates.NewStaticCertKeyContent("serving-cert", cfg.ServingCertPEM, cfg.ServingKeyPEM)
 	if err != nil {
 		return nil, fmt.Errorf("serving certificate: %w", err)
 	}
 	gc.SecureServing = &genericapiserver.SecureServingInfo{Listener: cfg.Listener, Cert: cert}
-	host, _, err := net.SplitHostPort(cfg.Listener.Addr().String())
+	dial := cfg.DialAddress
+	if dial == "" {
+		dial = cfg.Listener.Addr().String()
+	}
+	host, _, err := net.SplitHostPort(dial)
 	if err != nil {
 		return nil, err
 	}
-	gc.ExternalAddress = cfg.Listener.Addr().String()
+	gc.ExternalAddress = dial
 	gc.PublicAddress = net.ParseIP(host)
 	gc.LoopbackClientConfig = &restclient.Config{
-		Host:            "https://" + cfg.Listener.Addr().String(),
+		Host:            "https://" + dial,
 		BearerToken:     cfg.Token,
 		TLSClientConfig: restclient.TLSClientConfig{CAData: cfg.CAPEM},
 		QPS:             -1,

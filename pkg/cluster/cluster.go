@@ -2,39 +2,35 @@ package cluster
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
-	"log"
 	"net"
 	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"k8s.io/client-go/util/cert"
+	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 
+	"github.com/fakecluster/fakecluster/pkg/apiserver"
 	"github.com/fakecluster/fakecluster/pkg/storage"
 )
 
 // StorageFile is the name of the bbolt database inside the data dir.
 const StorageFile = "fakecluster.db"
 
-// shutdownTimeout bounds how long Stop waits for requests in flight before it
-// drops their connections.
-const shutdownTimeout = 5 * time.Second
-
 // Options say where a cluster keeps its state and where it listens.
 type Options struct {
 	// DataDir holds the cluster's state. It is created with mode 0700 if
 	// missing, and a later Start on the same DataDir finds the same state.
 	DataDir string
+	// Kubeconfig is where the admin kubeconfig is written (mode 0600).
+	// Empty means <DataDir>/kubeconfig.
+	Kubeconfig string
 	// BindAddress is the IP address to serve on. Empty means 127.0.0.1;
 	// 0.0.0.0 or :: serve on every interface.
 	BindAddress string
@@ -44,16 +40,16 @@ type Options struct {
 
 // Cluster is a running fakecluster. Start makes one; Stop ends it.
 type Cluster struct {
-	dataDir string
-	addr    string
-	logger  klog.Logger
-	db      *storage.DB
-	server  *http.Server
+	dataDir    string
+	kubeconfig string
+	addr       string
+	logger     klog.Logger
+	db         *storage.DB
+	api        *apiserver.Server
 
-	// stopping turns /readyz to failing once Stop has begun.
-	stopping atomic.Bool
-	// served is closed when the server's Serve call returns, with serveErr
-	// set first if it failed for any reason other than Stop.
+	// cancel stops the API server; served is closed when it has stopped,
+	// with serveErr set first if it failed.
+	cancel   context.CancelFunc
 	served   chan struct{}
 	serveErr error
 
@@ -61,14 +57,10 @@ type Cluster struct {
 	stopErr  error
 }
 
-// Start opens the cluster's storage in opts.DataDir and serves on
-// opts.BindAddress:opts.SecurePort until Stop is called. ctx carries the
-// logger; cancelling it does not stop the cluster, Stop does.
-//
-// The server speaks HTTPS with a self-signed certificate made in memory on
-// every start, and answers only /livez, /readyz and /healthz. The next release
-// replaces it with the Kubernetes API server, serving with a CA and a serving
-// certificate generated into the data dir and kept across restarts.
+// Start opens the cluster's storage in opts.DataDir, serves the Kubernetes
+// API on opts.BindAddress:opts.SecurePort, writes the admin kubeconfig and
+// returns once the API server is ready. ctx carries the logger; cancelling
+// it does not stop the cluster, Stop does.
 func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	logger := klog.FromContext(ctx)
 	if opts.DataDir == "" {
@@ -77,6 +69,10 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	dataDir, err := filepath.Abs(opts.DataDir)
 	if err != nil {
 		return nil, fmt.Errorf("resolve data dir %q: %w", opts.DataDir, err)
+	}
+	kubeconfig := opts.Kubeconfig
+	if kubeconfig == "" {
+		kubeconfig = filepath.Join(dataDir, "kubeconfig")
 	}
 	bind := netip.AddrFrom4([4]byte{127, 0, 0, 1})
 	if opts.BindAddress != "" {
@@ -101,7 +97,12 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err != nil {
 		return fail(fmt.Errorf("listen: %w", err))
 	}
-	undo = append(undo, listener.Close)
+	undo = append(undo, func() error {
+		if err := listener.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			return err
+		}
+		return nil
+	})
 
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return fail(fmt.Errorf("create data dir: %w", err))
@@ -112,51 +113,96 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	}
 	undo = append(undo, db.Close)
 
-	tlsConfig, err := selfSignedTLS(bind)
+	addr := dialAddr(bind, listener.Addr().(*net.TCPAddr).Port)
+	dial, _ := netip.ParseAddrPort(addr)
+	creds, err := loadOrCreateCredentials(dataDir, dial.Addr())
 	if err != nil {
-		return fail(fmt.Errorf("make serving certificate: %w", err))
+		return fail(fmt.Errorf("credentials: %w", err))
 	}
-
+	api, err := apiserver.New(apiserver.Config{
+		DB:             db,
+		Listener:       listener,
+		ServingCertPEM: creds.servingCertPEM,
+		ServingKeyPEM:  creds.servingKeyPEM,
+		CAPEM:          creds.caPEM,
+		Token:          creds.token,
+		DialAddress:    addr,
+		// The first address of the default service range; the range
+		// becomes a flag with the service IP allocator.
+		KubernetesServiceIP: netip.MustParseAddr("10.96.0.1"),
+	})
+	if err != nil {
+		return fail(err)
+	}
 	c := &Cluster{
-		dataDir: dataDir,
-		addr:    dialAddr(bind, listener.Addr().(*net.TCPAddr).Port),
-		logger:  logger,
-		db:      db,
-		served:  make(chan struct{}),
+		dataDir:    dataDir,
+		kubeconfig: kubeconfig,
+		addr:       addr,
+		logger:     logger,
+		db:         db,
+		api:        api,
+		served:     make(chan struct{}),
 	}
-	c.server = &http.Server{
-		Handler:           c.routes(),
-		TLSConfig:         tlsConfig,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          log.New(logWriter{logger}, "", 0),
-	}
+	runCtx, cancel := context.WithCancel(klog.NewContext(context.Background(), logger))
+	c.cancel = cancel
 	go func() {
 		defer close(c.served)
-		// ServeTLS rather than a tls.Listener, so HTTP/2 is offered as
-		// kube-apiserver offers it.
-		if err := c.server.ServeTLS(listener, "", ""); !errors.Is(err, http.ErrServerClosed) {
+		if err := api.Run(runCtx); err != nil {
 			c.serveErr = err
-			logger.Error(err, "Serving stopped")
+			logger.Error(err, "API server stopped")
 		}
 	}()
+	undo = append(undo, func() error { cancel(); <-c.served; return c.serveErr })
+	if err := c.waitReady(ctx); err != nil {
+		return fail(err)
+	}
+	if err := writeKubeconfig(kubeconfig, "https://"+addr, creds); err != nil {
+		return fail(fmt.Errorf("write kubeconfig: %w", err))
+	}
 	logger.V(2).Info("Cluster started", "addr", c.addr, "dataDir", dataDir, "revision", db.Revision())
 	return c, nil
 }
 
-// Stop stops serving, waiting up to a few seconds for requests in flight, then
-// closes storage, last, so nothing can still be using it. It is safe to call
-// more than once and from several goroutines; every call returns the first
-// call's result.
+// waitReady polls /readyz until the API server says ready.
+func (c *Cluster) waitReady(ctx context.Context) error {
+	client, err := rest.HTTPClientFor(c.api.LoopbackConfig())
+	if err != nil {
+		return err
+	}
+	defer client.CloseIdleConnections()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+c.addr+"/readyz", nil)
+		if err != nil {
+			return err
+		}
+		if resp, err := client.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-c.served:
+			return fmt.Errorf("API server stopped before it was ready: %v", c.serveErr)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return errors.New("API server not ready after a minute")
+		}
+	}
+}
+
+// Stop stops the API server, letting requests in flight finish, then closes
+// storage, last, so nothing can still be using it. It is safe to call more
+// than once and from several goroutines; every call returns the first call's
+// result.
 func (c *Cluster) Stop() error {
 	c.stopOnce.Do(func() {
-		c.stopping.Store(true)
 		var errs []error
-		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-		defer cancel()
-		if err := c.server.Shutdown(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("shut down server: %w", err))
-			errs = append(errs, c.server.Close())
-		}
+		c.cancel()
 		<-c.served
 		if c.serveErr != nil {
 			errs = append(errs, fmt.Errorf("serve: %w", c.serveErr))
@@ -170,51 +216,19 @@ func (c *Cluster) Stop() error {
 	return c.stopErr
 }
 
+// RESTConfig is a client config with full access to the cluster, for
+// client-go in tests and in-process components.
+func (c *Cluster) RESTConfig() *rest.Config { return c.api.LoopbackConfig() }
+
+// Kubeconfig is the path of the admin kubeconfig Start wrote.
+func (c *Cluster) Kubeconfig() string { return c.kubeconfig }
+
 // Addr is the host:port clients dial: the bind address (its family's loopback
 // address when bound to every interface) and the port actually listened on.
 func (c *Cluster) Addr() string { return c.addr }
 
 // DataDir is the absolute path of the directory holding the cluster's state.
 func (c *Cluster) DataDir() string { return c.dataDir }
-
-// routes serves the health endpoints the way kube-apiserver names them, so
-// probes and scripts written for a real cluster work unchanged.
-func (c *Cluster) routes() http.Handler {
-	ok := func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		fmt.Fprint(w, "ok")
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /livez", ok)
-	mux.HandleFunc("GET /healthz", ok)
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if c.stopping.Load() {
-			http.Error(w, "shutting down", http.StatusInternalServerError)
-			return
-		}
-		ok(w, r)
-	})
-	return mux
-}
-
-// selfSignedTLS makes a throw-away serving certificate valid for localhost and
-// the address clients dial.
-func selfSignedTLS(bind netip.Addr) (*tls.Config, error) {
-	ips := []net.IP{bind.AsSlice()}
-	if bind.IsUnspecified() {
-		ips = []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
-	}
-	certPEM, keyPEM, err := cert.GenerateSelfSignedCertKey("localhost", ips, nil)
-	if err != nil {
-		return nil, err
-	}
-	pair, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		return nil, err
-	}
-	return &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}, nil
-}
 
 // dialAddr is where a client reaches a server bound to bind:port.
 func dialAddr(bind netip.Addr, port int) string {
@@ -225,20 +239,4 @@ func dialAddr(bind netip.Addr, port int) string {
 		host = netip.IPv6Loopback()
 	}
 	return net.JoinHostPort(host.String(), strconv.Itoa(port))
-}
-
-// logWriter carries net/http's own complaints into the cluster's logger
-// instead of the process-wide log package. Failed TLS handshakes are routine
-// (a client that does not trust the certificate) and stay at V(4); anything
-// else, such as a handler panic, is an error.
-type logWriter struct{ logger klog.Logger }
-
-func (w logWriter) Write(p []byte) (int, error) {
-	msg := strings.TrimSuffix(string(p), "\n")
-	if strings.HasPrefix(msg, "http: TLS handshake error") {
-		w.logger.V(4).Info("HTTP server", "msg", msg)
-	} else {
-		w.logger.Error(nil, "HTTP server", "msg", msg)
-	}
-	return len(p), nil
 }

@@ -17,6 +17,7 @@ import (
 // Options are what the command line sets; Complete fills in what it left out.
 type Options struct {
 	DataDir     string
+	Kubeconfig  string
 	BindAddress string
 	SecurePort  int
 	// Verbosity is klog's -v.
@@ -39,6 +40,8 @@ func NewOptions() *Options {
 func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.DataDir, "data-dir", o.DataDir,
 		"directory for the cluster's state, created with mode 0700 (default $XDG_STATE_HOME/fakecluster, or ~/.local/state/fakecluster)")
+	fs.StringVar(&o.Kubeconfig, "kubeconfig", o.Kubeconfig,
+		"where to write the admin kubeconfig, mode 0600 (default <data-dir>/kubeconfig)")
 	fs.StringVar(&o.BindAddress, "bind-address", o.BindAddress,
 		"IP address to serve HTTPS on; 0.0.0.0 or :: serves on every interface")
 	fs.Var(lenientInt{&o.SecurePort, &o.securePortText}, "secure-port",
@@ -62,6 +65,12 @@ func (o *Options) complete(getenv func(string) string) {
 		if abs, err := filepath.Abs(o.DataDir); err == nil {
 			o.DataDir = abs
 		}
+	}
+	if o.Kubeconfig == "" && o.DataDir != "" {
+		o.Kubeconfig = filepath.Join(o.DataDir, "kubeconfig")
+	}
+	if abs, err := filepath.Abs(o.Kubeconfig); err == nil && o.Kubeconfig != "" {
+		o.Kubeconfig = abs
 	}
 }
 
@@ -118,6 +127,7 @@ func (o *Options) Config() (CompletedConfig, error) {
 	return CompletedConfig{&completedConfig{
 		cluster: cluster.Options{
 			DataDir:     o.DataDir,
+			Kubeconfig:  o.Kubeconfig,
 			BindAddress: o.BindAddress,
 			SecurePort:  o.SecurePort,
 		},

@@ -6,15 +6,17 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 
 	"k8s.io/klog/v2"
 
+	"github.com/fakecluster/fakecluster/pkg/apiserver"
 	"github.com/fakecluster/fakecluster/pkg/cluster"
 )
 
 // Run starts a cluster with cfg, prints one line saying where it serves and
-// where its data is, and stops it when ctx is done.
+// how to point kubectl at it, and stops it when ctx is done.
 func Run(ctx context.Context, cfg CompletedConfig, out io.Writer) error {
 	if cfg.completedConfig == nil {
 		return errors.New("run: config did not come from Options.Config")
@@ -27,8 +29,8 @@ func Run(ctx context.Context, cfg CompletedConfig, out io.Writer) error {
 		return err
 	}
 	logger := klog.FromContext(ctx)
-	_, err = fmt.Fprintf(out, "fakecluster: serving on https://%s (data in %s); the Kubernetes API arrives in a later release\n",
-		c.Addr(), c.DataDir())
+	_, err = fmt.Fprintf(out, "fakecluster: Kubernetes %s API on https://%s, data in %s; kubeconfig: export KUBECONFIG=%s\n",
+		apiserver.KubernetesVersion, c.Addr(), c.DataDir(), c.Kubeconfig())
 	if err == nil {
 		<-ctx.Done()
 		logger.V(2).Info("Stopping", "reason", context.Cause(ctx))
@@ -37,12 +39,23 @@ func Run(ctx context.Context, cfg CompletedConfig, out io.Writer) error {
 }
 
 // setVerbosity sets klog's -v. klog keeps its settings process-wide; going
-// through a private flag set leaves the global flag.CommandLine alone.
+// through a private flag set leaves the global flag.CommandLine alone. At 0,
+// only errors are logged: the libraries fakecluster is built on log routine
+// start-up at info level, which would bury the one line that matters.
 func setVerbosity(v int) error {
 	fs := flag.NewFlagSet("klog", flag.ContinueOnError)
 	klog.InitFlags(fs)
 	if err := fs.Set("v", strconv.Itoa(v)); err != nil {
 		return fmt.Errorf("set log verbosity: %w", err)
+	}
+	if v == 0 {
+		if err := fs.Set("logtostderr", "false"); err != nil {
+			return err
+		}
+		klog.SetOutputBySeverity("INFO", io.Discard)
+		klog.SetOutputBySeverity("WARNING", io.Discard)
+		klog.SetOutputBySeverity("ERROR", os.Stderr)
+		klog.SetOutputBySeverity("FATAL", os.Stderr)
 	}
 	return nil
 }
