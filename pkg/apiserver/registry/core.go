@@ -9,6 +9,8 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
+	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/resource"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/tables"
@@ -39,7 +41,9 @@ func core(t *tables.Convertors) []Served {
 			Fields: func(obj runtime.Object) fields.Set {
 				return fields.Set{"status.phase": string(obj.(*corev1.Namespace).Status.Phase)}
 			},
-			Table: t.Namespaces(),
+			Delete: deleteNamespace,
+			Extra:  namespaceFinalize,
+			Table:  t.Namespaces(),
 		}, FieldLabels: []string{"status.phase"}},
 		{GroupVersion: gv, Definition: resource.Definition{
 			Resource: schema.GroupResource{Resource: "configmaps"}, Singular: "configmap", Namespaced: true,
@@ -107,7 +111,11 @@ func core(t *tables.Convertors) []Served {
 				pod.Generation = 1
 				pod.Status = corev1.PodStatus{Phase: corev1.PodPending, QOSClass: qosClass(pod)}
 			},
-			Fields: podFields,
+			Fields:         podFields,
+			GracefulDelete: podGracefulDelete,
+			Extra: func(store *genericregistry.Store) map[string]rest.Storage {
+				return map[string]rest.Storage{"pods/binding": &bindingREST{pods: store}, "bindings": &bindingsREST{bindingREST{pods: store}}}
+			},
 		}, FieldLabels: podFieldLabels},
 		{GroupVersion: gv, Definition: resource.Definition{
 			Resource: schema.GroupResource{Resource: "services"}, Singular: "service", Namespaced: true,

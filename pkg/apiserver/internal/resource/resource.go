@@ -50,6 +50,17 @@ type Definition struct {
 	Fields func(obj runtime.Object) fields.Set
 	// Table converts objects for kubectl get.
 	Table rest.TableConvertor
+	// GracefulDelete, if set, decides a delete's grace period as
+	// RESTGracefulDeleteStrategy.CheckGracefulDelete does: it may set
+	// options.GracePeriodSeconds and returns whether deletion is graceful.
+	GracefulDelete func(ctx context.Context, obj runtime.Object, options *metav1.DeleteOptions) bool
+	// Delete, if set, replaces the store's Delete (namespaces finalize
+	// before they go).
+	Delete func(ctx context.Context, store *genericregistry.Store, name string, validate rest.ValidateObjectFunc, options *metav1.DeleteOptions) (runtime.Object, bool, error)
+	// Extra adds storage that shares the resource's store, keyed as
+	// APIGroupInfo wants it: subresources beyond status ("pods/binding") and
+	// related resources ("bindings").
+	Extra func(store *genericregistry.Store) map[string]rest.Storage
 	// Typer tells the strategy the object kinds (the API server's scheme).
 	Typer runtime.ObjectTyper
 }
@@ -74,6 +85,15 @@ type StatusSplit struct {
 type REST struct {
 	*genericregistry.Store
 	shortNames, categories []string
+	delete                 func(ctx context.Context, store *genericregistry.Store, name string, validate rest.ValidateObjectFunc, options *metav1.DeleteOptions) (runtime.Object, bool, error)
+}
+
+// Delete uses the Definition's Delete when it has one.
+func (r *REST) Delete(ctx context.Context, name string, validate rest.ValidateObjectFunc, options *metav1.DeleteOptions) (runtime.Object, bool, error) {
+	if r.delete != nil {
+		return r.delete(ctx, r.Store, name, validate, options)
+	}
+	return r.Store.Delete(ctx, name, validate, options)
 }
 
 var (
@@ -106,10 +126,11 @@ func (r *StatusREST) ConvertToTable(ctx context.Context, object runtime.Object, 
 }
 
 // Storage is what a Definition installs: the resource and, with a status
-// split, its status subresource.
+// split, its status subresource, and any others it defines.
 type Storage struct {
 	REST   *REST
 	Status *StatusREST
+	Extra  map[string]rest.Storage
 }
 
 // Map returns the storage keyed as APIGroupInfo wants it ("pods",
@@ -118,6 +139,9 @@ func (s Storage) Map() map[string]rest.Storage {
 	m := map[string]rest.Storage{s.REST.DefaultQualifiedResource.Resource: s.REST}
 	if s.Status != nil {
 		m[s.REST.DefaultQualifiedResource.Resource+"/status"] = s.Status
+	}
+	for path, extra := range s.Extra {
+		m[path] = extra
 	}
 	return m
 }
@@ -134,8 +158,12 @@ func NewStorage(d Definition, optsGetter generic.RESTOptionsGetter) (Storage, er
 		CreateStrategy:            main,
 		UpdateStrategy:            main,
 		DeleteStrategy:            main,
+		ReturnDeletedObject:       d.GracefulDelete != nil,
 		ResetFieldsStrategy:       main,
 		TableConvertor:            d.Table,
+	}
+	if d.GracefulDelete != nil {
+		store.DeleteStrategy = &gracefulStrategy{strategy: main}
 	}
 	if store.TableConvertor == nil {
 		store.TableConvertor = rest.NewDefaultTableConvertor(d.Resource)
@@ -143,7 +171,10 @@ func NewStorage(d Definition, optsGetter generic.RESTOptionsGetter) (Storage, er
 	if err := store.CompleteWithOptions(&generic.StoreOptions{RESTOptions: optsGetter, AttrFunc: d.attrs}); err != nil {
 		return Storage{}, fmt.Errorf("%s storage: %w", d.Resource, err)
 	}
-	s := Storage{REST: &REST{Store: store, shortNames: d.ShortNames, categories: d.Categories}}
+	s := Storage{REST: &REST{Store: store, shortNames: d.ShortNames, categories: d.Categories, delete: d.Delete}}
+	if d.Extra != nil {
+		s.Extra = d.Extra(store)
+	}
 	if d.Status != nil {
 		statusStore := *store
 		status := &statusStrategy{strategy: main}

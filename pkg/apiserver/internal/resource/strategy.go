@@ -5,6 +5,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/validation"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -120,4 +121,14 @@ func (s *statusStrategy) ValidateUpdate(ctx context.Context, obj, old runtime.Ob
 
 func (s *statusStrategy) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
 	return s.def.Status.StatusResetFields
+}
+
+// gracefulStrategy lets deletes wait for whoever must confirm them (a pod's
+// kubelet), for the grace period GracefulDelete decides.
+type gracefulStrategy struct{ *strategy }
+
+var _ rest.RESTGracefulDeleteStrategy = (*gracefulStrategy)(nil)
+
+func (s *gracefulStrategy) CheckGracefulDelete(ctx context.Context, obj runtime.Object, options *metav1.DeleteOptions) bool {
+	return s.def.GracefulDelete(ctx, obj, options)
 }

@@ -1,0 +1,100 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
+	"k8s.io/apiserver/pkg/registry/rest"
+	apistorage "k8s.io/apiserver/pkg/storage"
+)
+
+// deleteNamespace is kube-apiserver's two-step namespace deletion. The first
+// delete only marks the namespace Terminating; the namespace controller then
+// empties it and clears spec.finalizers through /finalize, and a delete
+// after that removes it.
+func deleteNamespace(ctx context.Context, store *genericregistry.Store, name string, validate rest.ValidateObjectFunc, options *metav1.DeleteOptions) (runtime.Object, bool, error) {
+	obj, err := store.Get(ctx, name, &metav1.GetOptions{})
+	if err != nil {
+		return nil, false, err
+	}
+	ns := obj.(*corev1.Namespace)
+	if options == nil {
+		options = metav1.NewDeleteOptions(0)
+	}
+	if options.Preconditions == nil {
+		options.Preconditions = &metav1.Preconditions{}
+	}
+	if options.Preconditions.UID == nil {
+		options.Preconditions.UID = &ns.UID
+	} else if *options.Preconditions.UID != ns.UID {
+		return nil, false, apierrors.NewConflict(corev1.Resource("namespaces"), name,
+			fmt.Errorf("Precondition failed: UID in precondition: %v, UID in object meta: %v", *options.Preconditions.UID, ns.UID))
+	}
+	if rv := options.Preconditions.ResourceVersion; rv != nil && *rv != ns.ResourceVersion {
+		return nil, false, apierrors.NewConflict(corev1.Resource("namespaces"), name,
+			fmt.Errorf("Precondition failed: ResourceVersion in precondition: %v, ResourceVersion in object meta: %v", *rv, ns.ResourceVersion))
+	}
+	if ns.DeletionTimestamp.IsZero() {
+		if validate != nil {
+			if err := validate(ctx, ns); err != nil {
+				return nil, false, err
+			}
+		}
+		key, err := store.KeyFunc(ctx, name)
+		if err != nil {
+			return nil, false, err
+		}
+		out := &corev1.Namespace{}
+		preconditions := &apistorage.Preconditions{UID: options.Preconditions.UID, ResourceVersion: options.Preconditions.ResourceVersion}
+		err = store.Storage.GuaranteedUpdate(ctx, key, out, false, preconditions, apistorage.SimpleUpdate(func(existing runtime.Object) (runtime.Object, error) {
+			ns := existing.(*corev1.Namespace)
+			if ns.DeletionTimestamp.IsZero() {
+				now := metav1.Now()
+				ns.DeletionTimestamp = &now
+			}
+			ns.Status.Phase = corev1.NamespaceTerminating
+			return ns, nil
+		}), len(options.DryRun) > 0, nil)
+		if err != nil {
+			return nil, false, err
+		}
+		return out, false, nil
+	}
+	// Until the namespace controller has finalized it, deleting again is a
+	// no-op that reports the namespace as it is.
+	if len(ns.Spec.Finalizers) != 0 {
+		return ns, false, nil
+	}
+	return store.Delete(ctx, name, validate, options)
+}
+
+// finalizeREST is namespaces/finalize: the only way to change spec.finalizers.
+type finalizeREST struct{ store *genericregistry.Store }
+
+var _ rest.Updater = (*finalizeREST)(nil)
+
+func namespaceFinalize(store *genericregistry.Store) map[string]rest.Storage {
+	finalize := *store
+	finalize.UpdateStrategy = finalizeStrategy{store.UpdateStrategy}
+	return map[string]rest.Storage{"namespaces/finalize": &finalizeREST{store: &finalize}}
+}
+
+func (r *finalizeREST) New() runtime.Object { return &corev1.Namespace{} }
+func (r *finalizeREST) Destroy()            {}
+func (r *finalizeREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, _ bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
+	return r.store.Update(ctx, name, objInfo, createValidation, updateValidation, false, options)
+}
+
+// finalizeStrategy takes spec.finalizers from the request and everything
+// else that the main resource guards from storage.
+type finalizeStrategy struct{ rest.RESTUpdateStrategy }
+
+func (finalizeStrategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
+	ns, oldNS := obj.(*corev1.Namespace), old.(*corev1.Namespace)
+	ns.Status = oldNS.Status
+}
