@@ -15,9 +15,9 @@ import (
 
 // resourcesByGroupVersion builds the storage of every served resource and
 // teaches the scheme their field selectors.
-func resourcesByGroupVersion(scheme *runtime.Scheme, opts restOptions) (map[schema.GroupVersion]map[string]rest.Storage, error) {
+func resourcesByGroupVersion(scheme *runtime.Scheme, opts restOptions, kubelet registry.KubeletConnection) (map[schema.GroupVersion]map[string]rest.Storage, error) {
 	groups := map[schema.GroupVersion]map[string]rest.Storage{}
-	for _, served := range registry.All(scheme, tables.New(nil)) {
+	for _, served := range registry.All(scheme, tables.New(nil), kubelet) {
 		if err := addFieldLabels(scheme, served); err != nil {
 			return nil, err
 		}

@@ -13,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
+
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry"
 )
 
 // servedGroupVersions are the API versions fakecluster serves, each with the
@@ -49,6 +51,9 @@ func newScheme() (*runtime.Scheme, serializer.CodecFactory, error) {
 		if err := scheme.SetVersionPriority(served.gv); err != nil {
 			return nil, serializer.CodecFactory{}, err
 		}
+	}
+	if err := registry.AddQueryConversions(scheme); err != nil {
+		return nil, serializer.CodecFactory{}, err
 	}
 	// Unversioned meta types the generic server answers with.
 	unversioned := schema.GroupVersion{Group: "", Version: "v1"}

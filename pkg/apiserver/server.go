@@ -3,12 +3,15 @@ package apiserver
 import (
 	"context"
 	"crypto/subtle"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/netip"
+	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
@@ -29,6 +32,7 @@ import (
 	"k8s.io/component-base/compatibility"
 
 	"github.com/fakecluster/fakecluster/pkg/apiserver/openapi"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry"
 	"github.com/fakecluster/fakecluster/pkg/storage"
 )
 
@@ -90,7 +94,11 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create API server: %w", err)
 	}
-	if err := installAPIs(generic, scheme, codecs, restOptions{db: cfg.DB, scheme: scheme, codecs: codecs}); err != nil {
+	kubelet, err := kubeletConnection(cfg.CAPEM)
+	if err != nil {
+		return nil, err
+	}
+	if err := installAPIs(generic, scheme, codecs, restOptions{db: cfg.DB, scheme: scheme, codecs: codecs}, kubelet); err != nil {
 		return nil, err
 	}
 	err = errors.Join(
@@ -106,6 +114,22 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	return &Server{generic: generic, loopback: gc.LoopbackClientConfig}, nil
+}
+
+// kubeletConnection reaches fakecluster's kubelets: on loopback, over TLS
+// with serving certificates from the cluster CA.
+func kubeletConnection(caPEM []byte) (registry.KubeletConnection, error) {
+	pool := x509.NewCertPool()
+	if len(caPEM) > 0 && !pool.AppendCertsFromPEM(caPEM) {
+		return registry.KubeletConnection{}, errors.New("no certificate in the CA bundle")
+	}
+	transport := &http.Transport{
+		Proxy:               nil,
+		TLSClientConfig:     &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
+		TLSHandshakeTimeout: 10 * time.Second,
+		IdleConnTimeout:     90 * time.Second,
+	}
+	return registry.KubeletConnection{Host: "127.0.0.1", Transport: transport}, nil
 }
 
 // namespaceLifecycle is kube-apiserver's NamespaceLifecycle admission: no
@@ -197,13 +221,13 @@ func adminToken(token string) authenticator.TokenFunc {
 }
 
 // installAPIs installs the legacy core group and every named group.
-func installAPIs(s *genericapiserver.GenericAPIServer, scheme *runtime.Scheme, codecs serializer.CodecFactory, opts restOptions) error {
-	groups, err := resourcesByGroupVersion(scheme, opts)
+func installAPIs(s *genericapiserver.GenericAPIServer, scheme *runtime.Scheme, codecs serializer.CodecFactory, opts restOptions, kubelet registry.KubeletConnection) error {
+	groups, err := resourcesByGroupVersion(scheme, opts, kubelet)
 	if err != nil {
 		return err
 	}
 	for gv, resources := range groups {
-		info := genericapiserver.NewDefaultAPIGroupInfo(gv.Group, scheme, metav1.ParameterCodec, codecs)
+		info := genericapiserver.NewDefaultAPIGroupInfo(gv.Group, scheme, runtime.NewParameterCodec(scheme), codecs)
 		info.PrioritizedVersions = []schema.GroupVersion{gv}
 		info.VersionedResourcesStorageMap[gv.Version] = resources
 		if gv.Group == "" {

@@ -17,9 +17,10 @@ import (
 )
 
 // core lists the legacy group's resources (/api/v1).
-func core(t *tables.Convertors) []Served {
+func core(t *tables.Convertors, kubelet KubeletConnection) []Served {
 	gv := corev1.SchemeGroupVersion
 	v := gv.String()
+	nodes := &storeRef{}
 	return []Served{
 		{GroupVersion: gv, Definition: resource.Definition{
 			Resource: schema.GroupResource{Resource: "namespaces"}, Singular: "namespace",
@@ -99,6 +100,10 @@ func core(t *tables.Convertors) []Served {
 			Fields: func(obj runtime.Object) fields.Set {
 				return fields.Set{"spec.unschedulable": strconv.FormatBool(obj.(*corev1.Node).Spec.Unschedulable)}
 			},
+			Extra: func(store *genericregistry.Store) map[string]rest.Storage {
+				nodes.store = store // for the pod streams' kubelet lookup
+				return nil
+			},
 		}, FieldLabels: []string{"spec.unschedulable"}},
 		{GroupVersion: gv, Definition: resource.Definition{
 			Resource: schema.GroupResource{Resource: "pods"}, Singular: "pod", Namespaced: true,
@@ -114,7 +119,10 @@ func core(t *tables.Convertors) []Served {
 			Fields:         podFields,
 			GracefulDelete: podGracefulDelete,
 			Extra: func(store *genericregistry.Store) map[string]rest.Storage {
-				return map[string]rest.Storage{"pods/binding": &bindingREST{pods: store}, "bindings": &bindingsREST{bindingREST{pods: store}}}
+				extra := podStreams(store, nodes, kubelet)
+				extra["pods/binding"] = &bindingREST{pods: store}
+				extra["bindings"] = &bindingsREST{bindingREST{pods: store}}
+				return extra
 			},
 		}, FieldLabels: podFieldLabels},
 		{GroupVersion: gv, Definition: resource.Definition{

@@ -13,6 +13,7 @@ import (
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
 	apistorage "k8s.io/apiserver/pkg/storage"
+	storeerr "k8s.io/apiserver/pkg/storage/errors"
 )
 
 // podGracefulDelete decides a pod's grace period as kube-apiserver does: the
@@ -88,7 +89,7 @@ func (r *bindingREST) assign(ctx context.Context, podName string, uid types.UID,
 		return err
 	}
 	out := &corev1.Pod{}
-	return r.pods.Storage.GuaranteedUpdate(ctx, key, out, false, preconditions, apistorage.SimpleUpdate(func(obj runtime.Object) (runtime.Object, error) {
+	err = r.pods.Storage.GuaranteedUpdate(ctx, key, out, false, preconditions, apistorage.SimpleUpdate(func(obj runtime.Object) (runtime.Object, error) {
 		pod := obj.(*corev1.Pod)
 		if pod.DeletionTimestamp != nil {
 			return nil, fmt.Errorf("pod %s is being deleted, cannot be assigned to a host", pod.Name)
@@ -101,6 +102,7 @@ func (r *bindingREST) assign(ctx context.Context, podName string, uid types.UID,
 		setCondition(&pod.Status, corev1.PodCondition{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: metav1.Now()})
 		return pod, nil
 	}), dryRun != nil, nil)
+	return storeerr.InterpretUpdateError(err, corev1.Resource("pods"), podName)
 }
 
 // setCondition replaces the condition of c's type, or appends it.

@@ -18,10 +18,11 @@ type Served struct {
 }
 
 // All lists every served resource. typer is the API server's scheme; tables
-// gives each resource its kubectl get columns.
-func All(typer runtime.ObjectTyper, t *tables.Convertors) []Served {
+// gives each resource its kubectl get columns; kubelet is how pod logs, exec,
+// attach and port-forward reach a pod's node.
+func All(typer runtime.ObjectTyper, t *tables.Convertors, kubelet KubeletConnection) []Served {
 	var all []Served
-	for _, group := range [][]Served{core(t), discovery(t), events(t), coordination(t), networking(t)} {
+	for _, group := range [][]Served{core(t, kubelet), discovery(t), events(t), coordination(t), networking(t)} {
 		for _, s := range group {
 			s.Definition.Typer = typer
 			all = append(all, s)

@@ -1,0 +1,257 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/proxy"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
+	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
+	genericrest "k8s.io/apiserver/pkg/registry/generic/rest"
+	"k8s.io/apiserver/pkg/registry/rest"
+)
+
+// KubeletConnection says how the API server reaches kubelets: every
+// fakecluster kubelet listens on Host, at the port its Node reports in
+// status.daemonEndpoints.kubeletEndpoint, and speaks HTTPS through
+// Transport.
+type KubeletConnection struct {
+	Host      string
+	Transport http.RoundTripper
+}
+
+// defaultKubeletPort is the kubelet's port when a node reports none.
+const defaultKubeletPort = 10250
+
+// storeRef lets one resource's storage reach another's once both exist.
+type storeRef struct{ store *genericregistry.Store }
+
+// podStreams are the pod subresources kube-apiserver serves by proxying to
+// the pod's kubelet: log, exec, attach and portforward.
+func podStreams(pods *genericregistry.Store, nodes *storeRef, kubelet KubeletConnection) map[string]rest.Storage {
+	k := &kubeletLocator{nodes: nodes, conn: kubelet}
+	return map[string]rest.Storage{
+		"pods/log":         &logREST{pods: pods, kubelet: k},
+		"pods/exec":        &streamREST{pods: pods, kubelet: k, path: "exec", options: func() runtime.Object { return &corev1.PodExecOptions{} }},
+		"pods/attach":      &streamREST{pods: pods, kubelet: k, path: "attach", options: func() runtime.Object { return &corev1.PodAttachOptions{} }},
+		"pods/portforward": &streamREST{pods: pods, kubelet: k, path: "portForward", options: func() runtime.Object { return &corev1.PodPortForwardOptions{} }},
+	}
+}
+
+func getPod(ctx context.Context, pods *genericregistry.Store, name string) (*corev1.Pod, error) {
+	obj, err := pods.Get(ctx, name, &metav1.GetOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return obj.(*corev1.Pod), nil
+}
+
+// containerFor picks the container a request means, with kube-apiserver's
+// rules and messages: the only container when none is named.
+func containerFor(container string, pod *corev1.Pod) (string, error) {
+	if container != "" {
+		for _, list := range [][]corev1.Container{pod.Spec.Containers, pod.Spec.InitContainers} {
+			for _, c := range list {
+				if c.Name == container {
+					return container, nil
+				}
+			}
+		}
+		for _, c := range pod.Spec.EphemeralContainers {
+			if c.Name == container {
+				return container, nil
+			}
+		}
+		return "", apierrors.NewBadRequest(fmt.Sprintf("container %s is not valid for pod %s", container, pod.Name))
+	}
+	switch len(pod.Spec.Containers) {
+	case 1:
+		return pod.Spec.Containers[0].Name, nil
+	case 0:
+		return "", apierrors.NewBadRequest(fmt.Sprintf("a container name must be specified for pod %s", pod.Name))
+	}
+	var names []string
+	for _, c := range pod.Spec.InitContainers {
+		names = append(names, c.Name)
+	}
+	for _, c := range pod.Spec.Containers {
+		names = append(names, c.Name)
+	}
+	for _, c := range pod.Spec.EphemeralContainers {
+		names = append(names, c.Name)
+	}
+	return "", apierrors.NewBadRequest(fmt.Sprintf("a container name must be specified for pod %s, choose one of: %s", pod.Name, names))
+}
+
+// kubeletLocator turns a node name into the URL of its kubelet.
+type kubeletLocator struct {
+	nodes *storeRef
+	conn  KubeletConnection
+}
+
+func (k *kubeletLocator) location(ctx context.Context, nodeName, path string, query url.Values) (*url.URL, error) {
+	// The request is about a pod; errors about the node must say "nodes".
+	ctx = genericapirequest.WithNamespace(ctx, "")
+	ctx = genericapirequest.WithRequestInfo(ctx, &genericapirequest.RequestInfo{
+		IsResourceRequest: true, Verb: "get", APIVersion: "v1", Resource: "nodes", Name: nodeName})
+	obj, err := k.nodes.store.Get(ctx, nodeName, &metav1.GetOptions{})
+	if err != nil {
+		return nil, err
+	}
+	port := int(obj.(*corev1.Node).Status.DaemonEndpoints.KubeletEndpoint.Port)
+	if port == 0 {
+		port = defaultKubeletPort
+	}
+	return &url.URL{Scheme: "https", Host: net.JoinHostPort(k.conn.Host, strconv.Itoa(port)), Path: path, RawQuery: query.Encode()}, nil
+}
+
+// logREST is pods/log. An unscheduled pod has no kubelet and so no logs:
+// the response is empty, as on a real cluster.
+type logREST struct {
+	pods    *genericregistry.Store
+	kubelet *kubeletLocator
+}
+
+var (
+	_ rest.GetterWithOptions = (*logREST)(nil)
+	_ rest.StorageMetadata   = (*logREST)(nil)
+)
+
+func (r *logREST) New() runtime.Object               { return &corev1.Pod{} }
+func (r *logREST) Destroy()                          {}
+func (r *logREST) ProducesMIMETypes(string) []string { return []string{"text/plain"} }
+func (r *logREST) ProducesObject(string) interface{} { return "" }
+func (r *logREST) NewGetOptions() (runtime.Object, bool, string) {
+	return &corev1.PodLogOptions{}, false, ""
+}
+
+func (r *logREST) Get(ctx context.Context, name string, options runtime.Object) (runtime.Object, error) {
+	opts, ok := options.(*corev1.PodLogOptions)
+	if !ok {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("invalid options object: %#v", options))
+	}
+	pod, err := getPod(ctx, r.pods, name)
+	if err != nil {
+		return nil, err
+	}
+	container, err := containerFor(opts.Container, pod)
+	if err != nil {
+		return nil, err
+	}
+	if pod.Spec.NodeName == "" {
+		return &genericrest.LocationStreamer{}, nil
+	}
+	query := url.Values{}
+	addFlag(query, "follow", opts.Follow)
+	addFlag(query, "previous", opts.Previous)
+	addFlag(query, "timestamps", opts.Timestamps)
+	if opts.SinceSeconds != nil {
+		query.Set("sinceSeconds", strconv.FormatInt(*opts.SinceSeconds, 10))
+	}
+	if opts.SinceTime != nil {
+		query.Set("sinceTime", opts.SinceTime.Format(time.RFC3339))
+	}
+	if opts.TailLines != nil {
+		query.Set("tailLines", strconv.FormatInt(*opts.TailLines, 10))
+	}
+	if opts.LimitBytes != nil {
+		query.Set("limitBytes", strconv.FormatInt(*opts.LimitBytes, 10))
+	}
+	if opts.Stream != nil {
+		query.Set("stream", *opts.Stream)
+	}
+	loc, err := r.kubelet.location(ctx, pod.Spec.NodeName, fmt.Sprintf("/containerLogs/%s/%s/%s", pod.Namespace, pod.Name, container), query)
+	if err != nil {
+		return nil, err
+	}
+	return &genericrest.LocationStreamer{
+		Location:        loc,
+		Transport:       r.kubelet.conn.Transport,
+		ContentType:     "text/plain",
+		Flush:           opts.Follow,
+		ResponseChecker: genericrest.NewGenericHttpResponseChecker(corev1.Resource("pods/log"), pod.Name),
+		RedirectChecker: genericrest.PreventRedirects,
+	}, nil
+}
+
+func addFlag(q url.Values, name string, on bool) {
+	if on {
+		q.Set(name, "true")
+	}
+}
+
+// streamREST is pods/exec, pods/attach or pods/portforward: an upgraded
+// connection proxied to the kubelet as is (SPDY or WebSocket).
+type streamREST struct {
+	pods    *genericregistry.Store
+	kubelet *kubeletLocator
+	path    string // the kubelet's path: exec, attach, portForward
+	options func() runtime.Object
+}
+
+var _ rest.Connecter = (*streamREST)(nil)
+
+func (r *streamREST) New() runtime.Object      { return &corev1.Pod{} }
+func (r *streamREST) Destroy()                 {}
+func (r *streamREST) ConnectMethods() []string { return []string{http.MethodGet, http.MethodPost} }
+func (r *streamREST) NewConnectOptions() (runtime.Object, bool, string) {
+	return r.options(), false, ""
+}
+
+func (r *streamREST) Connect(ctx context.Context, name string, options runtime.Object, responder rest.Responder) (http.Handler, error) {
+	pod, err := getPod(ctx, r.pods, name)
+	if err != nil {
+		return nil, err
+	}
+	query := url.Values{}
+	path := fmt.Sprintf("/%s/%s/%s", r.path, pod.Namespace, pod.Name)
+	var container string
+	switch opts := options.(type) {
+	case *corev1.PodExecOptions:
+		container = opts.Container
+		streamFlags(query, opts.Stdin, opts.Stdout, opts.Stderr, opts.TTY)
+		for _, c := range opts.Command {
+			query.Add("command", c)
+		}
+	case *corev1.PodAttachOptions:
+		container = opts.Container
+		streamFlags(query, opts.Stdin, opts.Stdout, opts.Stderr, opts.TTY)
+	case *corev1.PodPortForwardOptions:
+		for _, p := range opts.Ports {
+			query.Add("port", strconv.Itoa(int(p)))
+		}
+	default:
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("invalid options object: %#v", options))
+	}
+	if r.path != "portForward" {
+		if container, err = containerFor(container, pod); err != nil {
+			return nil, err
+		}
+		path += "/" + container
+	}
+	if pod.Spec.NodeName == "" {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("pod %s does not have a host assigned", name))
+	}
+	loc, err := r.kubelet.location(ctx, pod.Spec.NodeName, path, query)
+	if err != nil {
+		return nil, err
+	}
+	return proxy.NewUpgradeAwareHandler(loc, r.kubelet.conn.Transport, false, true, proxy.NewErrorResponder(responder)), nil
+}
+
+func streamFlags(q url.Values, stdin, stdout, stderr, tty bool) {
+	for name, on := range map[string]bool{"input": stdin, "output": stdout, "error": stderr, "tty": tty} {
+		if on {
+			q.Set(name, "1")
+		}
+	}
+}

@@ -1,0 +1,98 @@
+package registry
+
+import (
+	"fmt"
+	"net/url"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/conversion"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// AddQueryConversions teaches scheme to read the query-parameter option
+// types of the pod subresources (log, exec, attach, portforward) from a
+// URL's query, which kube-apiserver does with generated conversions that
+// live outside k8s.io/api.
+func AddQueryConversions(scheme *runtime.Scheme) error {
+	for _, into := range []runtime.Object{&corev1.PodLogOptions{}, &corev1.PodExecOptions{}, &corev1.PodAttachOptions{}, &corev1.PodPortForwardOptions{}} {
+		err := scheme.AddConversionFunc((*url.Values)(nil), into, func(a, b interface{}, _ conversion.Scope) error {
+			return queryToStruct(*a.(*url.Values), b)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// queryToStruct fills the fields of the struct ptr points at from the query
+// parameters named by their json tags. Absent parameters leave fields as
+// they are; a malformed value is an error naming the parameter.
+func queryToStruct(values url.Values, ptr interface{}) error {
+	v := reflect.ValueOf(ptr).Elem()
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		got, ok := values[name]
+		if name == "" || name == "-" || !ok || len(got) == 0 {
+			continue
+		}
+		if err := setField(v.Field(i), got); err != nil {
+			return fmt.Errorf("query parameter %q: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func setField(f reflect.Value, values []string) error {
+	last := values[len(values)-1]
+	switch {
+	case f.Type() == reflect.TypeOf(&metav1.Time{}):
+		t, err := time.Parse(time.RFC3339, last)
+		if err != nil {
+			return err
+		}
+		f.Set(reflect.ValueOf(&metav1.Time{Time: t}))
+		return nil
+	case f.Kind() == reflect.Pointer:
+		elem := reflect.New(f.Type().Elem())
+		if err := setField(elem.Elem(), values); err != nil {
+			return err
+		}
+		f.Set(elem)
+		return nil
+	case f.Kind() == reflect.Slice:
+		s := reflect.MakeSlice(f.Type(), len(values), len(values))
+		for i, value := range values {
+			if err := setField(s.Index(i), []string{value}); err != nil {
+				return err
+			}
+		}
+		f.Set(s)
+		return nil
+	}
+	switch f.Kind() {
+	case reflect.String:
+		f.SetString(last)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(last)
+		if err != nil {
+			return err
+		}
+		f.SetBool(b)
+	case reflect.Int, reflect.Int32, reflect.Int64:
+		n, err := strconv.ParseInt(last, 10, f.Type().Bits())
+		if err != nil {
+			return err
+		}
+		f.SetInt(n)
+	default:
+		return fmt.Errorf("unsupported field type %s", f.Type())
+	}
+	return nil
+}
