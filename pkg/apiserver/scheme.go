@@ -9,6 +9,7 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -52,6 +53,12 @@ func newScheme() (*runtime.Scheme, serializer.CodecFactory, error) {
 			return nil, serializer.CodecFactory{}, err
 		}
 	}
+	// Evictions are posted to pods/eviction; the policy group itself is not
+	// served.
+	for _, gv := range []schema.GroupVersion{policyv1.SchemeGroupVersion, {Group: policyv1.GroupName, Version: runtime.APIVersionInternal}} {
+		scheme.AddKnownTypes(gv, &policyv1.Eviction{})
+	}
+	metav1.AddToGroupVersion(scheme, policyv1.SchemeGroupVersion)
 	if err := registry.AddQueryConversions(scheme); err != nil {
 		return nil, serializer.CodecFactory{}, err
 	}

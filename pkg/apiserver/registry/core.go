@@ -121,6 +121,7 @@ func core(t *tables.Convertors, kubelet KubeletConnection) []Served {
 			Extra: func(store *genericregistry.Store) map[string]rest.Storage {
 				extra := podStreams(store, nodes, kubelet)
 				extra["pods/binding"] = &bindingREST{pods: store}
+				extra["pods/eviction"] = &evictionREST{pods: store}
 				extra["bindings"] = &bindingsREST{bindingREST{pods: store}}
 				return extra
 			},
