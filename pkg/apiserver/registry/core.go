@@ -122,6 +122,7 @@ func core(t *tables.Convertors, kubelet KubeletConnection) []Served {
 				extra := podStreams(store, nodes, kubelet)
 				extra["pods/binding"] = &bindingREST{pods: store}
 				extra["pods/eviction"] = &evictionREST{pods: store}
+				extra["pods/ephemeralcontainers"] = ephemeralContainersREST(store)
 				extra["bindings"] = &bindingsREST{bindingREST{pods: store}}
 				return extra
 			},

@@ -73,21 +73,12 @@ func deleteNamespace(ctx context.Context, store *genericregistry.Store, name str
 	return store.Delete(ctx, name, validate, options)
 }
 
-// finalizeREST is namespaces/finalize: the only way to change spec.finalizers.
-type finalizeREST struct{ store *genericregistry.Store }
-
-var _ rest.Updater = (*finalizeREST)(nil)
-
+// namespaceFinalize is namespaces/finalize: the only way to change
+// spec.finalizers.
 func namespaceFinalize(store *genericregistry.Store) map[string]rest.Storage {
 	finalize := *store
 	finalize.UpdateStrategy = finalizeStrategy{store.UpdateStrategy}
-	return map[string]rest.Storage{"namespaces/finalize": &finalizeREST{store: &finalize}}
-}
-
-func (r *finalizeREST) New() runtime.Object { return &corev1.Namespace{} }
-func (r *finalizeREST) Destroy()            {}
-func (r *finalizeREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, _ bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
-	return r.store.Update(ctx, name, objInfo, createValidation, updateValidation, false, options)
+	return map[string]rest.Storage{"namespaces/finalize": &subresourceUpdater{store: &finalize}}
 }
 
 // finalizeStrategy takes spec.finalizers from the request and everything

@@ -6,6 +6,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -179,4 +180,55 @@ func (r *evictionREST) Create(ctx context.Context, name string, obj runtime.Obje
 		return nil, err
 	}
 	return &metav1.Status{Status: metav1.StatusSuccess, Code: 201}, nil
+}
+
+// ephemeralContainersStrategy is pods/ephemeralcontainers (kubectl debug):
+// an update that may only add ephemeral containers.
+type ephemeralContainersStrategy struct{ rest.RESTUpdateStrategy }
+
+func ephemeralContainersREST(pods *genericregistry.Store) rest.Storage {
+	store := *pods
+	store.UpdateStrategy = ephemeralContainersStrategy{pods.UpdateStrategy}
+	return &subresourceUpdater{store: &store}
+}
+
+func (ephemeralContainersStrategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
+	pod, oldPod := obj.(*corev1.Pod), old.(*corev1.Pod)
+	added := pod.Spec.EphemeralContainers
+	*pod = *oldPod.DeepCopy()
+	pod.Spec.EphemeralContainers = added
+}
+
+func (s ephemeralContainersStrategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
+	errs := s.RESTUpdateStrategy.ValidateUpdate(ctx, obj, old)
+	path := field.NewPath("spec", "ephemeralContainers")
+	current := map[string]corev1.EphemeralContainer{}
+	for _, c := range obj.(*corev1.Pod).Spec.EphemeralContainers {
+		current[c.Name] = c
+	}
+	for _, c := range old.(*corev1.Pod).Spec.EphemeralContainers {
+		now, ok := current[c.Name]
+		switch {
+		case !ok:
+			errs = append(errs, field.Forbidden(path, fmt.Sprintf("existing ephemeral containers %q may not be removed\n", c.Name)))
+		case !apiequality.Semantic.DeepEqual(c, now):
+			errs = append(errs, field.Forbidden(path, fmt.Sprintf("existing ephemeral containers %q may not be changed\n", c.Name)))
+		}
+	}
+	return errs
+}
+
+// subresourceUpdater serves an update-only subresource over a store copy
+// whose strategy limits what the update may change.
+type subresourceUpdater struct{ store *genericregistry.Store }
+
+var _ rest.Patcher = (*subresourceUpdater)(nil)
+
+func (r *subresourceUpdater) New() runtime.Object { return r.store.New() }
+func (r *subresourceUpdater) Destroy()            {}
+func (r *subresourceUpdater) Get(ctx context.Context, name string, options *metav1.GetOptions) (runtime.Object, error) {
+	return r.store.Get(ctx, name, options)
+}
+func (r *subresourceUpdater) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, _ bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
+	return r.store.Update(ctx, name, objInfo, createValidation, updateValidation, false, options)
 }

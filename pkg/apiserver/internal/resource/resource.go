@@ -57,6 +57,10 @@ type Definition struct {
 	// Delete, if set, replaces the store's Delete (namespaces finalize
 	// before they go).
 	Delete func(ctx context.Context, store *genericregistry.Store, name string, validate rest.ValidateObjectFunc, options *metav1.DeleteOptions) (runtime.Object, bool, error)
+	// KeepDuringUpdate, if set, keeps an object that the generic registry
+	// would otherwise delete when an update leaves it with a deletion
+	// timestamp and no finalizers (namespaces wait for spec.finalizers too).
+	KeepDuringUpdate func(obj runtime.Object) bool
 	// Extra adds storage that shares the resource's store, keyed as
 	// APIGroupInfo wants it: subresources beyond status ("pods/binding") and
 	// related resources ("bindings").
@@ -164,6 +168,11 @@ func NewStorage(d Definition, optsGetter generic.RESTOptionsGetter) (Storage, er
 	}
 	if d.GracefulDelete != nil {
 		store.DeleteStrategy = &gracefulStrategy{strategy: main}
+	}
+	if keep := d.KeepDuringUpdate; keep != nil {
+		store.ShouldDeleteDuringUpdate = func(ctx context.Context, key string, obj, existing runtime.Object) bool {
+			return !keep(obj) && genericregistry.ShouldDeleteDuringUpdate(ctx, key, obj, existing)
+		}
 	}
 	if store.TableConvertor == nil {
 		store.TableConvertor = rest.NewDefaultTableConvertor(d.Resource)
