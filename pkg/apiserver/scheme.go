@@ -59,6 +59,7 @@ func newScheme() (*runtime.Scheme, serializer.CodecFactory, error) {
 		scheme.AddKnownTypes(gv, &policyv1.Eviction{})
 	}
 	metav1.AddToGroupVersion(scheme, policyv1.SchemeGroupVersion)
+	registry.AddDefaulters(scheme)
 	if err := registry.AddQueryConversions(scheme); err != nil {
 		return nil, serializer.CodecFactory{}, err
 	}

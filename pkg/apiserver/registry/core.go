@@ -54,11 +54,6 @@ func core(t *tables.Convertors, kubelet KubeletConnection) []Served {
 		{GroupVersion: gv, Definition: resource.Definition{
 			Resource: schema.GroupResource{Resource: "secrets"}, Singular: "secret", Namespaced: true,
 			New: func() runtime.Object { return &corev1.Secret{} }, NewList: func() runtime.Object { return &corev1.SecretList{} },
-			PrepareForCreate: func(_ context.Context, obj runtime.Object) {
-				if s := obj.(*corev1.Secret); s.Type == "" {
-					s.Type = corev1.SecretTypeOpaque
-				}
-			},
 			Fields: func(obj runtime.Object) fields.Set { return fields.Set{"type": string(obj.(*corev1.Secret).Type)} },
 			Table:  t.Secrets(),
 		}, FieldLabels: []string{"type"}},

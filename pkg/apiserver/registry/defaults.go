@@ -1,0 +1,50 @@
+package registry
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/ptr"
+)
+
+// AddDefaulters registers, per type, the defaulting kube-apiserver's scheme
+// applies whenever an object is decoded (from a request or from storage), so
+// that patches, server-side apply and reads all see defaulted objects.
+func AddDefaulters(scheme *runtime.Scheme) {
+	scheme.AddTypeDefaultingFunc(&corev1.Namespace{}, func(obj interface{}) {
+		if ns := obj.(*corev1.Namespace); ns.Status.Phase == "" {
+			ns.Status.Phase = corev1.NamespaceActive
+		}
+	})
+	scheme.AddTypeDefaultingFunc(&corev1.Secret{}, func(obj interface{}) {
+		if s := obj.(*corev1.Secret); s.Type == "" {
+			s.Type = corev1.SecretTypeOpaque
+		}
+	})
+	scheme.AddTypeDefaultingFunc(&corev1.Endpoints{}, func(obj interface{}) {
+		for i := range obj.(*corev1.Endpoints).Subsets {
+			for j := range obj.(*corev1.Endpoints).Subsets[i].Ports {
+				if p := &obj.(*corev1.Endpoints).Subsets[i].Ports[j]; p.Protocol == "" {
+					p.Protocol = corev1.ProtocolTCP
+				}
+			}
+		}
+	})
+	scheme.AddTypeDefaultingFunc(&discoveryv1.EndpointSlice{}, func(obj interface{}) {
+		for i := range obj.(*discoveryv1.EndpointSlice).Ports {
+			p := &obj.(*discoveryv1.EndpointSlice).Ports[i]
+			if p.Protocol == nil {
+				p.Protocol = ptr.To(corev1.ProtocolTCP)
+			}
+			if p.Name == nil {
+				p.Name = ptr.To("")
+			}
+		}
+	})
+	scheme.AddTypeDefaultingFunc(&corev1.Node{}, func(obj interface{}) {
+		// A node that reports capacity but no allocatable can allocate all of it.
+		if n := obj.(*corev1.Node); len(n.Status.Capacity) > 0 && len(n.Status.Allocatable) == 0 {
+			n.Status.Allocatable = n.Status.Capacity.DeepCopy()
+		}
+	})
+}
