@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -110,6 +111,14 @@ func core(t *tables.Convertors, kubelet KubeletConnection) []Served {
 				pod := obj.(*corev1.Pod)
 				pod.Generation = 1
 				pod.Status = corev1.PodStatus{Phase: corev1.PodPending, QOSClass: qosClass(pod)}
+			},
+			PrepareForUpdate: func(_ context.Context, obj, old runtime.Object) {
+				// Generation counts spec changes, so kubelets can report
+				// status.observedGeneration.
+				pod, oldPod := obj.(*corev1.Pod), old.(*corev1.Pod)
+				if !apiequality.Semantic.DeepEqual(pod.Spec, oldPod.Spec) {
+					pod.Generation = oldPod.Generation + 1
+				}
 			},
 			Fields:         podFields,
 			GracefulDelete: podGracefulDelete,

@@ -1,16 +1,21 @@
 package clustertest
 
 import (
+	"path/filepath"
 	"testing"
 
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2/ktesting"
 
 	"github.com/fakecluster/fakecluster/pkg/cluster"
+	"github.com/fakecluster/fakecluster/pkg/storage"
 )
 
 // Start runs a cluster for tb: its state lives in tb.TempDir(), it listens on
 // a free loopback port, it logs through tb, and it is stopped when tb ends,
-// failing tb if stopping does. Tests that each call Start can run in parallel.
+// failing tb if stopping does or if the storage it leaves behind is not
+// consistent. Tests that each call Start can run in parallel.
 func Start(tb testing.TB) *cluster.Cluster {
 	tb.Helper()
 	return StartWith(tb, cluster.Options{DataDir: tb.TempDir()})
@@ -29,7 +34,44 @@ func StartWith(tb testing.TB, opts cluster.Options) *cluster.Cluster {
 	tb.Cleanup(func() {
 		if err := c.Stop(); err != nil {
 			tb.Errorf("stop cluster: %v", err)
+			return
 		}
+		checkStorage(tb, c.DataDir())
 	})
 	return c
+}
+
+// checkStorage reopens a stopped cluster's database and checks its
+// invariants, as bbolt's own test helper does before closing.
+func checkStorage(tb testing.TB, dataDir string) {
+	tb.Helper()
+	db, err := storage.Open(filepath.Join(dataDir, cluster.StorageFile), storage.Options{CompactInterval: -1})
+	if err != nil {
+		tb.Errorf("reopen storage after stop: %v", err)
+		return
+	}
+	if err := db.Check(); err != nil {
+		tb.Errorf("storage after stop: %v", err)
+	}
+	if err := db.Close(); err != nil {
+		tb.Errorf("close storage after check: %v", err)
+	}
+}
+
+// Client is a clientset for c with full access and no client-side rate
+// limit, so tests and benchmarks measure the server, not client-go.
+func Client(tb testing.TB, c *cluster.Cluster) kubernetes.Interface {
+	tb.Helper()
+	client, err := kubernetes.NewForConfig(Config(c))
+	if err != nil {
+		tb.Fatalf("clientset for %s: %v", c.Addr(), err)
+	}
+	return client
+}
+
+// Config is c.RESTConfig() without client-side rate limiting.
+func Config(c *cluster.Cluster) *rest.Config {
+	cfg := c.RESTConfig()
+	cfg.QPS, cfg.Burst, cfg.RateLimiter = -1, 0, nil
+	return cfg
 }
