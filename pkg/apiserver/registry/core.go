@@ -10,10 +10,13 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/resource"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/pod"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/service"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/tables"
 )
 
@@ -107,11 +110,7 @@ func core(t *tables.Convertors, kubelet KubeletConnection) []Served {
 			ShortNames: []string{"po"}, Categories: []string{"all"}, Table: t.Pods(),
 			Status: statusSplit(v, func(p *corev1.Pod) *corev1.PodStatus { return &p.Status },
 				func(to, from *corev1.Pod) { to.Spec = from.Spec }, false),
-			PrepareForCreate: func(_ context.Context, obj runtime.Object) {
-				pod := obj.(*corev1.Pod)
-				pod.Generation = 1
-				pod.Status = corev1.PodStatus{Phase: corev1.PodPending, QOSClass: qosClass(pod)}
-			},
+			PrepareForCreate: preparePodForCreate,
 			PrepareForUpdate: func(_ context.Context, obj, old runtime.Object) {
 				// Generation counts spec changes, so kubelets can report
 				// status.observedGeneration.
@@ -119,6 +118,10 @@ func core(t *tables.Convertors, kubelet KubeletConnection) []Served {
 				if !apiequality.Semantic.DeepEqual(pod.Spec, oldPod.Spec) {
 					pod.Generation = oldPod.Generation + 1
 				}
+			},
+			Validate: func(_ context.Context, obj runtime.Object) field.ErrorList { return pod.Validate(obj.(*corev1.Pod)) },
+			ValidateUpdate: func(_ context.Context, obj, old runtime.Object) field.ErrorList {
+				return pod.ValidateUpdate(obj.(*corev1.Pod), old.(*corev1.Pod))
 			},
 			Fields:         podFields,
 			GracefulDelete: podGracefulDelete,
@@ -137,6 +140,12 @@ func core(t *tables.Convertors, kubelet KubeletConnection) []Served {
 			ShortNames: []string{"svc"}, Categories: []string{"all"}, Table: t.Services(), NameFunc: validation.NameIsDNS1035Label,
 			Status: statusSplit(v, func(s *corev1.Service) *corev1.ServiceStatus { return &s.Status },
 				func(to, from *corev1.Service) { to.Spec = from.Spec }, true),
+			Validate: func(_ context.Context, obj runtime.Object) field.ErrorList {
+				return service.Validate(obj.(*corev1.Service))
+			},
+			ValidateUpdate: func(_ context.Context, obj, old runtime.Object) field.ErrorList {
+				return service.ValidateUpdate(obj.(*corev1.Service), old.(*corev1.Service))
+			},
 			Fields: func(obj runtime.Object) fields.Set {
 				svc := obj.(*corev1.Service)
 				return fields.Set{"spec.clusterIP": svc.Spec.ClusterIP, "spec.type": string(svc.Spec.Type)}

@@ -5,12 +5,17 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
+
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/pod"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/service"
 )
 
 // AddDefaulters registers, per type, the defaulting kube-apiserver's scheme
 // applies whenever an object is decoded (from a request or from storage), so
 // that patches, server-side apply and reads all see defaulted objects.
 func AddDefaulters(scheme *runtime.Scheme) {
+	scheme.AddTypeDefaultingFunc(&corev1.Pod{}, func(obj interface{}) { pod.SetDefaults(obj.(*corev1.Pod)) })
+	scheme.AddTypeDefaultingFunc(&corev1.Service{}, func(obj interface{}) { service.SetDefaults(obj.(*corev1.Service)) })
 	scheme.AddTypeDefaultingFunc(&corev1.Namespace{}, func(obj interface{}) {
 		if ns := obj.(*corev1.Namespace); ns.Status.Phase == "" {
 			ns.Status.Phase = corev1.NamespaceActive

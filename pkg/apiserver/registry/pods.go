@@ -17,6 +17,7 @@ import (
 	"k8s.io/apiserver/pkg/registry/rest"
 	apistorage "k8s.io/apiserver/pkg/storage"
 	storeerr "k8s.io/apiserver/pkg/storage/errors"
+	"k8s.io/utils/ptr"
 )
 
 // podGracefulDelete decides a pod's grace period as kube-apiserver does: the
@@ -231,4 +232,52 @@ func (r *subresourceUpdater) Get(ctx context.Context, name string, options *meta
 }
 func (r *subresourceUpdater) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, _ bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
 	return r.store.Update(ctx, name, objInfo, createValidation, updateValidation, false, options)
+}
+
+// notReadyTolerationSeconds is how long a pod stays bound to a node that is
+// not ready or unreachable, as kube-apiserver's DefaultTolerationSeconds
+// admission sets it.
+const notReadyTolerationSeconds = 300
+
+// preparePodForCreate does what kube-apiserver's pod strategy and its
+// default admission plugins (ServiceAccount, DefaultTolerationSeconds,
+// Priority) do to every new pod: status starts Pending, the pod runs as the
+// namespace's default service account, tolerates a not-ready or unreachable
+// node for five minutes, and has the default priority.
+func preparePodForCreate(_ context.Context, obj runtime.Object) {
+	p := obj.(*corev1.Pod)
+	p.Generation = 1
+	p.Status = corev1.PodStatus{Phase: corev1.PodPending, QOSClass: qosClass(p)}
+	if p.Spec.TerminationGracePeriodSeconds != nil && *p.Spec.TerminationGracePeriodSeconds < 0 {
+		p.Spec.TerminationGracePeriodSeconds = ptr.To[int64](1)
+	}
+	if p.Spec.ServiceAccountName == "" {
+		p.Spec.ServiceAccountName = "default"
+		p.Spec.DeprecatedServiceAccount = "default"
+	}
+	for _, key := range []string{corev1.TaintNodeNotReady, corev1.TaintNodeUnreachable} {
+		if !toleratesNoExecute(p.Spec.Tolerations, key) {
+			p.Spec.Tolerations = append(p.Spec.Tolerations, corev1.Toleration{
+				Key: key, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute,
+				TolerationSeconds: ptr.To[int64](notReadyTolerationSeconds),
+			})
+		}
+	}
+	if p.Spec.Priority == nil {
+		p.Spec.Priority = ptr.To[int32](0)
+	}
+	if p.Spec.PreemptionPolicy == nil {
+		p.Spec.PreemptionPolicy = ptr.To(corev1.PreemptLowerPriority)
+	}
+}
+
+// toleratesNoExecute reports whether tolerations already cover the
+// NoExecute taint key.
+func toleratesNoExecute(tolerations []corev1.Toleration, key string) bool {
+	for _, t := range tolerations {
+		if (t.Key == key || t.Key == "") && (t.Effect == corev1.TaintEffectNoExecute || t.Effect == "") {
+			return true
+		}
+	}
+	return false
 }
