@@ -53,12 +53,7 @@ func newScheme() (*runtime.Scheme, serializer.CodecFactory, error) {
 			return nil, serializer.CodecFactory{}, err
 		}
 	}
-	// Evictions are posted to pods/eviction; the policy group itself is not
-	// served.
-	for _, gv := range []schema.GroupVersion{policyv1.SchemeGroupVersion, {Group: policyv1.GroupName, Version: runtime.APIVersionInternal}} {
-		scheme.AddKnownTypes(gv, &policyv1.Eviction{})
-	}
-	metav1.AddToGroupVersion(scheme, policyv1.SchemeGroupVersion)
+	addEviction(scheme, policyv1.SchemeGroupVersion, schema.GroupVersion{Group: policyv1.GroupName, Version: runtime.APIVersionInternal})
 	registry.AddDefaulters(scheme)
 	if err := registry.AddQueryConversions(scheme); err != nil {
 		return nil, serializer.CodecFactory{}, err
@@ -80,4 +75,13 @@ func isMetaKind(kind string) bool {
 		return true
 	}
 	return false
+}
+
+// addEviction registers policy/v1 Eviction, the body of pods/eviction, in
+// the given versions; the policy group itself is not served.
+func addEviction(scheme *runtime.Scheme, versions ...schema.GroupVersion) {
+	for _, gv := range versions {
+		scheme.AddKnownTypes(gv, &policyv1.Eviction{})
+	}
+	metav1.AddToGroupVersion(scheme, policyv1.SchemeGroupVersion)
 }

@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"time"
 
+	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
@@ -202,6 +203,7 @@ func genericConfig(cfg Config, codecs serializer.CodecFactory) (*genericapiserve
 			return nil, err
 		}
 	}
+	addEviction(namerScheme, policyv1.SchemeGroupVersion)
 	namer := apiopenapi.NewDefinitionNamer(namerScheme)
 	gc.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openapi.GetOpenAPIDefinitions, namer)
 	gc.OpenAPIConfig.Info.Title = "Kubernetes"
