@@ -3,10 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"errors"
-	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +13,11 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/fakecluster/fakecluster/pkg/cluster"
 )
@@ -27,62 +29,65 @@ func TestBinary(t *testing.T) {
 	}
 	bin := buildBinary(t)
 
-	t.Run("serves until SIGTERM", func(t *testing.T) {
+	t.Run("serves until SIGTERM, then restarts on the same data dir", func(t *testing.T) {
 		t.Parallel()
 		dataDir := filepath.Join(t.TempDir(), "state")
-		cmd := exec.Command(bin, "--data-dir", dataDir, "--secure-port", "0")
-		stdout := &firstLine{line: make(chan string, 1)}
-		var stderr syncBuffer
-		cmd.Stdout, cmd.Stderr = stdout, &stderr
-		if err := cmd.Start(); err != nil {
+		p := startBinary(t, bin, "--data-dir", dataDir, "--secure-port", "0")
+		if p.dataDir != dataDir {
+			t.Errorf("start-up line names data dir %q, want %q", p.dataDir, dataDir)
+		}
+		if want := filepath.Join(dataDir, "kubeconfig"); p.kubeconfig != want {
+			t.Errorf("start-up line names kubeconfig %q, want %q", p.kubeconfig, want)
+		}
+		info, err := os.Stat(p.kubeconfig)
+		if err != nil {
+			t.Fatalf("kubeconfig: %v", err)
+		}
+		if perm := info.Mode().Perm(); perm != 0o600 {
+			t.Errorf("kubeconfig mode = %o, want 600", perm)
+		}
+		client := kubeconfigClient(t, p.kubeconfig)
+		if host := client.CoreV1().RESTClient().Get().URL().Host; "https://"+host != p.server {
+			t.Errorf("kubeconfig server %s, start-up line says %s", host, p.server)
+		}
+		body, err := client.CoreV1().RESTClient().Get().AbsPath("/readyz").DoRaw(t.Context())
+		if err != nil || string(body) != "ok" {
+			t.Errorf("GET /readyz with the kubeconfig = %q, %v; want \"ok\"", body, err)
+		}
+		if _, err := client.CoreV1().ConfigMaps("default").Create(t.Context(), &corev1.ConfigMap{
+			ObjectMeta: metav1.ObjectMeta{Name: "survivor"}, Data: map[string]string{"k": "v"},
+		}, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
-		t.Cleanup(func() {
-			if cmd.ProcessState == nil {
-				cmd.Process.Kill()
-				<-exited
-			}
-		})
-
-		var line string
-		select {
-		case line = <-stdout.line:
-		case err := <-exited:
-			t.Fatalf("fakecluster exited before it was ready: %v\nstderr:\n%s", err, stderr.String())
-		case <-time.After(time.Minute):
-			t.Fatalf("no start-up line within a minute\nstderr:\n%s", stderr.String())
-		}
-		m := regexp.MustCompile(`^fakecluster: serving on (https://\S+) \(data in (.+)\); the Kubernetes API arrives in a later release$`).FindStringSubmatch(line)
-		if m == nil {
-			t.Fatalf("start-up line = %q, want it to say where it serves and where the data is", line)
-		}
-		if m[2] != dataDir {
-			t.Errorf("start-up line names data dir %q, want %q", m[2], dataDir)
-		}
-
-		resp, body := get(t, m[1]+"/readyz")
-		if resp.StatusCode != http.StatusOK || body != "ok" {
-			t.Errorf("GET /readyz = %d %q, want 200 \"ok\"", resp.StatusCode, body)
-		}
-
-		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-			t.Fatal(err)
-		}
-		select {
-		case err := <-exited:
-			if err != nil {
-				t.Errorf("after SIGTERM: %v, want exit code 0\nstderr:\n%s", err, stderr.String())
-			}
-		case <-time.After(30 * time.Second):
-			t.Fatalf("still running 30s after SIGTERM\nstderr:\n%s", stderr.String())
-		}
+		p.stop(t)
 		if _, err := os.Stat(filepath.Join(dataDir, cluster.StorageFile)); err != nil {
 			t.Errorf("storage file: %v", err)
 		}
-		if out := stdout.String(); out != line+"\n" {
-			t.Errorf("stdout = %q, want only the start-up line", out)
+
+		kubeconfig := filepath.Join(t.TempDir(), "kube", "config")
+		p = startBinary(t, bin, "--data-dir", dataDir, "--secure-port", "0", "--kubeconfig", kubeconfig)
+		if p.kubeconfig != kubeconfig {
+			t.Errorf("after restart, start-up line names kubeconfig %q, want %q", p.kubeconfig, kubeconfig)
+		}
+		cm, err := kubeconfigClient(t, kubeconfig).CoreV1().ConfigMaps("default").Get(t.Context(), "survivor", metav1.GetOptions{})
+		if err != nil {
+			t.Fatalf("after restart: %v", err)
+		}
+		if cm.Data["k"] != "v" {
+			t.Errorf("after restart, configmap data = %v, want k=v", cm.Data)
+		}
+		p.stop(t)
+	})
+
+	t.Run("kubeconfig is a directory", func(t *testing.T) {
+		t.Parallel()
+		dataDir := filepath.Join(t.TempDir(), "state")
+		stdout, stderr, code := run(t, bin, "--data-dir", dataDir, "--secure-port", "0", "--kubeconfig", t.TempDir())
+		if code != 1 || stdout != "" || !strings.Contains(stderr, "--kubeconfig") {
+			t.Errorf("exit %d, stdout %q, stderr %q; want exit 1, nothing on stdout, stderr naming --kubeconfig", code, stdout, stderr)
+		}
+		if _, err := os.Stat(dataDir); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("a bad --kubeconfig created the data dir (stat: %v): bad flags must fail before anything starts", err)
 		}
 	})
 
@@ -158,23 +163,96 @@ func run(tb testing.TB, bin string, args ...string) (stdout, stderr string, code
 	return out.String(), errOut.String(), cmd.ProcessState.ExitCode()
 }
 
-func get(tb testing.TB, url string) (*http.Response, string) {
+// process is a running fakecluster and what its start-up line said.
+type process struct {
+	cmd                         *exec.Cmd
+	exited                      chan error
+	line                        string
+	stdout                      *firstLine
+	stderr                      *syncBuffer
+	server, dataDir, kubeconfig string
+}
+
+// startupLine is what fakecluster prints, and only that, once it serves.
+var startupLine = regexp.MustCompile(`^fakecluster: Kubernetes 1\.37 API on (https://\S+), data in (.+); kubeconfig: export KUBECONFIG=(.+)$`)
+
+// startBinary runs bin with args until its start-up line, and kills it at the
+// end of the test if it is still running then.
+func startBinary(tb testing.TB, bin string, args ...string) *process {
 	tb.Helper()
-	// The certificate is self-signed and made anew on every start.
-	client := &http.Client{
-		Timeout:   10 * time.Second,
-		Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}},
+	p := &process{
+		cmd:    exec.Command(bin, args...),
+		exited: make(chan error, 1),
+		stdout: &firstLine{line: make(chan string, 1)},
+		stderr: &syncBuffer{},
 	}
-	resp, err := client.Get(url)
+	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
+	if err := p.cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	go func() { p.exited <- p.cmd.Wait() }()
+	tb.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			p.cmd.Process.Kill()
+			<-p.exited
+		}
+	})
+	select {
+	case p.line = <-p.stdout.line:
+	case err := <-p.exited:
+		tb.Fatalf("fakecluster exited before it was ready: %v\nstderr:\n%s", err, p.stderr.String())
+	case <-time.After(time.Minute):
+		tb.Fatalf("no start-up line within a minute\nstderr:\n%s", p.stderr.String())
+	}
+	m := startupLine.FindStringSubmatch(p.line)
+	if m == nil {
+		tb.Fatalf("start-up line = %q, want it to match %s", p.line, startupLine)
+	}
+	p.server, p.dataDir, p.kubeconfig = m[1], m[2], m[3]
+	return p
+}
+
+// stop sends SIGTERM and checks for a clean, quiet exit: code 0, nothing on
+// stderr, nothing on stdout but the start-up line.
+func (p *process) stop(tb testing.TB) {
+	tb.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		tb.Fatal(err)
+	}
+	select {
+	case err := <-p.exited:
+		if err != nil {
+			tb.Errorf("after SIGTERM: %v, want exit code 0\nstderr:\n%s", err, p.stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		tb.Fatalf("still running 30s after SIGTERM\nstderr:\n%s", p.stderr.String())
+	}
+	if out := p.stdout.String(); out != p.line+"\n" {
+		tb.Errorf("stdout = %q, want only the start-up line", out)
+	}
+	if errOut := p.stderr.String(); errOut != "" {
+		tb.Errorf("stderr at -v 0 = %q, want nothing", errOut)
+	}
+}
+
+// kubeconfigClient is a clientset configured only by the kubeconfig at path,
+// as kubectl would be: its CA verifies the server, its token authenticates.
+func kubeconfigClient(tb testing.TB, path string) kubernetes.Interface {
+	tb.Helper()
+	cfg, err := clientcmd.BuildConfigFromFlags("", path)
 	if err != nil {
-		tb.Fatalf("GET %s: %v", url, err)
+		tb.Fatalf("load kubeconfig: %v", err)
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	if cfg.Insecure || len(cfg.CAData) == 0 || cfg.BearerToken == "" {
+		tb.Fatalf("kubeconfig %s: insecure %v, %d bytes of CA, token set %v; want a CA and a token",
+			path, cfg.Insecure, len(cfg.CAData), cfg.BearerToken != "")
+	}
+	cfg.Timeout = 10 * time.Second
+	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
-		tb.Fatalf("read %s: %v", url, err)
+		tb.Fatal(err)
 	}
-	return resp, string(body)
+	return client
 }
 
 // firstLine collects a process's output and sends its first line, without the

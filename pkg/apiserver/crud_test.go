@@ -146,22 +146,14 @@ func TestCRUD(t *testing.T) {
 		name: "secrets",
 		run: crudCase[*corev1.Secret, *corev1.SecretList]{
 			client:    client.CoreV1().Secrets("default"),
-			obj:       &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "s"}, StringData: map[string]string{"password": "hunter2"}},
+			obj:       &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "s"}, Data: map[string][]byte{"password": []byte("hunter2")}},
 			namespace: "default",
 			check: func(t *testing.T, s *corev1.Secret) {
 				if s.Type != corev1.SecretTypeOpaque {
 					t.Errorf("type = %q, want Opaque by default", s.Type)
 				}
-				if string(s.Data["password"]) != "hunter2" || len(s.StringData) != 0 {
-					t.Errorf("data %q stringData %q, want stringData folded into data", s.Data, s.StringData)
-				}
 			},
-			mutate: func(s *corev1.Secret) {
-				if s.Data == nil {
-					s.Data = map[string][]byte{}
-				}
-				s.Data["user"] = []byte("root")
-			},
+			mutate: func(s *corev1.Secret) { s.Data["user"] = []byte("root") },
 			checkUpdate: func(t *testing.T, s *corev1.Secret) {
 				if string(s.Data["user"]) != "root" || string(s.Data["password"]) != "hunter2" {
 					t.Errorf("data = %q, want password and user", s.Data)
@@ -253,9 +245,6 @@ func TestNamespaceLifecycle(t *testing.T) {
 	if ns.Status.Phase != corev1.NamespaceActive || !cmp.Equal(ns.Spec.Finalizers, []corev1.FinalizerName{corev1.FinalizerKubernetes}) {
 		t.Errorf("new namespace: phase %q finalizers %v, want Active [kubernetes]", ns.Status.Phase, ns.Spec.Finalizers)
 	}
-	if got := ns.Labels["kubernetes.io/metadata.name"]; got != "team-a" {
-		t.Errorf("label kubernetes.io/metadata.name = %q, want team-a", got)
-	}
 	if _, err := nsClient.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "Team_A"}}, metav1.CreateOptions{}); !apierrors.IsInvalid(err) {
 		t.Errorf("create namespace Team_A: err = %v, want Invalid (not a DNS label)", err)
 	}
@@ -291,6 +280,82 @@ func TestNamespaceLifecycle(t *testing.T) {
 	}
 	if _, err := nsClient.Get(ctx, "team-a", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("get after finalize and delete: err = %v, want NotFound", err)
+	}
+}
+
+// TestNamespaceNameLabel: kube-apiserver labels every namespace with its own
+// name (kubernetes.io/metadata.name), and keeps the label on update, so that
+// namespace selectors can pick a namespace by name.
+func TestNamespaceNameLabel(t *testing.T) {
+	t.Parallel()
+	client := clustertest.Client(t, clustertest.Start(t))
+	ctx := t.Context()
+	nsClient := client.CoreV1().Namespaces()
+	ns, err := nsClient.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "team-a"}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ns.Labels[corev1.LabelMetadataName]; got != "team-a" {
+		t.Errorf("after create: label %s = %q, want team-a", corev1.LabelMetadataName, got)
+	}
+	ns.Labels = map[string]string{"team": "a"}
+	if ns, err = nsClient.Update(ctx, ns, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]string{"team": "a", corev1.LabelMetadataName: "team-a"}, ns.Labels); diff != "" {
+		t.Errorf("labels after an update that drops the name label (-want +got):\n%s", diff)
+	}
+	for _, name := range []string{"default", "kube-system"} {
+		ns, err := nsClient.Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ns.Labels[corev1.LabelMetadataName]; got != name {
+			t.Errorf("bootstrapped namespace %s: label %s = %q", name, corev1.LabelMetadataName, got)
+		}
+	}
+	list, err := nsClient.List(ctx, metav1.ListOptions{LabelSelector: corev1.LabelMetadataName + "=team-a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"team-a"}, names(t, list)); diff != "" {
+		t.Errorf("namespaces selected by name label (-want +got):\n%s", diff)
+	}
+}
+
+// TestSecretStringData: stringData is a write-only convenience; the server
+// folds it into data, stringData winning, and never returns it.
+func TestSecretStringData(t *testing.T) {
+	t.Parallel()
+	client := clustertest.Client(t, clustertest.Start(t))
+	ctx := t.Context()
+	secrets := client.CoreV1().Secrets("default")
+	created, err := secrets.Create(ctx, &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "s"},
+		Data:       map[string][]byte{"user": []byte("root"), "password": []byte("old")},
+		StringData: map[string]string{"password": "hunter2"},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]byte{"user": []byte("root"), "password": []byte("hunter2")}
+	if diff := cmp.Diff(want, created.Data); diff != "" || len(created.StringData) != 0 {
+		t.Errorf("after create: stringData %q, data (-want +got):\n%s", created.StringData, diff)
+	}
+	got, err := secrets.Get(ctx, "s", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got.Data); diff != "" || len(got.StringData) != 0 {
+		t.Errorf("get: stringData %q, data (-want +got):\n%s", got.StringData, diff)
+	}
+	got.StringData = map[string]string{"token": "abc"}
+	updated, err := secrets.Update(ctx, got, metav1.UpdateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(updated.Data["token"]) != "abc" || len(updated.StringData) != 0 {
+		t.Errorf("after update: data %q stringData %q, want token folded into data", updated.Data, updated.StringData)
 	}
 }
 

@@ -168,6 +168,9 @@ func (v effectiveVersion) Info() *apimachineryversion.Info {
 // fairness, none of which fakecluster has.
 func genericConfig(cfg Config, codecs serializer.CodecFactory) (*genericapiserver.Config, error) {
 	gc := genericapiserver.NewConfig(codecs)
+	// Stopping ends open watches (kubectl get -w, informers) promptly
+	// instead of waiting out the HTTP shutdown timeout for them.
+	gc.ShutdownWatchTerminationGracePeriod = 2 * time.Second
 	gc.EffectiveVersion = effectiveVersion{compatibility.NewEffectiveVersionFromString(KubernetesVersion, "", "")}
 
 	cert, err := dynamiccertificates.NewStaticCertKeyContent("serving-cert", cfg.ServingCertPEM, cfg.ServingKeyPEM)

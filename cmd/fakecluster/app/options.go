@@ -97,6 +97,9 @@ func (o *Options) Validate() error {
 	case err == nil && !info.IsDir():
 		errs = append(errs, invalid(o.DataDir, "--data-dir", "must be a directory, or a path where one can be created; this is a file"))
 	}
+	if info, err := os.Stat(o.Kubeconfig); err == nil && info.IsDir() {
+		errs = append(errs, invalid(o.Kubeconfig, "--kubeconfig", "must be a file path, where the kubeconfig is written; this is a directory"))
+	}
 	if _, err := netip.ParseAddr(o.BindAddress); err != nil {
 		errs = append(errs, invalid(o.BindAddress, "--bind-address", "must be an IP address such as 127.0.0.1 or ::1"))
 	}

@@ -39,30 +39,56 @@ func TestParseAndValidate(t *testing.T) {
 	}{{
 		name:        "defaults under HOME",
 		env:         home,
-		wantCluster: cluster.Options{DataDir: "/home/u/.local/state/fakecluster", BindAddress: "127.0.0.1", SecurePort: 6443},
+		wantCluster: cluster.Options{DataDir: "/home/u/.local/state/fakecluster", Kubeconfig: "/home/u/.local/state/fakecluster/kubeconfig", BindAddress: "127.0.0.1", SecurePort: 6443},
 	}, {
 		name:        "defaults under XDG_STATE_HOME",
 		env:         map[string]string{"HOME": "/home/u", "XDG_STATE_HOME": "/state"},
-		wantCluster: cluster.Options{DataDir: "/state/fakecluster", BindAddress: "127.0.0.1", SecurePort: 6443},
+		wantCluster: cluster.Options{DataDir: "/state/fakecluster", Kubeconfig: "/state/fakecluster/kubeconfig", BindAddress: "127.0.0.1", SecurePort: 6443},
 	}, {
 		name:        "relative XDG_STATE_HOME is ignored, as the XDG spec says",
 		env:         map[string]string{"HOME": "/home/u", "XDG_STATE_HOME": "state"},
-		wantCluster: cluster.Options{DataDir: "/home/u/.local/state/fakecluster", BindAddress: "127.0.0.1", SecurePort: 6443},
+		wantCluster: cluster.Options{DataDir: "/home/u/.local/state/fakecluster", Kubeconfig: "/home/u/.local/state/fakecluster/kubeconfig", BindAddress: "127.0.0.1", SecurePort: 6443},
 	}, {
 		name:          "every flag set",
-		args:          []string{"--data-dir", "/data", "--bind-address", "::1", "--secure-port", "0", "-v", "4"},
-		wantCluster:   cluster.Options{DataDir: "/data", BindAddress: "::1", SecurePort: 0},
+		args:          []string{"--data-dir", "/data", "--kubeconfig", "/etc/kube/admin.conf", "--bind-address", "::1", "--secure-port", "0", "-v", "4"},
+		wantCluster:   cluster.Options{DataDir: "/data", Kubeconfig: "/etc/kube/admin.conf", BindAddress: "::1", SecurePort: 0},
 		wantVerbosity: 4,
 	}, {
 		name:          "equals forms",
-		args:          []string{"--data-dir=/data", "--bind-address=0.0.0.0", "--secure-port=65535", "--v=2"},
-		wantCluster:   cluster.Options{DataDir: "/data", BindAddress: "0.0.0.0", SecurePort: 65535},
+		args:          []string{"--data-dir=/data", "--kubeconfig=/kc", "--bind-address=0.0.0.0", "--secure-port=65535", "--v=2"},
+		wantCluster:   cluster.Options{DataDir: "/data", Kubeconfig: "/kc", BindAddress: "0.0.0.0", SecurePort: 65535},
 		wantVerbosity: 2,
 	}, {
 		name:          "relative data dir is made absolute",
 		args:          []string{"--data-dir", "state", "-v=1"},
-		wantCluster:   cluster.Options{DataDir: filepath.Join(wd, "state"), BindAddress: "127.0.0.1", SecurePort: 6443},
+		wantCluster:   cluster.Options{DataDir: filepath.Join(wd, "state"), Kubeconfig: filepath.Join(wd, "state", "kubeconfig"), BindAddress: "127.0.0.1", SecurePort: 6443},
 		wantVerbosity: 1,
+	}, {
+		name:        "kubeconfig follows the data dir",
+		args:        []string{"--data-dir", "/data"},
+		env:         home,
+		wantCluster: cluster.Options{DataDir: "/data", Kubeconfig: "/data/kubeconfig", BindAddress: "127.0.0.1", SecurePort: 6443},
+	}, {
+		name:        "kubeconfig outside the data dir",
+		args:        []string{"--kubeconfig", "/home/u/.kube/config"},
+		env:         home,
+		wantCluster: cluster.Options{DataDir: "/home/u/.local/state/fakecluster", Kubeconfig: "/home/u/.kube/config", BindAddress: "127.0.0.1", SecurePort: 6443},
+	}, {
+		name:        "relative kubeconfig is made absolute",
+		args:        []string{"--data-dir", "/data", "--kubeconfig", "kc"},
+		wantCluster: cluster.Options{DataDir: "/data", Kubeconfig: filepath.Join(wd, "kc"), BindAddress: "127.0.0.1", SecurePort: 6443},
+	}, {
+		name:        "empty kubeconfig means the default",
+		args:        []string{"--data-dir", "/data", "--kubeconfig="},
+		wantCluster: cluster.Options{DataDir: "/data", Kubeconfig: "/data/kubeconfig", BindAddress: "127.0.0.1", SecurePort: 6443},
+	}, {
+		name:        "kubeconfig path is cleaned",
+		args:        []string{"--data-dir", "/data", "--kubeconfig", "/etc//kube/../kube/config"},
+		wantCluster: cluster.Options{DataDir: "/data", Kubeconfig: "/etc/kube/config", BindAddress: "127.0.0.1", SecurePort: 6443},
+	}, {
+		name:     "kubeconfig given but no data dir and no default",
+		args:     []string{"--kubeconfig", "/kc"},
+		wantErrs: []string{"missing --data-dir: there is no default when neither $XDG_STATE_HOME nor $HOME is set"},
 	}, {
 		name:     "no data dir and no default",
 		wantErrs: []string{"missing --data-dir: there is no default when neither $XDG_STATE_HOME nor $HOME is set"},
@@ -105,7 +131,7 @@ func TestParseAndValidate(t *testing.T) {
 		name:        "port not a number, then a good one",
 		args:        []string{"--secure-port", "https", "--secure-port", "8443"},
 		env:         home,
-		wantCluster: cluster.Options{DataDir: "/home/u/.local/state/fakecluster", BindAddress: "127.0.0.1", SecurePort: 8443},
+		wantCluster: cluster.Options{DataDir: "/home/u/.local/state/fakecluster", Kubeconfig: "/home/u/.local/state/fakecluster/kubeconfig", BindAddress: "127.0.0.1", SecurePort: 8443},
 	}, {
 		name:     "verbosity negative",
 		args:     []string{"-v", "-1"},
@@ -152,6 +178,11 @@ func TestParseAndValidate(t *testing.T) {
 		args:    []string{"--data-dir"},
 		env:     home,
 		wantErr: "flag needs an argument: --data-dir\nRun 'fakecluster --help' for usage.",
+	}, {
+		name:    "kubeconfig flag without its value",
+		args:    []string{"--kubeconfig"},
+		env:     home,
+		wantErr: "flag needs an argument: --kubeconfig\nRun 'fakecluster --help' for usage.",
 	}, {
 		name:    "positional argument",
 		args:    []string{"start"},
@@ -214,7 +245,7 @@ func TestHelp(t *testing.T) {
 			if err := NewCommand(&out).Execute(t.Context(), args); err != nil {
 				t.Fatalf("Execute(%q) = %v, want nil", args, err)
 			}
-			for _, want := range []string{"Usage:\n  fakecluster [flags]", "--data-dir", "--bind-address", "--secure-port int", "(default 6443)", "-v, --v int", "-h, --help"} {
+			for _, want := range []string{"Usage:\n  fakecluster [flags]", "--data-dir", "--kubeconfig", "(default <data-dir>/kubeconfig)", "--bind-address", "--secure-port int", "(default 6443)", "-v, --v int", "-h, --help"} {
 				if !strings.Contains(out.String(), want) {
 					t.Errorf("help does not mention %q:\n%s", want, out.String())
 				}

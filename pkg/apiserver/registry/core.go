@@ -46,9 +46,10 @@ func core(t *tables.Convertors, kubelet KubeletConnection) []Served {
 			Fields: func(obj runtime.Object) fields.Set {
 				return fields.Set{"status.phase": string(obj.(*corev1.Namespace).Status.Phase)}
 			},
-			Delete: deleteNamespace,
-			Extra:  namespaceFinalize,
-			Table:  t.Namespaces(),
+			Delete:             deleteNamespace,
+			NoDeleteCollection: true,
+			Extra:              namespaceFinalize,
+			Table:              t.Namespaces(),
 		}, FieldLabels: []string{"status.phase"}},
 		{GroupVersion: gv, Definition: resource.Definition{
 			Resource: schema.GroupResource{Resource: "configmaps"}, Singular: "configmap", Namespaced: true,

@@ -17,14 +17,33 @@ func AddDefaulters(scheme *runtime.Scheme) {
 	scheme.AddTypeDefaultingFunc(&corev1.Pod{}, func(obj interface{}) { pod.SetDefaults(obj.(*corev1.Pod)) })
 	scheme.AddTypeDefaultingFunc(&corev1.Service{}, func(obj interface{}) { service.SetDefaults(obj.(*corev1.Service)) })
 	scheme.AddTypeDefaultingFunc(&corev1.Namespace{}, func(obj interface{}) {
-		if ns := obj.(*corev1.Namespace); ns.Status.Phase == "" {
+		ns := obj.(*corev1.Namespace)
+		if ns.Status.Phase == "" {
 			ns.Status.Phase = corev1.NamespaceActive
+		}
+		// Every namespace carries its name as a label, so selectors can
+		// pick namespaces by name.
+		if ns.Name != "" {
+			if ns.Labels == nil {
+				ns.Labels = map[string]string{}
+			}
+			ns.Labels[corev1.LabelMetadataName] = ns.Name
 		}
 	})
 	scheme.AddTypeDefaultingFunc(&corev1.Secret{}, func(obj interface{}) {
-		if s := obj.(*corev1.Secret); s.Type == "" {
+		s := obj.(*corev1.Secret)
+		if s.Type == "" {
 			s.Type = corev1.SecretTypeOpaque
 		}
+		// stringData is write-only: it is folded into data (winning over
+		// the same key there) and never stored or returned.
+		for k, v := range s.StringData {
+			if s.Data == nil {
+				s.Data = map[string][]byte{}
+			}
+			s.Data[k] = []byte(v)
+		}
+		s.StringData = nil
 	})
 	scheme.AddTypeDefaultingFunc(&corev1.Endpoints{}, func(obj interface{}) {
 		for i := range obj.(*corev1.Endpoints).Subsets {

@@ -1,11 +1,14 @@
 package clustertest
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 
+	"github.com/go-logr/logr"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
 	"k8s.io/klog/v2/ktesting"
 
 	"github.com/fakecluster/fakecluster/pkg/cluster"
@@ -13,7 +16,8 @@ import (
 )
 
 // Start runs a cluster for tb: its state lives in tb.TempDir(), it listens on
-// a free loopback port, it logs through tb, and it is stopped when tb ends,
+// a free loopback port, it logs through tb (not in benchmarks, whose logs go
+// test prints even when they pass), and it is stopped when tb ends,
 // failing tb if stopping does or if the storage it leaves behind is not
 // consistent. Tests that each call Start can run in parallel.
 func Start(tb testing.TB) *cluster.Cluster {
@@ -26,7 +30,10 @@ func Start(tb testing.TB) *cluster.Cluster {
 // SecurePort mean 127.0.0.1 and a free port.
 func StartWith(tb testing.TB, opts cluster.Options) *cluster.Cluster {
 	tb.Helper()
-	_, ctx := ktesting.NewTestContext(tb)
+	ctx := klog.NewContext(context.Background(), logr.Discard())
+	if _, bench := tb.(*testing.B); !bench {
+		_, ctx = ktesting.NewTestContext(tb)
+	}
 	c, err := cluster.Start(ctx, opts)
 	if err != nil {
 		tb.Fatalf("start cluster: %v", err)

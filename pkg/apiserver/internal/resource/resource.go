@@ -57,6 +57,9 @@ type Definition struct {
 	// Delete, if set, replaces the store's Delete (namespaces finalize
 	// before they go).
 	Delete func(ctx context.Context, store *genericregistry.Store, name string, validate rest.ValidateObjectFunc, options *metav1.DeleteOptions) (runtime.Object, bool, error)
+	// NoDeleteCollection leaves out DELETE on the collection, as
+	// kube-apiserver does for namespaces.
+	NoDeleteCollection bool
 	// KeepDuringUpdate, if set, keeps an object that the generic registry
 	// would otherwise delete when an update leaves it with a deletion
 	// timestamp and no finalizers (namespaces wait for spec.finalizers too).
@@ -129,18 +132,32 @@ func (r *StatusREST) ConvertToTable(ctx context.Context, object runtime.Object, 
 	return r.store.ConvertToTable(ctx, object, tableOptions)
 }
 
+// restWithoutDeleteCollection is a REST whose DeleteCollection is hidden:
+// the field shadows the promoted method, so the type does not implement
+// rest.CollectionDeleter and the collection DELETE route is not installed.
+type restWithoutDeleteCollection struct {
+	*REST
+	DeleteCollection struct{}
+}
+
 // Storage is what a Definition installs: the resource and, with a status
 // split, its status subresource, and any others it defines.
 type Storage struct {
 	REST   *REST
 	Status *StatusREST
 	Extra  map[string]rest.Storage
+
+	noDeleteCollection bool
 }
 
 // Map returns the storage keyed as APIGroupInfo wants it ("pods",
 // "pods/status").
 func (s Storage) Map() map[string]rest.Storage {
-	m := map[string]rest.Storage{s.REST.DefaultQualifiedResource.Resource: s.REST}
+	var main rest.Storage = s.REST
+	if s.noDeleteCollection {
+		main = restWithoutDeleteCollection{REST: s.REST}
+	}
+	m := map[string]rest.Storage{s.REST.DefaultQualifiedResource.Resource: main}
 	if s.Status != nil {
 		m[s.REST.DefaultQualifiedResource.Resource+"/status"] = s.Status
 	}
@@ -180,7 +197,7 @@ func NewStorage(d Definition, optsGetter generic.RESTOptionsGetter) (Storage, er
 	if err := store.CompleteWithOptions(&generic.StoreOptions{RESTOptions: optsGetter, AttrFunc: d.attrs}); err != nil {
 		return Storage{}, fmt.Errorf("%s storage: %w", d.Resource, err)
 	}
-	s := Storage{REST: &REST{Store: store, shortNames: d.ShortNames, categories: d.Categories, delete: d.Delete}}
+	s := Storage{REST: &REST{Store: store, shortNames: d.ShortNames, categories: d.Categories, delete: d.Delete}, noDeleteCollection: d.NoDeleteCollection}
 	if d.Extra != nil {
 		s.Extra = d.Extra(store)
 	}
