@@ -47,3 +47,18 @@ generate:
 # part of `make test`.
 verify-generate:
 	GO=$(GO) bash hack/verify-openapi.sh
+
+# The real kubectl, from the k8s.io/kubectl module go.mod pins (a test tool,
+# see internal/kubectl), into bin/. It is stamped with the matching Kubernetes
+# release (module v0.37.2 is Kubernetes v1.37.2) so that `kubectl version`
+# prints it; test/e2e builds it the same way.
+KUBECTL_VERSION = $(patsubst v0.%,v1.%,$(shell $(GO) list -m -f '{{.Version}}' k8s.io/kubectl))
+KUBECTL_LDFLAGS = -X k8s.io/component-base/version.gitVersion=$(KUBECTL_VERSION) \
+	-X k8s.io/component-base/version.gitMajor=1 \
+	-X k8s.io/component-base/version.gitMinor=$(word 2,$(subst ., ,$(KUBECTL_VERSION))) \
+	-X k8s.io/component-base/version.gitTreeState=clean \
+	-X k8s.io/component-base/version.buildDate=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+
+.PHONY: kubectl
+kubectl:
+	$(GO) build -ldflags '$(KUBECTL_LDFLAGS)' -o bin/kubectl ./internal/kubectl

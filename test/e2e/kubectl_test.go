@@ -1,0 +1,254 @@
+package e2e
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Known differences from Kubernetes v1.37, named once so that the steps
+// they affect say the same thing.
+const (
+	bugTokenVolume = "pods get no service account token volume: kube-apiserver's ServiceAccount admission " +
+		"(plugin/pkg/admission/serviceaccount/admission.go) adds a projected volume kube-api-access-<5 random chars> " +
+		"(serviceAccountToken expirationSeconds 3607, configMap kube-root-ca.crt ca.crt, downwardAPI metadata.namespace; defaultMode 420) " +
+		"and mounts it read-only at /var/run/secrets/kubernetes.io/serviceaccount in every container"
+	bugServiceIPFamilies = "issue 4: the kubernetes Service has no ipFamilyPolicy or ipFamilies; Service REST create " +
+		"(pkg/registry/core/service/storage/alloc.go) sets SingleStack and [IPv4] from its clusterIP, " +
+		"and kubectl describe shows IP Family Policy and IP Families"
+	gapNamespaceController = "no namespace controller yet: a deleted namespace stays Terminating with its objects in it; " +
+		"in Kubernetes the namespace controller (pkg/controller/namespace) deletes its contents, then finalizes it and it is gone"
+	gapClusterIP = "issue 4: no clusterIP allocation yet: the Service is stored without clusterIP, clusterIPs, ipFamilyPolicy " +
+		"and ipFamilies; Kubernetes allocates a clusterIP from the first --service-cluster-ip-range and sets SingleStack and [IPv4]"
+)
+
+// watchedConfigMap is a ConfigMap the watch scenario selects by label.
+func watchedConfigMap(name string) string {
+	return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\n  labels:\n    watched: \"yes\"\ndata:\n  k: v\n"
+}
+
+// scenarios are what the tests run, each against every kubectl. Namespaced
+// scenarios use the namespace named like them; those that use default keep
+// to kinds of object no other scenario creates there. Listings of
+// ConfigMaps name what they list or select by label: a real cluster also
+// has a kube-root-ca.crt ConfigMap in every namespace, published by
+// kube-controller-manager, which is not what these tests are about.
+var scenarios = []scenario{{
+	name: "version",
+	steps: []step{
+		// The skewed kubectl also warns about the skew.
+		k("version").versionSpecificOutput(),
+	},
+}, {
+	name: "api-resources",
+	steps: []step{
+		k("api-resources"),
+		k("api-resources", "--namespaced=false", "-o", "name"),
+	},
+}, {
+	name: "api-versions",
+	steps: []step{
+		k("api-versions"),
+	},
+}, {
+	name:   "namespaces",
+	serial: true,
+	steps: []step{
+		k("create", "namespace", "demo"),
+		k("get", "namespaces"),
+		k("get", "namespaces", "--show-labels"),
+		k("describe", "namespace", "demo"),
+		k("get", "namespace", "demo", "-o", "jsonpath={.status.phase}"),
+		k("create", "namespace", "demo").exits(1),
+	},
+}, {
+	name: "explain",
+	steps: []step{
+		k("explain", "pod.spec.hostAliases"),
+		k("explain", "service.spec.ipFamilyPolicy"),
+	},
+}, {
+	// From the seed (HostAliases): run a pod and look at it. With no
+	// scheduler or kubelet yet it stays Pending on no node.
+	name: "pods",
+	steps: []step{
+		k("run", "nginx", "--image", "nginx"),
+		k("get", "pods", "--output=wide"),
+		k("get", "pod", "nginx", "-o", "yaml").bug(bugTokenVolume),
+		k("get", "pod", "nginx", "-o", "json").bug(bugTokenVolume),
+		k("get", "pod", "nginx", "-o", "jsonpath={.spec.containers[0].image}"),
+		k("get", "pod", "nginx", "-o", `go-template={{.metadata.name}} {{.status.phase}} {{.status.qosClass}}{{"\n"}}`),
+		k("describe", "pod", "nginx").bug(bugTokenVolume),
+		// A strategic merge patch merges containers by name.
+		k("patch", "pod", "nginx", "--type=strategic", "-p", `{"spec":{"containers":[{"name":"nginx","image":"nginx:1.27"}]}}`),
+		k("get", "pod", "nginx", "-o", `jsonpath={range .spec.containers[*]}{.name}={.image}{"\n"}{end}`),
+		k("delete", "pod", "nginx", "--wait").versionSpecificOutput(),
+		k("run", "busybox", "--image=busybox", "--restart=Never", "--", "sleep", "3600"),
+		k("delete", "pod", "busybox", "--grace-period=0", "--force").versionSpecificOutput(),
+		k("get", "pods"),
+	},
+}, {
+	name: "kubernetes-service",
+	steps: []step{
+		k("get", "service", "kubernetes", "-o", "wide"),
+		k("describe", "service", "kubernetes").bug(bugServiceIPFamilies),
+		k("get", "endpointslices", "-l", "kubernetes.io/service-name=kubernetes"),
+	},
+}, {
+	name: "configmaps",
+	steps: []step{
+		k("create", "namespace", "configmaps"),
+		k("create", "namespace", "configmaps-2"),
+		k("create", "configmap", "app", "-n", "configmaps", "--from-literal=color=blue", "--from-literal=size=small"),
+		k("create", "configmap", "other", "-n", "configmaps", "--from-literal=k=v"),
+		k("create", "configmap", "app", "-n", "configmaps-2", "--from-literal=color=red"),
+		k("label", "configmap", "app", "-n", "configmaps", "team=configmaps"),
+		k("label", "configmap", "app", "-n", "configmaps-2", "team=configmaps"),
+		k("label", "configmap", "app", "-n", "configmaps", "team=other").exits(1),
+		k("annotate", "configmap", "app", "-n", "configmaps", "note=hello world"),
+		k("get", "configmaps", "app", "other", "-n", "configmaps"),
+		k("get", "configmaps", "-n", "configmaps", "-l", "team=configmaps"),
+		k("get", "configmaps", "app", "other", "-n", "configmaps", "--show-labels"),
+		k("get", "configmaps", "-A", "-l", "team=configmaps"),
+		k("get", "configmaps", "-n", "configmaps", "--field-selector", "metadata.name=other"),
+		k("get", "configmap", "app", "-n", "configmaps", "-o", "yaml"),
+		k("get", "configmap", "missing", "-n", "configmaps").exits(1),
+		k("create", "configmap", "app", "-n", "configmaps", "--from-literal=color=blue").exits(1),
+	},
+}, {
+	// Client-side apply: create, no-op, change, and a three-way merge that
+	// drops the key the manifest no longer has.
+	name: "apply",
+	steps: []step{
+		k("create", "namespace", "apply"),
+		k("apply", "-n", "apply", "-f", "app-config.yaml"),
+		k("apply", "-n", "apply", "-f", "app-config.yaml"),
+		k("apply", "-n", "apply", "-f", "app-config-v2.yaml"),
+		k("apply", "-n", "apply", "-f", "app-config-v3.yaml"),
+		k("get", "configmap", "app-config", "-n", "apply", "-o", "yaml"),
+	},
+}, {
+	name: "server-side-apply",
+	steps: []step{
+		k("create", "namespace", "server-side-apply"),
+		k("apply", "-n", "server-side-apply", "--server-side", "--field-manager=alice", "-f", "-").withStdin(
+			"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\ndata:\n  owner: alice\n"),
+		k("apply", "-n", "server-side-apply", "--server-side", "--field-manager=bob", "-f", "shared-bob.yaml").exits(1),
+		k("apply", "-n", "server-side-apply", "--server-side", "--field-manager=bob", "--force-conflicts", "-f", "shared-bob.yaml"),
+		k("get", "configmap", "shared", "-n", "server-side-apply", "-o", "yaml", "--show-managed-fields"),
+	},
+}, {
+	name: "patch",
+	steps: []step{
+		k("create", "namespace", "patch"),
+		k("create", "configmap", "settings", "-n", "patch", "--from-literal=a=1", "--from-literal=b=2"),
+		k("patch", "configmap", "settings", "-n", "patch", "--type=merge", "-p", `{"data":{"c":"3"}}`),
+		k("patch", "configmap", "settings", "-n", "patch", "--type=json", "-p", `[{"op":"remove","path":"/data/a"}]`),
+		k("patch", "configmap", "settings", "-n", "patch", "--type=strategic", "-p", `{"data":{"b":"two"}}`),
+		k("patch", "configmap", "settings", "-n", "patch", "--type=merge", "-p", `{"data":{"b":"two"}}`),
+		k("patch", "configmap", "settings", "-n", "patch", "--type=json", "-p", `[{"op":"remove","path":"/data/missing"}]`).exits(1),
+		k("get", "configmap", "settings", "-n", "patch", "-o", "jsonpath={.data}"),
+	},
+}, {
+	name: "diff",
+	steps: []step{
+		k("create", "namespace", "diff"),
+		k("apply", "-n", "diff", "-f", "app-config.yaml"),
+		k("diff", "-n", "diff", "-f", "app-config-v2.yaml").exits(1),
+		k("diff", "-n", "diff", "-f", "app-config.yaml"),
+	},
+}, {
+	name: "dry-run",
+	steps: []step{
+		k("create", "namespace", "dry-run"),
+		k("create", "configmap", "dry", "-n", "dry-run", "--from-literal=x=1", "--dry-run=server", "-o", "yaml"),
+		k("apply", "-n", "dry-run", "-f", "app-config.yaml", "--dry-run=server"),
+		k("get", "configmaps", "dry", "app-config", "-n", "dry-run").exits(1),
+	},
+}, {
+	name: "delete",
+	steps: []step{
+		k("create", "namespace", "delete"),
+		k("create", "configmap", "a", "-n", "delete"),
+		k("create", "configmap", "b", "-n", "delete"),
+		k("delete", "configmap", "a", "-n", "delete", "--wait").versionSpecificOutput(),
+		k("delete", "configmap", "b", "-n", "delete", "--grace-period=0", "--force").versionSpecificOutput(),
+		k("get", "configmaps", "a", "b", "-n", "delete").exits(1),
+		k("delete", "configmap", "a", "-n", "delete").exits(1),
+	},
+}, {
+	name: "delete-namespace",
+	steps: []step{
+		k("create", "namespace", "doomed"),
+		k("create", "configmap", "leftover", "-n", "doomed", "--from-literal=k=v"),
+		k("delete", "namespace", "doomed", "--timeout=10s").bug(gapNamespaceController),
+		k("get", "namespace", "doomed").exits(1).bug(gapNamespaceController),
+		k("get", "configmaps", "-n", "doomed").bug(gapNamespaceController),
+	},
+}, {
+	name: "watch",
+	steps: []step{
+		k("create", "namespace", "watch"),
+		k("create", "-n", "watch", "-f", "-").withStdin(watchedConfigMap("first")),
+		k("get", "configmaps", "-n", "watch", "-l", "watched", "-w").around(
+			k("create", "-n", "watch", "-f", "-").withStdin(watchedConfigMap("second")), 2, 3),
+		k("get", "configmaps", "-n", "watch", "-l", "watched", "-w", "--output-watch-events").around(
+			k("delete", "configmap", "first", "-n", "watch", "-o", "name"), 3, 4),
+	},
+}, {
+	// From the seed (dual-stack): an example still using spec.ipFamily,
+	// removed in Kubernetes 1.20. kubectl validates strictly by default.
+	name: "seed-ipfamily",
+	steps: []step{
+		k("apply", "-f", "ipfamily-loadbalancer.yaml").exits(1),
+		k("apply", "-f", "ipfamily-service.yaml").exits(1),
+		k("apply", "-f", "ipfamily-service.yaml", "--validate=warn"),
+		k("get", "service", "my-service", "-o", "yaml").bug(gapClusterIP).
+			mask(`\b10\.96\.\d{1,3}\.\d{1,3}\b`, "<cluster-ip>"),
+	},
+}}
+
+// TestKubectl runs every scenario with each kubectl, each kubectl against a
+// fakecluster of its own.
+func TestKubectl(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds fakecluster and kubectl and runs them; skipped with -short")
+	}
+	for _, c := range clients(t) {
+		t.Run(c.name, func(t *testing.T) {
+			if *update && c.path != bin.kubectl {
+				t.Skip("-update writes the goldens from the kubectl go.mod pins only")
+			}
+			t.Parallel()
+			cl := startCluster(t)
+			for _, sc := range scenarios {
+				t.Run(sc.name, func(t *testing.T) {
+					if !sc.serial {
+						t.Parallel()
+					}
+					sc.run(t, newEnv(t, c, cl))
+				})
+			}
+		})
+	}
+}
+
+// TestGoldenFiles checks that every golden transcript belongs to a scenario.
+func TestGoldenFiles(t *testing.T) {
+	names := make(map[string]bool)
+	for _, sc := range scenarios {
+		if names[sc.name] {
+			t.Errorf("two scenarios named %q", sc.name)
+		}
+		names[sc.name] = true
+	}
+	files, err := filepath.Glob(filepath.Join("testdata", "*.golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if name := strings.TrimSuffix(filepath.Base(f), ".golden"); !names[name] {
+			t.Errorf("%s: no scenario named %q; remove the file", f, name)
+		}
+	}
+}
