@@ -335,11 +335,14 @@ var (
 	uidPattern      = regexp.MustCompile(`\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b`)
 	timePattern     = regexp.MustCompile(`\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`)               // RFC 3339, as the API writes it
 	diffTimePattern = regexp.MustCompile(`\b\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ [-+]\d{4}`) // diff -u file headers
-	rvPattern       = regexp.MustCompile(`(resourceVersion"?: )"\d+"`)
-	diffDirPattern  = regexp.MustCompile(`\b(LIVE|MERGED)-\d+/`) // kubectl diff's os.MkdirTemp dirs
-	tokenVolPattern = regexp.MustCompile(`\bkube-api-access-[a-z0-9]{5}\b`)
-	tableHeader     = regexp.MustCompile(`^(EVENT +)?(NAMESPACE +)?NAME +.*\bAGE\b`)
-	ageCell         = regexp.MustCompile(`( {2,}|^)((?:\d+[smhdy])+)( +|$)`)
+	// RFC 1123 with a numeric zone, as kubectl describe prints times; the
+	// zero time (year 0001) is a fixed value and stays.
+	describeTimePattern = regexp.MustCompile(`\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d [A-Z][a-z]{2} [1-9]\d{3} \d\d:\d\d:\d\d [-+]\d{4}`)
+	rvPattern           = regexp.MustCompile(`(resourceVersion"?: )"\d+"`)
+	diffDirPattern      = regexp.MustCompile(`\b(LIVE|MERGED)-\d+/`) // kubectl diff's os.MkdirTemp dirs
+	tokenVolPattern     = regexp.MustCompile(`\bkube-api-access-[a-z0-9]{5}\b`)
+	tableHeader         = regexp.MustCompile(`^(EVENT +)?(NAMESPACE +)?NAME +.*\bAGE\b`)
+	ageCell             = regexp.MustCompile(`( {2,}|^)((?:\d+[smhdy])+)( +|$)`)
 )
 
 const ageMark = "<age>"
@@ -354,6 +357,7 @@ func (e *env) normalize(s step, out string) string {
 	out = uidPattern.ReplaceAllString(out, "<uid>")
 	out = timePattern.ReplaceAllString(out, "<time>")
 	out = diffTimePattern.ReplaceAllString(out, "<time>")
+	out = describeTimePattern.ReplaceAllString(out, "<time>")
 	out = rvPattern.ReplaceAllString(out, `$1"<rv>"`)
 	out = strings.ReplaceAll(out, e.tmp, "$TMPDIR")
 	out = diffDirPattern.ReplaceAllString(out, "$1-<n>/")

@@ -22,6 +22,38 @@ const (
 		"and ipFamilies; Kubernetes allocates a clusterIP from the first --service-cluster-ip-range and sets SingleStack and [IPv4]"
 )
 
+// nodeManifest is a dual-stack node with the status a kubelet reports.
+const nodeManifest = `apiVersion: v1
+kind: Node
+metadata:
+  name: worker9
+  labels:
+    kubernetes.io/hostname: worker9
+    node-role.kubernetes.io/worker: ""
+spec:
+  podCIDR: 10.244.9.0/24
+  podCIDRs: [10.244.9.0/24, "fd00:10:244:9::/64"]
+status:
+  addresses:
+  - {type: InternalIP, address: 172.18.0.9}
+  - {type: InternalIP, address: "fc00:f853:ccd:e793::9"}
+  - {type: Hostname, address: worker9}
+  capacity: {cpu: "4", memory: 8Gi, pods: "110"}
+  conditions:
+  - {type: Ready, status: "True", reason: KubeletReady, message: kubelet is posting ready status}
+  nodeInfo:
+    architecture: amd64
+    bootID: ""
+    containerRuntimeVersion: fake://1.0.0
+    kernelVersion: 6.1.0
+    kubeProxyVersion: ""
+    kubeletVersion: v1.37.2
+    machineID: ""
+    operatingSystem: linux
+    osImage: fakecluster
+    systemUUID: ""
+`
+
 // watchedConfigMap is a ConfigMap the watch scenario selects by label.
 func watchedConfigMap(name string) string {
 	return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\n  labels:\n    watched: \"yes\"\ndata:\n  k: v\n"
@@ -93,6 +125,20 @@ var scenarios = []scenario{{
 		k("get", "service", "kubernetes", "-o", "wide"),
 		k("describe", "service", "kubernetes").bug(bugServiceIPFamilies),
 		k("get", "endpointslices", "-l", "kubernetes.io/service-name=kubernetes"),
+	},
+}, {
+	// A node as a kubelet would register it; describe's Lease line is what
+	// Kubernetes prints for a node without one.
+	name:   "nodes",
+	serial: true,
+	steps: []step{
+		k("create", "-f", "-").withStdin(nodeManifest),
+		k("get", "nodes"),
+		k("get", "nodes", "-o", "wide"),
+		k("get", "nodes", "--show-labels"),
+		// kubectl before v1.33 also prints a Kube-Proxy Version line.
+		k("describe", "node", "worker9").versionSpecificOutput(),
+		k("delete", "node", "worker9"),
 	},
 }, {
 	name: "configmaps",
