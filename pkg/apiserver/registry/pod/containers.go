@@ -14,6 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/fieldcheck"
 )
 
 // containerContext is what container validation needs from the pod spec.
@@ -821,10 +823,10 @@ func validateHandler(exec *corev1.ExecAction, httpGet *corev1.HTTPGetAction, tcp
 	})
 	one(httpGet != nil, "httpGet", func() field.ErrorList { return validateHTTPGetAction(httpGet, fldPath.Child("httpGet")) })
 	one(tcp != nil, "tcpSocket", func() field.ErrorList {
-		return validatePortNumOrName(tcp.Port, fldPath.Child("tcpSocket").Child("port"))
+		return fieldcheck.PortNumOrName(tcp.Port, fldPath.Child("tcpSocket").Child("port"))
 	})
 	one(grpc != nil, "grpc", func() field.ErrorList {
-		return validatePortNumOrName(intstr.FromInt32(grpc.Port), fldPath.Child("grpc").Child("port"))
+		return fieldcheck.PortNumOrName(intstr.FromInt32(grpc.Port), fldPath.Child("grpc").Child("port"))
 	})
 	one(sleep != nil, "sleep", func() field.ErrorList {
 		// PodLifecycleSleepActionAllowZero is on: zero seconds is fine.
@@ -845,7 +847,7 @@ func validateHTTPGetAction(h *corev1.HTTPGetAction, fldPath *field.Path) field.E
 	if h.Path == "" {
 		allErrs = append(allErrs, field.Required(fldPath.Child("path"), ""))
 	}
-	allErrs = append(allErrs, validatePortNumOrName(h.Port, fldPath.Child("port"))...)
+	allErrs = append(allErrs, fieldcheck.PortNumOrName(h.Port, fldPath.Child("port"))...)
 	if h.Scheme != corev1.URISchemeHTTP && h.Scheme != corev1.URISchemeHTTPS {
 		allErrs = append(allErrs, field.NotSupported(fldPath.Child("scheme"), h.Scheme, []corev1.URIScheme{corev1.URISchemeHTTP, corev1.URISchemeHTTPS}))
 	}
@@ -853,24 +855,6 @@ func validateHTTPGetAction(h *corev1.HTTPGetAction, fldPath *field.Path) field.E
 		for _, msg := range validation.IsHTTPHeaderName(hdr.Name) {
 			allErrs = append(allErrs, field.Invalid(fldPath.Child("httpHeaders"), hdr.Name, msg))
 		}
-	}
-	return allErrs
-}
-
-// validatePortNumOrName checks a port given by number or by IANA service name.
-func validatePortNumOrName(port intstr.IntOrString, fldPath *field.Path) field.ErrorList {
-	var allErrs field.ErrorList
-	switch port.Type {
-	case intstr.Int:
-		for _, msg := range validation.IsValidPortNum(port.IntValue()) {
-			allErrs = append(allErrs, field.Invalid(fldPath, port.IntValue(), msg))
-		}
-	case intstr.String:
-		for _, msg := range validation.IsValidPortName(port.StrVal) {
-			allErrs = append(allErrs, field.Invalid(fldPath, port.StrVal, msg))
-		}
-	default:
-		allErrs = append(allErrs, field.InternalError(fldPath, fmt.Errorf("unknown type: %v", port.Type)))
 	}
 	return allErrs
 }

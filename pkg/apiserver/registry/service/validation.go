@@ -12,6 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	netutils "k8s.io/utils/net"
+
+	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/fieldcheck"
 )
 
 // Validate checks a Service about to be created, after SetDefaults, the way
@@ -306,7 +308,7 @@ func validateServicePort(sp *corev1.ServicePort, requireName bool, names sets.Se
 	default:
 		allErrs = append(allErrs, field.NotSupported(fldPath.Child("protocol"), sp.Protocol, supportedPortProtocols))
 	}
-	allErrs = append(allErrs, validatePortNumOrName(sp.TargetPort, fldPath.Child("targetPort"))...)
+	allErrs = append(allErrs, fieldcheck.PortNumOrName(sp.TargetPort, fldPath.Child("targetPort"))...)
 	if sp.AppProtocol != nil {
 		for _, msg := range validation.IsQualifiedName(*sp.AppProtocol) {
 			allErrs = append(allErrs, field.Invalid(fldPath.Child("appProtocol"), *sp.AppProtocol, msg))
@@ -314,25 +316,6 @@ func validateServicePort(sp *corev1.ServicePort, requireName bool, names sets.Se
 	}
 	// A headless service's targetPort is not checked against its port: the
 	// v1 API always tolerated it.
-	return allErrs
-}
-
-// validatePortNumOrName checks a targetPort: a port number or an IANA service
-// name (the container port's name).
-func validatePortNumOrName(port intstr.IntOrString, fldPath *field.Path) field.ErrorList {
-	var allErrs field.ErrorList
-	switch port.Type {
-	case intstr.Int:
-		for _, msg := range validation.IsValidPortNum(port.IntValue()) {
-			allErrs = append(allErrs, field.Invalid(fldPath, port.IntValue(), msg))
-		}
-	case intstr.String:
-		for _, msg := range validation.IsValidPortName(port.StrVal) {
-			allErrs = append(allErrs, field.Invalid(fldPath, port.StrVal, msg))
-		}
-	default:
-		allErrs = append(allErrs, field.InternalError(fldPath, fmt.Errorf("unknown type: %v", port.Type)))
-	}
 	return allErrs
 }
 
