@@ -19,9 +19,11 @@ run:
 build:
 	$(GO) build -o bin/ ./cmd/fakecluster
 
-# The one test command: the README names it and CI (.ci/run) runs it.
+# The one test command: the README names it and CI (.ci/run) runs it. The
+# longer timeout covers a cold build cache, where test/e2e first builds
+# kubectl and fakecluster inside its test binary's time.
 test:
-	$(GO) test ./...
+	$(GO) test -timeout 25m ./...
 
 # The inner loop: skips the tests that build binaries or run long.
 test-short:
