@@ -1,0 +1,20 @@
+// Package allocator hands out node pod CIDRs, Service cluster IPs and NodePorts exactly as
+// Kubernetes v1.37 chooses them, as pure in-memory per-family types over net/netip; it is not
+// where allocations are stored, logged or exposed over HTTP (its callers do that).
+//
+// There are three allocators, each safe for concurrent use and each covering one IP family or
+// one port range:
+//
+//   - CIDRSet: sub-prefixes of a cluster CIDR for node IPAM, handed out sequentially and
+//     round-robin like kube-controller-manager's cidrset.
+//   - IPRange: addresses of a Service CIDR, with upstream's static (lower) and dynamic
+//     (upper) bands and a random start in the dynamic band, like the apiserver's ipallocator.
+//   - PortAllocator: ports of a PortRange ("30000-32767"), banded the same way, like the
+//     apiserver's portallocator.
+//
+// Dual-stack is one allocator per family, composed: IPRanges and CIDRSets allocate across
+// families all-or-nothing.
+//
+// Errors are ErrFull, ErrAllocated and *NotInRangeError (test with errors.Is and errors.As);
+// their texts are upstream's, since users compare them.
+package allocator
