@@ -56,8 +56,10 @@ type Config struct {
 	// DialAddress is the host:port clients reach the listener at; empty
 	// means the listener's own address.
 	DialAddress string
-	// KubernetesServiceIP is the clusterIP of default/kubernetes.
-	KubernetesServiceIP netip.Addr
+	// ServiceCIDRs are the --service-cluster-ip-range ranges, primary
+	// first: the "kubernetes" ServiceCIDR, and default/kubernetes takes
+	// the first address of the primary one.
+	ServiceCIDRs []netip.Prefix
 }
 
 // Server is a configured API server, ready to Run.
@@ -71,8 +73,8 @@ var adminUser = &user.DefaultInfo{Name: "kubernetes-admin", Groups: []string{use
 
 // New builds the API server and installs every served resource.
 func New(cfg Config) (*Server, error) {
-	if cfg.DB == nil || cfg.Listener == nil || cfg.Token == "" {
-		return nil, errors.New("apiserver: a DB, a listener and a token are required")
+	if cfg.DB == nil || cfg.Listener == nil || cfg.Token == "" || len(cfg.ServiceCIDRs) == 0 {
+		return nil, errors.New("apiserver: a DB, a listener, a token and a service CIDR are required")
 	}
 	scheme, codecs, err := newScheme()
 	if err != nil {
@@ -108,7 +110,7 @@ func New(cfg Config) (*Server, error) {
 			return nil
 		}),
 		generic.AddPostStartHook("bootstrap-cluster-objects", func(ctx genericapiserver.PostStartHookContext) error {
-			return retryBootstrap(ctx, client, cfg.KubernetesServiceIP, gc.ExternalAddress)
+			return retryBootstrap(ctx, client, cfg.ServiceCIDRs, gc.ExternalAddress)
 		}),
 	)
 	if err != nil {

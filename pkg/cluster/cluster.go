@@ -127,9 +127,9 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		CAPEM:          creds.caPEM,
 		Token:          creds.token,
 		DialAddress:    addr,
-		// The first address of the default service range; the range
-		// becomes a flag with the service IP allocator.
-		KubernetesServiceIP: netip.MustParseAddr("10.96.0.1"),
+		// The default service ranges; they become flags with the
+		// service IP allocator.
+		ServiceCIDRs: []netip.Prefix{netip.MustParsePrefix("10.96.0.0/16"), netip.MustParsePrefix("fd00:10:96::/108")},
 	})
 	if err != nil {
 		return fail(err)

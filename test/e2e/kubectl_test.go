@@ -13,9 +13,6 @@ const (
 		"(plugin/pkg/admission/serviceaccount/admission.go) adds a projected volume kube-api-access-<5 random chars> " +
 		"(serviceAccountToken expirationSeconds 3607, configMap kube-root-ca.crt ca.crt, downwardAPI metadata.namespace; defaultMode 420) " +
 		"and mounts it read-only at /var/run/secrets/kubernetes.io/serviceaccount in every container"
-	bugServiceIPFamilies = "issue 4: the kubernetes Service has no ipFamilyPolicy or ipFamilies; Service REST create " +
-		"(pkg/registry/core/service/storage/alloc.go) sets SingleStack and [IPv4] from its clusterIP, " +
-		"and kubectl describe shows IP Family Policy and IP Families"
 	gapNamespaceController = "no namespace controller yet: a deleted namespace stays Terminating with its objects in it; " +
 		"in Kubernetes the namespace controller (pkg/controller/namespace) deletes its contents, then finalizes it and it is gone"
 	gapClusterIP = "issue 4: no clusterIP allocation yet: the Service is stored without clusterIP, clusterIPs, ipFamilyPolicy " +
@@ -123,7 +120,7 @@ var scenarios = []scenario{{
 	name: "kubernetes-service",
 	steps: []step{
 		k("get", "service", "kubernetes", "-o", "wide"),
-		k("describe", "service", "kubernetes").bug(bugServiceIPFamilies),
+		k("describe", "service", "kubernetes"),
 		k("get", "endpointslices", "-l", "kubernetes.io/service-name=kubernetes"),
 	},
 }, {
