@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 
+	"github.com/fakecluster/fakecluster/pkg/allocator"
 	"github.com/fakecluster/fakecluster/pkg/apiserver"
 	"github.com/fakecluster/fakecluster/pkg/storage"
 )
@@ -23,7 +24,10 @@ import (
 // StorageFile is the name of the bbolt database inside the data dir.
 const StorageFile = "fakecluster.db"
 
-// Options say where a cluster keeps its state and where it listens.
+// Options say where a cluster keeps its state, where it listens and what
+// its networks are. The zero value of each network field means its default
+// (DefaultServiceClusterIPRanges and the like). Start checks only what it
+// uses; cmd/fakecluster validates every field, with the flags' rules.
 type Options struct {
 	// DataDir holds the cluster's state. It is created with mode 0700 if
 	// missing, and a later Start on the same DataDir finds the same state.
@@ -36,6 +40,30 @@ type Options struct {
 	BindAddress string
 	// SecurePort is the HTTPS port. 0 picks any free port; Addr tells which.
 	SecurePort int
+
+	// ServiceClusterIPRanges are the service ranges
+	// (--service-cluster-ip-range): one or two prefixes of different IP
+	// families, the primary first. They become the "kubernetes"
+	// ServiceCIDR, and default/kubernetes takes the first address of the
+	// primary range.
+	ServiceClusterIPRanges []netip.Prefix
+	// ClusterCIDRs are the pod network (--cluster-cidr): one or two
+	// prefixes of different IP families. Validated and carried only: the
+	// node IPAM controller that will divide them is not there yet.
+	ClusterCIDRs []netip.Prefix
+	// NodeCIDRMaskSizeIPv4 and NodeCIDRMaskSizeIPv6 are the prefix lengths
+	// of each node's pod CIDR of that family (--node-cidr-mask-size-ipv4,
+	// --node-cidr-mask-size-ipv6). Carried only, for the node IPAM
+	// controller to come.
+	NodeCIDRMaskSizeIPv4, NodeCIDRMaskSizeIPv6 int
+	// ServiceNodePortRange is the NodePort range (--service-node-port-range).
+	// Carried only, for the NodePort allocator to come.
+	ServiceNodePortRange allocator.PortRange
+	// LoadBalancerIPRanges are where LoadBalancer Services take their
+	// ingress IPs (--load-balancer-ip-range): one or two prefixes of
+	// different IP families. Carried only, for the LoadBalancer controller
+	// to come.
+	LoadBalancerIPRanges []netip.Prefix
 }
 
 // Cluster is a running fakecluster. Start makes one; Stop ends it.
@@ -63,6 +91,7 @@ type Cluster struct {
 // it does not stop the cluster, Stop does.
 func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	logger := klog.FromContext(ctx)
+	opts = opts.withDefaults()
 	if opts.DataDir == "" {
 		return nil, errors.New("no data dir given")
 	}
@@ -73,6 +102,9 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	kubeconfig := opts.Kubeconfig
 	if kubeconfig == "" {
 		kubeconfig = filepath.Join(dataDir, "kubeconfig")
+	}
+	if _, err := allocator.NewIPRanges(opts.ServiceClusterIPRanges, nil); err != nil {
+		return nil, fmt.Errorf("service cluster IP ranges: %w", err)
 	}
 	bind := netip.AddrFrom4([4]byte{127, 0, 0, 1})
 	if opts.BindAddress != "" {
@@ -127,9 +159,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		CAPEM:          creds.caPEM,
 		Token:          creds.token,
 		DialAddress:    addr,
-		// The default service ranges; they become flags with the
-		// service IP allocator.
-		ServiceCIDRs: []netip.Prefix{netip.MustParsePrefix("10.96.0.0/16"), netip.MustParsePrefix("fd00:10:96::/108")},
+		ServiceCIDRs:   opts.ServiceClusterIPRanges,
 	})
 	if err != nil {
 		return fail(err)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -265,6 +266,37 @@ func TestRESTConfig(t *testing.T) {
 	if len(slice.Endpoints) != 1 || len(slice.Ports) != 1 ||
 		!cmp.Equal(slice.Endpoints[0].Addresses, []string{"127.0.0.1"}) || *slice.Ports[0].Port != int32(port) {
 		t.Errorf("kubernetes endpointslice = %+v %+v, want 127.0.0.1 port %d", slice.Endpoints, slice.Ports, port)
+	}
+}
+
+// TestIPv6PrimaryServiceRange checks that the service ranges reach the API
+// server in the order given: the first one's family is the primary.
+func TestIPv6PrimaryServiceRange(t *testing.T) {
+	t.Parallel()
+	ranges := []netip.Prefix{netip.MustParsePrefix("fd00:10:96::/108"), netip.MustParsePrefix("10.96.0.0/16")}
+	c := clustertest.StartWith(t, cluster.Options{DataDir: t.TempDir(), ServiceClusterIPRanges: ranges})
+	client, err := kubernetes.NewForConfig(c.RESTConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+
+	svc, err := client.CoreV1().Services("default").Get(ctx, "kubernetes", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"fd00:10:96::1"}, svc.Spec.ClusterIPs); diff != "" || svc.Spec.ClusterIP != "fd00:10:96::1" {
+		t.Errorf("kubernetes service clusterIP %q, clusterIPs (-want +got):\n%s", svc.Spec.ClusterIP, diff)
+	}
+	if diff := cmp.Diff([]corev1.IPFamily{corev1.IPv6Protocol}, svc.Spec.IPFamilies); diff != "" {
+		t.Errorf("kubernetes service ipFamilies (-want +got):\n%s", diff)
+	}
+	cidr, err := client.NetworkingV1().ServiceCIDRs().Get(ctx, "kubernetes", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"fd00:10:96::/108", "10.96.0.0/16"}, cidr.Spec.CIDRs); diff != "" {
+		t.Errorf("kubernetes ServiceCIDR cidrs (-want +got):\n%s", diff)
 	}
 }
 
@@ -535,6 +567,12 @@ func TestStartFails(t *testing.T) {
 		name:    "port in use",
 		opts:    func(d string) cluster.Options { return cluster.Options{DataDir: d, SecurePort: busyPort} },
 		wantErr: "address already in use",
+	}, {
+		name: "service ranges of one family",
+		opts: func(d string) cluster.Options {
+			return cluster.Options{DataDir: d, ServiceClusterIPRanges: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/16"), netip.MustParsePrefix("10.1.0.0/16")}}
+		},
+		wantErr: "service cluster IP ranges",
 	}, {
 		name:    "data dir is a file",
 		opts:    func(string) cluster.Options { return cluster.Options{DataDir: file} },

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/pflag"
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
@@ -22,6 +23,7 @@ type Options struct {
 	SecurePort  int
 	// Verbosity is klog's -v.
 	Verbosity int
+	networkOptions
 
 	// securePortText and verbosityText hold what was given to those flags
 	// when it was not a whole number. Parsing leniently lets Validate report
@@ -33,7 +35,12 @@ type Options struct {
 // NewOptions returns the defaults that do not depend on the environment;
 // Complete fills in the rest.
 func NewOptions() *Options {
-	return &Options{BindAddress: "127.0.0.1", SecurePort: 6443}
+	return &Options{BindAddress: "127.0.0.1", SecurePort: 6443, networkOptions: networkOptions{
+		ServiceClusterIPRange: joinPrefixes(cluster.DefaultServiceClusterIPRanges()),
+		ClusterCIDR:           joinPrefixes(cluster.DefaultClusterCIDRs()),
+		ServiceNodePortRange:  cluster.DefaultServiceNodePortRange().String(),
+		LoadBalancerIPRange:   joinPrefixes(cluster.DefaultLoadBalancerIPRanges()),
+	}}
 }
 
 // AddFlags binds the options to fs. Flag names follow kube-apiserver's.
@@ -48,6 +55,28 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 		"port to serve HTTPS on; 0 picks any free port (the start-up line says which)")
 	fs.VarP(lenientInt{&o.Verbosity, &o.verbosityText}, "v", "v",
 		"log verbosity: 0 logs only problems, 2 adds state changes, 4 adds per-connection detail")
+
+	// Flag names follow kube-apiserver's and kube-controller-manager's.
+	fs.StringVar(&o.ServiceClusterIPRange, "service-cluster-ip-range", o.ServiceClusterIPRange,
+		"Service cluster IPs: one CIDR, or one IPv4 and one IPv6 CIDR; the first is the primary family")
+	fs.StringVar(&o.ClusterCIDR, "cluster-cidr", o.ClusterCIDR,
+		"pod network: one CIDR, or one IPv4 and one IPv6 CIDR (not used yet)")
+	fs.Var(lenientInt{&o.NodeCIDRMaskSizeIPv4, &o.nodeCIDRMaskSizeIPv4Text}, "node-cidr-mask-size-ipv4",
+		fmt.Sprintf("prefix length of each node's IPv4 pod CIDR (default %d; not used yet)", cluster.DefaultNodeCIDRMaskSizeIPv4))
+	fs.Var(lenientInt{&o.NodeCIDRMaskSizeIPv6, &o.nodeCIDRMaskSizeIPv6Text}, "node-cidr-mask-size-ipv6",
+		fmt.Sprintf("prefix length of each node's IPv6 pod CIDR (default %d; not used yet)", cluster.DefaultNodeCIDRMaskSizeIPv6))
+	fs.StringVar(&o.ServiceNodePortRange, "service-node-port-range", o.ServiceNodePortRange,
+		"NodePort range, first-last inclusive (not used yet)")
+	fs.StringVar(&o.LoadBalancerIPRange, "load-balancer-ip-range", o.LoadBalancerIPRange,
+		"LoadBalancer ingress IPs: one CIDR, or one IPv4 and one IPv6 CIDR (not used yet)")
+}
+
+func joinPrefixes(ps []netip.Prefix) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = p.String()
+	}
+	return strings.Join(s, ",")
 }
 
 // Complete fills in the defaults that depend on the environment and makes the
@@ -115,6 +144,8 @@ func (o *Options) Validate() error {
 	} else if o.Verbosity < 0 {
 		errs = append(errs, invalid(strconv.Itoa(o.Verbosity), "-v", verbosityRule))
 	}
+	_, netErrs := o.network()
+	errs = append(errs, netErrs...)
 	return utilerrors.NewAggregate(errs)
 }
 
@@ -127,13 +158,12 @@ func (o *Options) Config() (CompletedConfig, error) {
 	if err := o.Validate(); err != nil {
 		return CompletedConfig{}, err
 	}
+	// Validate found no problem, so network has none to report.
+	opts, _ := o.network()
+	opts.DataDir, opts.Kubeconfig = o.DataDir, o.Kubeconfig
+	opts.BindAddress, opts.SecurePort = o.BindAddress, o.SecurePort
 	return CompletedConfig{&completedConfig{
-		cluster: cluster.Options{
-			DataDir:     o.DataDir,
-			Kubeconfig:  o.Kubeconfig,
-			BindAddress: o.BindAddress,
-			SecurePort:  o.SecurePort,
-		},
+		cluster:   opts,
 		verbosity: o.Verbosity,
 	}}, nil
 }

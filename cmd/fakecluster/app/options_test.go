@@ -3,16 +3,51 @@ package app
 import (
 	"errors"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
 
+	"github.com/fakecluster/fakecluster/pkg/allocator"
 	"github.com/fakecluster/fakecluster/pkg/cluster"
 )
+
+// withNetworkDefaults fills the network fields a test row leaves zero with
+// the defaults, which the command passes on explicitly.
+func withNetworkDefaults(o cluster.Options) cluster.Options {
+	if o.ServiceClusterIPRanges == nil {
+		o.ServiceClusterIPRanges = cluster.DefaultServiceClusterIPRanges()
+	}
+	if o.ClusterCIDRs == nil {
+		o.ClusterCIDRs = cluster.DefaultClusterCIDRs()
+	}
+	if o.NodeCIDRMaskSizeIPv4 == 0 {
+		o.NodeCIDRMaskSizeIPv4 = cluster.DefaultNodeCIDRMaskSizeIPv4
+	}
+	if o.NodeCIDRMaskSizeIPv6 == 0 {
+		o.NodeCIDRMaskSizeIPv6 = cluster.DefaultNodeCIDRMaskSizeIPv6
+	}
+	if o.ServiceNodePortRange == (allocator.PortRange{}) {
+		o.ServiceNodePortRange = cluster.DefaultServiceNodePortRange()
+	}
+	if o.LoadBalancerIPRanges == nil {
+		o.LoadBalancerIPRanges = cluster.DefaultLoadBalancerIPRanges()
+	}
+	return o
+}
+
+func prefixes(ss ...string) []netip.Prefix {
+	ps := make([]netip.Prefix, len(ss))
+	for i, s := range ss {
+		ps[i] = netip.MustParsePrefix(s)
+	}
+	return ps
+}
 
 func TestParseAndValidate(t *testing.T) {
 	t.Parallel()
@@ -164,6 +199,210 @@ func TestParseAndValidate(t *testing.T) {
 			"  invalid value \"abc\" for --secure-port: must be a port number from 0 to 65535 (0 picks any free port)\n" +
 			"Run 'fakecluster --help' for usage.",
 	}, {
+		name:        "dual-stack, IPv4 primary, every network flag",
+		args:        []string{"--service-cluster-ip-range", "10.0.0.0/16,fd00:1::/112", "--cluster-cidr", "10.1.0.0/16,fd00:2::/56", "--node-cidr-mask-size-ipv4", "25", "--node-cidr-mask-size-ipv6", "72", "--service-node-port-range", "20000-20999", "--load-balancer-ip-range", "192.168.0.0/24,fd00:3::/120"},
+		env:         home,
+		wantCluster: cluster.Options{DataDir: "/home/u/.local/state/fakecluster", Kubeconfig: "/home/u/.local/state/fakecluster/kubeconfig", BindAddress: "127.0.0.1", SecurePort: 6443, ServiceClusterIPRanges: prefixes("10.0.0.0/16", "fd00:1::/112"), ClusterCIDRs: prefixes("10.1.0.0/16", "fd00:2::/56"), NodeCIDRMaskSizeIPv4: 25, NodeCIDRMaskSizeIPv6: 72, ServiceNodePortRange: allocator.PortRange{Base: 20000, Size: 1000}, LoadBalancerIPRanges: prefixes("192.168.0.0/24", "fd00:3::/120")},
+	}, {
+		name:        "dual-stack, IPv6 primary",
+		args:        []string{"--service-cluster-ip-range=fd00:10:96::/108,10.96.0.0/16", "--cluster-cidr=fd00:10:244::/56,10.244.0.0/16", "--load-balancer-ip-range=fc00:f853:ccd:e793:ffff::/112,172.18.255.0/24"},
+		env:         home,
+		wantCluster: cluster.Options{DataDir: "/home/u/.local/state/fakecluster", Kubeconfig: "/home/u/.local/state/fakecluster/kubeconfig", BindAddress: "127.0.0.1", SecurePort: 6443, ServiceClusterIPRanges: prefixes("fd00:10:96::/108", "10.96.0.0/16"), ClusterCIDRs: prefixes("fd00:10:244::/56", "10.244.0.0/16"), LoadBalancerIPRanges: prefixes("fc00:f853:ccd:e793:ffff::/112", "172.18.255.0/24")},
+	}, {
+		name:        "single-stack IPv4",
+		args:        []string{"--service-cluster-ip-range", "10.0.0.0/24", "--cluster-cidr", "10.1.0.0/16", "--node-cidr-mask-size-ipv4", "26", "--load-balancer-ip-range", "192.168.0.0/24"},
+		env:         home,
+		wantCluster: cluster.Options{DataDir: "/home/u/.local/state/fakecluster", Kubeconfig: "/home/u/.local/state/fakecluster/kubeconfig", BindAddress: "127.0.0.1", SecurePort: 6443, ServiceClusterIPRanges: prefixes("10.0.0.0/24"), ClusterCIDRs: prefixes("10.1.0.0/16"), NodeCIDRMaskSizeIPv4: 26, LoadBalancerIPRanges: prefixes("192.168.0.0/24")},
+	}, {
+		name:        "single-stack IPv6",
+		args:        []string{"--service-cluster-ip-range", "fd00::/64", "--cluster-cidr", "fd01::/48", "--node-cidr-mask-size-ipv6", "64", "--load-balancer-ip-range", "fd02::/120"},
+		env:         home,
+		wantCluster: cluster.Options{DataDir: "/home/u/.local/state/fakecluster", Kubeconfig: "/home/u/.local/state/fakecluster/kubeconfig", BindAddress: "127.0.0.1", SecurePort: 6443, ServiceClusterIPRanges: prefixes("fd00::/64"), ClusterCIDRs: prefixes("fd01::/48"), LoadBalancerIPRanges: prefixes("fd02::/120")},
+	}, {
+		name:        "host bits are masked and spaces trimmed, as ParseCIDRSloppy",
+		args:        []string{"--service-cluster-ip-range", "10.96.3.4/16, fd00:10:96::1/108", "--cluster-cidr", " 10.244.1.0/16 "},
+		env:         home,
+		wantCluster: cluster.Options{DataDir: "/home/u/.local/state/fakecluster", Kubeconfig: "/home/u/.local/state/fakecluster/kubeconfig", BindAddress: "127.0.0.1", SecurePort: 6443, ClusterCIDRs: prefixes("10.244.0.0/16"), NodeCIDRMaskSizeIPv6: 64},
+	}, {
+		name:        "empty values and zero mask sizes mean the defaults",
+		args:        []string{"--service-cluster-ip-range=", "--cluster-cidr=", "--node-cidr-mask-size-ipv4=0", "--node-cidr-mask-size-ipv6=0", "--service-node-port-range=", "--load-balancer-ip-range="},
+		env:         home,
+		wantCluster: cluster.Options{DataDir: "/home/u/.local/state/fakecluster", Kubeconfig: "/home/u/.local/state/fakecluster/kubeconfig", BindAddress: "127.0.0.1", SecurePort: 6443},
+	}, {
+		name:        "port range as base plus offset",
+		args:        []string{"--service-node-port-range", "30000+99"},
+		env:         home,
+		wantCluster: cluster.Options{DataDir: "/home/u/.local/state/fakecluster", Kubeconfig: "/home/u/.local/state/fakecluster/kubeconfig", BindAddress: "127.0.0.1", SecurePort: 6443, ServiceNodePortRange: allocator.PortRange{Base: 30000, Size: 100}},
+	}, {
+		name:        "port range of one port",
+		args:        []string{"--service-node-port-range", "30080"},
+		env:         home,
+		wantCluster: cluster.Options{DataDir: "/home/u/.local/state/fakecluster", Kubeconfig: "/home/u/.local/state/fakecluster/kubeconfig", BindAddress: "127.0.0.1", SecurePort: 6443, ServiceNodePortRange: allocator.PortRange{Base: 30080, Size: 1}},
+	}, {
+		name:     "service range with three entries",
+		args:     []string{"--service-cluster-ip-range", "10.0.0.0/16,fd00::/108,10.1.0.0/16"},
+		env:      home,
+		wantErrs: []string{`invalid value "10.0.0.0/16,fd00::/108,10.1.0.0/16" for --service-cluster-ip-range: must not contain more than two entries: give one CIDR, or one IPv4 and one IPv6 CIDR, such as 10.96.0.0/16 or 10.96.0.0/16,fd00:10:96::/108`},
+	}, {
+		name:     "service ranges both IPv4",
+		args:     []string{"--service-cluster-ip-range", "10.0.0.0/16,10.1.0.0/16"},
+		env:      home,
+		wantErrs: []string{`invalid value "10.0.0.0/16,10.1.0.0/16" for --service-cluster-ip-range: entries [0] and [1] must be of different IP family: give one IPv4 and one IPv6 CIDR, such as 10.96.0.0/16 or 10.96.0.0/16,fd00:10:96::/108`},
+	}, {
+		name:     "service ranges both IPv6",
+		args:     []string{"--service-cluster-ip-range", "fd00:1::/108,fd00:2::/108"},
+		env:      home,
+		wantErrs: []string{`invalid value "fd00:1::/108,fd00:2::/108" for --service-cluster-ip-range: entries [0] and [1] must be of different IP family: give one IPv4 and one IPv6 CIDR, such as 10.96.0.0/16 or 10.96.0.0/16,fd00:10:96::/108`},
+	}, {
+		name:     "service range without a prefix length",
+		args:     []string{"--service-cluster-ip-range", "10.96.0.0"},
+		env:      home,
+		wantErrs: []string{`invalid value "10.96.0.0" for --service-cluster-ip-range: entry [0] "10.96.0.0" is not a valid cidr; write an IP address and a prefix length, such as 10.96.0.0/16`},
+	}, {
+		name: "service ranges both unparsable",
+		args: []string{"--service-cluster-ip-range", "abc,10.96.0.0/33"},
+		env:  home,
+		wantErrs: []string{
+			`invalid value "abc,10.96.0.0/33" for --service-cluster-ip-range: entry [0] "abc" is not a valid cidr; write an IP address and a prefix length, such as 10.96.0.0/16`,
+			`invalid value "abc,10.96.0.0/33" for --service-cluster-ip-range: entry [1] "10.96.0.0/33" is not a valid cidr; write an IP address and a prefix length, such as 10.96.0.0/16`,
+		},
+	}, {
+		name:     "service range with a trailing comma",
+		args:     []string{"--service-cluster-ip-range", "10.96.0.0/16,"},
+		env:      home,
+		wantErrs: []string{`invalid value "10.96.0.0/16," for --service-cluster-ip-range: entry [1] "" is not a valid cidr; write an IP address and a prefix length, such as 10.96.0.0/16`},
+	}, {
+		name:     "service range IPv4-mapped",
+		args:     []string{"--service-cluster-ip-range", "::ffff:10.96.0.0/112"},
+		env:      home,
+		wantErrs: []string{`invalid value "::ffff:10.96.0.0/112" for --service-cluster-ip-range: entry [0] "::ffff:10.96.0.0/112" is an IPv4-mapped IPv6 cidr; write it as an IPv4 cidr, such as 10.96.0.0/16`},
+	}, {
+		name:     "service range IPv6 shorter than /64",
+		args:     []string{"--service-cluster-ip-range", "10.96.0.0/16,fd00::/48"},
+		env:      home,
+		wantErrs: []string{`invalid value "10.96.0.0/16,fd00::/48" for --service-cluster-ip-range: entry [1]: shortest allowed prefix length for service CIDR is 64, got 48; use a /64 or longer, such as fd00:10:96::/108`},
+	}, {
+		name:     "primary service range IPv4 under 8 addresses",
+		args:     []string{"--service-cluster-ip-range", "10.96.0.0/30"},
+		env:      home,
+		wantErrs: []string{`invalid value "10.96.0.0/30" for --service-cluster-ip-range: the service cluster IP range must be at least 8 IP addresses; entry [0] is a /30, use a /29 or shorter`},
+	}, {
+		name:     "primary service range IPv6 under 8 addresses",
+		args:     []string{"--service-cluster-ip-range", "fd00::/126,10.96.0.0/16"},
+		env:      home,
+		wantErrs: []string{`invalid value "fd00::/126,10.96.0.0/16" for --service-cluster-ip-range: the service cluster IP range must be at least 8 IP addresses; entry [0] is a /126, use a /125 or shorter`},
+	}, {
+		name:     "cluster CIDR with three entries",
+		args:     []string{"--cluster-cidr", "10.0.0.0/8,fd00::/56,10.1.0.0/16"},
+		env:      home,
+		wantErrs: []string{`invalid value "10.0.0.0/8,fd00::/56,10.1.0.0/16" for --cluster-cidr: must not contain more than two entries: give one CIDR, or one IPv4 and one IPv6 CIDR, such as 10.244.0.0/16 or 10.244.0.0/16,fd00:10:244::/56`},
+	}, {
+		name:     "cluster CIDRs both IPv4",
+		args:     []string{"--cluster-cidr", "10.0.0.0/16,10.1.0.0/16"},
+		env:      home,
+		wantErrs: []string{`invalid value "10.0.0.0/16,10.1.0.0/16" for --cluster-cidr: entries [0] and [1] must be of different IP family: give one IPv4 and one IPv6 CIDR, such as 10.244.0.0/16 or 10.244.0.0/16,fd00:10:244::/56`},
+	}, {
+		name:     "cluster CIDR unparsable",
+		args:     []string{"--cluster-cidr", "pods"},
+		env:      home,
+		wantErrs: []string{`invalid value "pods" for --cluster-cidr: entry [0] "pods" is not a valid cidr; write an IP address and a prefix length, such as 10.244.0.0/16`},
+	}, {
+		name: "mask sizes not numbers",
+		args: []string{"--node-cidr-mask-size-ipv4", "big", "--node-cidr-mask-size-ipv6", "/64"},
+		env:  home,
+		wantErrs: []string{
+			`invalid value "big" for --node-cidr-mask-size-ipv4: must be a prefix length from 1 to 32 (0 means the default, 24)`,
+			`invalid value "/64" for --node-cidr-mask-size-ipv6: must be a prefix length from 1 to 128 (0 means the default, 64)`,
+		},
+	}, {
+		name: "mask sizes out of range",
+		args: []string{"--node-cidr-mask-size-ipv4", "33", "--node-cidr-mask-size-ipv6=-1"},
+		env:  home,
+		wantErrs: []string{
+			`invalid value "33" for --node-cidr-mask-size-ipv4: must be a prefix length from 1 to 32 (0 means the default, 24)`,
+			`invalid value "-1" for --node-cidr-mask-size-ipv6: must be a prefix length from 1 to 128 (0 means the default, 64)`,
+		},
+	}, {
+		name: "node masks shorter than the cluster CIDRs",
+		args: []string{"--node-cidr-mask-size-ipv4", "8", "--node-cidr-mask-size-ipv6", "48"},
+		env:  home,
+		wantErrs: []string{
+			`invalid value "8" for --node-cidr-mask-size-ipv4: mask size of cluster CIDR must be less than or equal to --node-cidr-mask-size configured for CIDR family; for --cluster-cidr 10.244.0.0/16 use 16 to 32`,
+			`invalid value "48" for --node-cidr-mask-size-ipv6: mask size of cluster CIDR must be less than or equal to --node-cidr-mask-size configured for CIDR family; for --cluster-cidr fd00:10:244::/56 use 56 to 72`,
+		},
+	}, {
+		name:     "default node mask longer than a small cluster CIDR",
+		args:     []string{"--cluster-cidr", "10.244.0.0/25"},
+		env:      home,
+		wantErrs: []string{`invalid value "24" for --node-cidr-mask-size-ipv4: mask size of cluster CIDR must be less than or equal to --node-cidr-mask-size configured for CIDR family; for --cluster-cidr 10.244.0.0/25 use 25 to 32`},
+	}, {
+		name:     "IPv6 node mask more than 16 bits longer than the cluster CIDR",
+		args:     []string{"--node-cidr-mask-size-ipv6", "73"},
+		env:      home,
+		wantErrs: []string{`invalid value "73" for --node-cidr-mask-size-ipv6: the node CIDR size is too big: it may be at most 16 bits longer than the --cluster-cidr fd00:10:244::/56; use 56 to 72`},
+	}, {
+		name:     "IPv4 node mask on a single-stack IPv6 cluster",
+		args:     []string{"--cluster-cidr", "fd00::/48", "--node-cidr-mask-size-ipv4", "24"},
+		env:      home,
+		wantErrs: []string{`invalid value "24" for --node-cidr-mask-size-ipv4: usage of --node-cidr-mask-size-ipv4 is not allowed for a single-stack IPv6 cluster; add an IPv4 --cluster-cidr, or leave it out`},
+	}, {
+		name:     "IPv6 node mask on a single-stack IPv4 cluster",
+		args:     []string{"--cluster-cidr", "10.0.0.0/8", "--node-cidr-mask-size-ipv6", "64"},
+		env:      home,
+		wantErrs: []string{`invalid value "64" for --node-cidr-mask-size-ipv6: usage of --node-cidr-mask-size-ipv6 is not allowed for a single-stack IPv4 cluster; add an IPv6 --cluster-cidr, or leave it out`},
+	}, {
+		name:     "port range not a number",
+		args:     []string{"--service-node-port-range", "high"},
+		env:      home,
+		wantErrs: []string{`invalid value "high" for --service-node-port-range: strconv.Atoi: parsing "high": invalid syntax; write first-last, such as 30000-32767`},
+	}, {
+		name:     "port range backwards",
+		args:     []string{"--service-node-port-range", "32767-30000"},
+		env:      home,
+		wantErrs: []string{`invalid value "32767-30000" for --service-node-port-range: end port cannot be less than start port: 32767-30000; write first-last, such as 30000-32767`},
+	}, {
+		name:     "port range past 65535",
+		args:     []string{"--service-node-port-range", "30000-70000"},
+		env:      home,
+		wantErrs: []string{`invalid value "30000-70000" for --service-node-port-range: the port range cannot be greater than 65535: 30000-70000; write first-last, such as 30000-32767`},
+	}, {
+		name:     "port range with both forms",
+		args:     []string{"--service-node-port-range", "30000-30100+5"},
+		env:      home,
+		wantErrs: []string{`invalid value "30000-30100+5" for --service-node-port-range: unable to parse port range: 30000-30100+5; write first-last, such as 30000-32767`},
+	}, {
+		name:     "load-balancer range with three entries",
+		args:     []string{"--load-balancer-ip-range", "172.18.0.0/24,fd00::/112,172.19.0.0/24"},
+		env:      home,
+		wantErrs: []string{`invalid value "172.18.0.0/24,fd00::/112,172.19.0.0/24" for --load-balancer-ip-range: must not contain more than two entries: give one CIDR, or one IPv4 and one IPv6 CIDR, such as 172.18.255.0/24 or 172.18.255.0/24,fc00:f853:ccd:e793:ffff::/112`},
+	}, {
+		name:     "load-balancer ranges both IPv6",
+		args:     []string{"--load-balancer-ip-range", "fd00:1::/112,fd00:2::/112"},
+		env:      home,
+		wantErrs: []string{`invalid value "fd00:1::/112,fd00:2::/112" for --load-balancer-ip-range: entries [0] and [1] must be of different IP family: give one IPv4 and one IPv6 CIDR, such as 172.18.255.0/24 or 172.18.255.0/24,fc00:f853:ccd:e793:ffff::/112`},
+	}, {
+		name:     "load-balancer range a single address",
+		args:     []string{"--load-balancer-ip-range", "172.18.255.1"},
+		env:      home,
+		wantErrs: []string{`invalid value "172.18.255.1" for --load-balancer-ip-range: entry [0] "172.18.255.1" is not a valid cidr; write an IP address and a prefix length, such as 172.18.255.0/24`},
+	}, {
+		name:     "load-balancer range IPv6 shorter than /64",
+		args:     []string{"--load-balancer-ip-range", "fc00::/56"},
+		env:      home,
+		wantErrs: []string{`invalid value "fc00::/56" for --load-balancer-ip-range: entry [0] is a /56: an IPv6 range must be a /64 or longer, such as fc00:f853:ccd:e793:ffff::/112`},
+	}, {
+		name: "every network problem at once, in flag order",
+		args: []string{"--service-cluster-ip-range", "10.0.0.0/16,10.1.0.0/16", "--cluster-cidr", "x", "--node-cidr-mask-size-ipv4", "40", "--service-node-port-range", "1-0", "--load-balancer-ip-range", "fc00::/8", "--secure-port", "-5"},
+		env:  home,
+		wantErrs: []string{
+			`invalid value "-5" for --secure-port: must be a port number from 0 to 65535 (0 picks any free port)`,
+			`invalid value "10.0.0.0/16,10.1.0.0/16" for --service-cluster-ip-range: entries [0] and [1] must be of different IP family: give one IPv4 and one IPv6 CIDR, such as 10.96.0.0/16 or 10.96.0.0/16,fd00:10:96::/108`,
+			`invalid value "x" for --cluster-cidr: entry [0] "x" is not a valid cidr; write an IP address and a prefix length, such as 10.244.0.0/16`,
+			`invalid value "40" for --node-cidr-mask-size-ipv4: must be a prefix length from 1 to 32 (0 means the default, 24)`,
+			`invalid value "1-0" for --service-node-port-range: end port cannot be less than start port: 1-0; write first-last, such as 30000-32767`,
+			`invalid value "fc00::/8" for --load-balancer-ip-range: entry [0] is a /8: an IPv6 range must be a /64 or longer, such as fc00:f853:ccd:e793:ffff::/112`,
+		},
+	}, {
 		name:    "unknown flag",
 		args:    []string{"--nodes", "3"},
 		env:     home,
@@ -199,7 +438,7 @@ func TestParseAndValidate(t *testing.T) {
 				if err != nil {
 					t.Fatalf("parse(%q) failed: %v", tt.args, err)
 				}
-				if diff := cmp.Diff(tt.wantCluster, cfg.cluster); diff != "" {
+				if diff := cmp.Diff(withNetworkDefaults(tt.wantCluster), cfg.cluster, cmpopts.EquateComparable(netip.Prefix{})); diff != "" {
 					t.Errorf("cluster options (-want +got):\n%s", diff)
 				}
 				if cfg.verbosity != tt.wantVerbosity {
@@ -245,7 +484,7 @@ func TestHelp(t *testing.T) {
 			if err := NewCommand(&out).Execute(t.Context(), args); err != nil {
 				t.Fatalf("Execute(%q) = %v, want nil", args, err)
 			}
-			for _, want := range []string{"Usage:\n  fakecluster [flags]", "--data-dir", "--kubeconfig", "(default <data-dir>/kubeconfig)", "--bind-address", "--secure-port int", "(default 6443)", "-v, --v int", "-h, --help"} {
+			for _, want := range []string{"Usage:\n  fakecluster [flags]", "--data-dir", "--kubeconfig", "(default <data-dir>/kubeconfig)", "--bind-address", "--secure-port int", "(default 6443)", "-v, --v int", "-h, --help", "--service-cluster-ip-range string", "(default \"10.96.0.0/16,fd00:10:96::/108\")", "--node-cidr-mask-size-ipv6 int", "(default 64; not used yet)", "--load-balancer-ip-range"} {
 				if !strings.Contains(out.String(), want) {
 					t.Errorf("help does not mention %q:\n%s", want, out.String())
 				}
