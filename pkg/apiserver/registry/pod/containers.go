@@ -802,19 +802,8 @@ func validateLifecycle(l *corev1.Lifecycle, gracePeriod *int64, fldPath *field.P
 // validateHandler: exactly one handler, each checked on its own.
 func validateHandler(exec *corev1.ExecAction, httpGet *corev1.HTTPGetAction, tcp *corev1.TCPSocketAction,
 	grpc *corev1.GRPCAction, sleep *corev1.SleepAction, gracePeriod *int64, fldPath *field.Path) field.ErrorList {
-	var allErrs field.ErrorList
-	n := 0
-	one := func(set bool, name string, check func() field.ErrorList) {
-		if !set {
-			return
-		}
-		if n > 0 {
-			allErrs = append(allErrs, field.Forbidden(fldPath.Child(name), "may not specify more than 1 handler type"))
-			return
-		}
-		n++
-		allErrs = append(allErrs, check()...)
-	}
+	u := union{path: fldPath, what: "handler type"}
+	one := u.member
 	one(exec != nil, "exec", func() field.ErrorList {
 		if len(exec.Command) == 0 {
 			return field.ErrorList{field.Required(fldPath.Child("exec").Child("command"), "")}
@@ -836,10 +825,32 @@ func validateHandler(exec *corev1.ExecAction, httpGet *corev1.HTTPGetAction, tcp
 		}
 		return nil
 	})
-	if n == 0 {
-		allErrs = append(allErrs, field.Required(fldPath, "must specify a handler type"))
+	if u.set == 0 {
+		u.errs = append(u.errs, field.Required(fldPath, "must specify a handler type"))
 	}
-	return allErrs
+	return u.errs
+}
+
+// union checks a set of fields of which at most one may be set: the first
+// set member is checked, each later one is Forbidden ("may not specify
+// more than 1 <what>"), as upstream words it.
+type union struct {
+	path *field.Path
+	what string
+	set  int
+	errs field.ErrorList
+}
+
+func (u *union) member(set bool, name string, check func() field.ErrorList) {
+	if !set {
+		return
+	}
+	if u.set > 0 {
+		u.errs = append(u.errs, field.Forbidden(u.path.Child(name), "may not specify more than 1 "+u.what))
+		return
+	}
+	u.set++
+	u.errs = append(u.errs, check()...)
 }
 
 func validateHTTPGetAction(h *corev1.HTTPGetAction, fldPath *field.Path) field.ErrorList {

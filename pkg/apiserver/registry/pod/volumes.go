@@ -63,19 +63,8 @@ func validateVolumes(volumes []corev1.Volume, podName string, fldPath *field.Pat
 // "more than 1" errors name the later sources, in upstream's order and
 // spelling ("downwarAPI" included).
 func validateVolumeSource(src *corev1.VolumeSource, fldPath *field.Path, volName, podName string) field.ErrorList {
-	var allErrs field.ErrorList
-	n := 0
-	one := func(set bool, name string, check func() field.ErrorList) {
-		if !set {
-			return
-		}
-		if n > 0 {
-			allErrs = append(allErrs, field.Forbidden(fldPath.Child(name), "may not specify more than 1 volume type"))
-			return
-		}
-		n++
-		allErrs = append(allErrs, check()...)
-	}
+	u := union{path: fldPath, what: "volume type"}
+	one := u.member
 	one(src.EmptyDir != nil, "emptyDir", func() field.ErrorList {
 		if l := src.EmptyDir.SizeLimit; l != nil && l.Cmp(resource.Quantity{}) < 0 {
 			return field.ErrorList{field.Forbidden(fldPath.Child("emptyDir").Child("sizeLimit"), "SizeLimit field must be a valid resource quantity")}
@@ -115,7 +104,7 @@ func validateVolumeSource(src *corev1.VolumeSource, fldPath *field.Path, volName
 	if src.ISCSI != nil {
 		one(true, "iscsi", func() field.ErrorList { return validateISCSI(src.ISCSI, fldPath.Child("iscsi")) })
 		if src.ISCSI.InitiatorName != nil && len(volName+":"+src.ISCSI.TargetPortal) > 64 {
-			allErrs = append(allErrs, field.Invalid(fldPath.Child("name"), volName,
+			u.errs = append(u.errs, field.Invalid(fldPath.Child("name"), volName,
 				"Total length of <volume name>:<iscsi.targetPortal> must be under 64 characters if iscsi.initiatorName is specified."))
 		}
 	}
@@ -228,10 +217,10 @@ func validateVolumeSource(src *corev1.VolumeSource, fldPath *field.Path, volName
 		p := fldPath.Child("image")
 		return append(required(src.Image.Reference, p.Child("reference")), validatePullPolicy(src.Image.PullPolicy, p.Child("pullPolicy"))...)
 	})
-	if n == 0 {
-		allErrs = append(allErrs, field.Required(fldPath, "must specify a volume type"))
+	if u.set == 0 {
+		u.errs = append(u.errs, field.Required(fldPath, "must specify a volume type"))
 	}
-	return allErrs
+	return u.errs
 }
 
 func required(value string, fldPath *field.Path) field.ErrorList {
