@@ -55,6 +55,9 @@ func newScheme() (*runtime.Scheme, serializer.CodecFactory, error) {
 	}
 	addEviction(scheme, policyv1.SchemeGroupVersion, schema.GroupVersion{Group: policyv1.GroupName, Version: runtime.APIVersionInternal})
 	registry.AddDefaulters(scheme)
+	if err := registry.AddEventConversions(scheme); err != nil {
+		return nil, serializer.CodecFactory{}, err
+	}
 	if err := registry.AddQueryConversions(scheme); err != nil {
 		return nil, serializer.CodecFactory{}, err
 	}

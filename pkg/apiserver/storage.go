@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path"
 
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
@@ -39,7 +41,7 @@ func (o restOptions) GetRESTOptions(resource schema.GroupResource, example runti
 		StorageMediaType:  runtime.ContentTypeProtobuf,
 		StorageSerializer: o.codecs,
 		StorageVersion:    gv,
-		MemoryVersion:     schema.GroupVersion{Group: gv.Group, Version: runtime.APIVersionInternal},
+		MemoryVersion:     schema.GroupVersion{Group: resource.Group, Version: runtime.APIVersionInternal},
 	})
 	if err != nil {
 		return generic.RESTOptions{}, fmt.Errorf("storage codec for %s: %w", resource, err)
@@ -57,7 +59,13 @@ func (o restOptions) GetRESTOptions(resource schema.GroupResource, example runti
 	}, nil
 }
 
+// storageVersion is the version objects are stored in: the group's served
+// version, except that events.k8s.io events are stored as core/v1 Events,
+// so both event APIs share one set of objects as in kube-apiserver.
 func (o restOptions) storageVersion(resource schema.GroupResource) (schema.GroupVersion, error) {
+	if resource == eventsv1.Resource("events") {
+		return corev1.SchemeGroupVersion, nil
+	}
 	versions := o.scheme.PrioritizedVersionsForGroup(resource.Group)
 	if len(versions) == 0 {
 		return schema.GroupVersion{}, fmt.Errorf("no served version for %s", resource)
