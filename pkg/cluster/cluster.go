@@ -75,6 +75,8 @@ type Cluster struct {
 	db         *storage.DB
 	api        *apiserver.Server
 
+	// stopControllers stops the controllers and waits for them.
+	stopControllers func()
 	// cancel stops the API server; served is closed when it has stopped,
 	// with serveErr set first if it failed.
 	cancel   context.CancelFunc
@@ -186,6 +188,10 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err := c.waitReady(ctx); err != nil {
 		return fail(err)
 	}
+	if c.stopControllers, err = startControllers(runCtx, api.LoopbackConfig()); err != nil {
+		return fail(fmt.Errorf("start controllers: %w", err))
+	}
+	undo = append(undo, func() error { c.stopControllers(); return nil })
 	if err := writeKubeconfig(kubeconfig, "https://"+addr, creds); err != nil {
 		return fail(fmt.Errorf("write kubeconfig: %w", err))
 	}
@@ -225,13 +231,14 @@ func (c *Cluster) waitReady(ctx context.Context) error {
 	}
 }
 
-// Stop stops the API server, letting requests in flight finish, then closes
-// storage, last, so nothing can still be using it. It is safe to call more
-// than once and from several goroutines; every call returns the first call's
-// result.
+// Stop stops the controllers, then the API server, letting requests in
+// flight finish, then closes storage, last, so nothing can still be using
+// it. It is safe to call more than once and from several goroutines; every
+// call returns the first call's result.
 func (c *Cluster) Stop() error {
 	c.stopOnce.Do(func() {
 		var errs []error
+		c.stopControllers()
 		c.cancel()
 		<-c.served
 		if c.serveErr != nil {

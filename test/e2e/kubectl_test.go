@@ -13,8 +13,6 @@ const (
 		"(plugin/pkg/admission/serviceaccount/admission.go) adds a projected volume kube-api-access-<5 random chars> " +
 		"(serviceAccountToken expirationSeconds 3607, configMap kube-root-ca.crt ca.crt, downwardAPI metadata.namespace; defaultMode 420) " +
 		"and mounts it read-only at /var/run/secrets/kubernetes.io/serviceaccount in every container"
-	gapNamespaceController = "no namespace controller yet: a deleted namespace stays Terminating with its objects in it; " +
-		"in Kubernetes the namespace controller (pkg/controller/namespace) deletes its contents, then finalizes it and it is gone"
 	gapClusterIP = "issue 4: no clusterIP allocation yet: the Service is stored without clusterIP, clusterIPs, ipFamilyPolicy " +
 		"and ipFamilies; Kubernetes allocates a clusterIP from the first --service-cluster-ip-range and sets SingleStack and [IPv4]"
 )
@@ -224,9 +222,9 @@ var scenarios = []scenario{{
 	steps: []step{
 		k("create", "namespace", "doomed"),
 		k("create", "configmap", "leftover", "-n", "doomed", "--from-literal=k=v"),
-		k("delete", "namespace", "doomed", "--timeout=10s").bug(gapNamespaceController),
-		k("get", "namespace", "doomed").exits(1).bug(gapNamespaceController),
-		k("get", "configmaps", "-n", "doomed").bug(gapNamespaceController),
+		k("delete", "namespace", "doomed", "--timeout=10s"),
+		k("get", "namespace", "doomed").exits(1),
+		k("get", "configmaps", "-n", "doomed"),
 	},
 }, {
 	name: "watch",

@@ -46,6 +46,12 @@ func core(t *tables.Convertors, kubelet KubeletConnection) []Served {
 			Fields: func(obj runtime.Object) fields.Set {
 				return fields.Set{"status.phase": string(obj.(*corev1.Namespace).Status.Phase)}
 			},
+			// Like kube-apiserver's ShouldDeleteNamespaceDuringUpdate: a
+			// terminating namespace stays until spec.finalizers is empty too,
+			// whatever updates its status in the meantime.
+			KeepDuringUpdate: func(obj runtime.Object) bool {
+				return len(obj.(*corev1.Namespace).Spec.Finalizers) != 0
+			},
 			Delete:             deleteNamespace,
 			NoDeleteCollection: true,
 			Extra:              namespaceFinalize,

@@ -130,6 +130,14 @@ func TestNamespaceDeletionWaitsForFinalize(t *testing.T) {
 	if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "because it is being terminated") {
 		t.Fatalf("create in a terminating namespace: %v", err)
 	}
+	// Status updates (the namespace controller's conditions) keep it too.
+	ns.Status.Conditions = []corev1.NamespaceCondition{{Type: corev1.NamespaceContentRemaining, Status: corev1.ConditionTrue}}
+	if ns, err = namespaces.UpdateStatus(ctx, ns, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("update status of a terminating namespace: %v", err)
+	}
+	if _, err := namespaces.Get(ctx, "t", metav1.GetOptions{}); err != nil {
+		t.Fatalf("namespace gone after a status update, before it was finalized: %v", err)
+	}
 	ns.Spec.Finalizers = nil
 	if _, err := namespaces.Finalize(ctx, ns, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
