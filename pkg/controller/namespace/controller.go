@@ -105,7 +105,9 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer c.queue.ShutDown()
-	if !cache.WaitForNamedCacheSyncWithContext(ctx, c.synced) {
+	// Plain WaitForCacheSync: a cluster stopped before the cache synced is
+	// not an error worth logging.
+	if !cache.WaitForCacheSync(ctx.Done(), c.synced) {
 		return
 	}
 	for range workers {
