@@ -2,6 +2,9 @@ package fieldcheck
 
 import (
 	"fmt"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
 
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -28,4 +31,22 @@ func PortNumOrName(port intstr.IntOrString, fldPath *field.Path) field.ErrorList
 		return Invalid(fldPath, port.StrVal, validation.IsValidPortName(port.StrVal))
 	}
 	return field.ErrorList{field.InternalError(fldPath, fmt.Errorf("unknown type: %v", port.Type))}
+}
+
+// Enum checks a required value that must be one of supported: Required when
+// empty, NotSupported listing supported (in the caller's order, which is
+// upstream's) otherwise.
+func Enum[T ~string](value T, fldPath *field.Path, supported ...T) field.ErrorList {
+	if value == "" {
+		return field.ErrorList{field.Required(fldPath, "")}
+	}
+	if !slices.Contains(supported, value) {
+		return field.ErrorList{field.NotSupported(fldPath, value, supported)}
+	}
+	return nil
+}
+
+// PortProtocol checks a container or Service port's protocol.
+func PortProtocol(p corev1.Protocol, fldPath *field.Path) field.ErrorList {
+	return Enum(p, fldPath, corev1.ProtocolSCTP, corev1.ProtocolTCP, corev1.ProtocolUDP)
 }

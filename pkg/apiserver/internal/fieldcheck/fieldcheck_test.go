@@ -35,3 +35,27 @@ func TestPortNumOrName(t *testing.T) {
 		})
 	}
 }
+
+func TestEnum(t *testing.T) {
+	t.Parallel()
+	path := field.NewPath("spec", "restartPolicy")
+	tests := []struct {
+		name, value, want string
+	}{
+		{"supported", "Never", ""},
+		{"empty", "", "spec.restartPolicy: Required value"},
+		{"unsupported", "Sometimes", `spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "Never"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := Enum(tt.value, path, "Always", "Never").ToAggregate()
+			switch {
+			case tt.want == "" && got != nil:
+				t.Errorf("Enum(%q): %v", tt.value, got)
+			case tt.want != "" && (got == nil || got.Error() != tt.want):
+				t.Errorf("Enum(%q) = %v, want %s", tt.value, got, tt.want)
+			}
+		})
+	}
+}

@@ -27,8 +27,6 @@ type containerContext struct {
 	hostUsers        bool
 }
 
-var supportedPortProtocols = []corev1.Protocol{corev1.ProtocolSCTP, corev1.ProtocolTCP, corev1.ProtocolUDP}
-
 // containerRestartPolicies are the values a container's restartPolicy may
 // take. ContainerRestartRules is beta (on) since v1.35, so regular containers
 // may set one too, and init containers are not limited to Always.
@@ -261,20 +259,9 @@ func validateContainerPorts(ports []corev1.ContainerPort, fldPath *field.Path) f
 				allErrs = append(allErrs, field.Invalid(idxPath.Child("hostPort"), p.HostPort, msg))
 			}
 		}
-		allErrs = append(allErrs, validateProtocol(p.Protocol, idxPath.Child("protocol"))...)
+		allErrs = append(allErrs, fieldcheck.PortProtocol(p.Protocol, idxPath.Child("protocol"))...)
 	}
 	return allErrs
-}
-
-func validateProtocol(p corev1.Protocol, fldPath *field.Path) field.ErrorList {
-	switch p {
-	case corev1.ProtocolTCP, corev1.ProtocolUDP, corev1.ProtocolSCTP:
-		return nil
-	case "":
-		return field.ErrorList{field.Required(fldPath, "")}
-	default:
-		return field.ErrorList{field.NotSupported(fldPath, p, supportedPortProtocols)}
-	}
 }
 
 // checkHostPortConflicts reports a protocol/hostIP/hostPort triple used twice.
@@ -700,14 +687,7 @@ func validateVolumeDevices(devices []corev1.VolumeDevice, mounts map[string]stri
 }
 
 func validatePullPolicy(p corev1.PullPolicy, fldPath *field.Path) field.ErrorList {
-	switch p {
-	case corev1.PullAlways, corev1.PullIfNotPresent, corev1.PullNever:
-		return nil
-	case "":
-		return field.ErrorList{field.Required(fldPath, "")}
-	default:
-		return field.ErrorList{field.NotSupported(fldPath, p, []corev1.PullPolicy{corev1.PullAlways, corev1.PullIfNotPresent, corev1.PullNever})}
-	}
+	return fieldcheck.Enum(p, fldPath, corev1.PullAlways, corev1.PullIfNotPresent, corev1.PullNever)
 }
 
 func validateResizePolicy(policies []corev1.ContainerResizePolicy, fldPath *field.Path, podRestartPolicy corev1.RestartPolicy) field.ErrorList {

@@ -13,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/fieldcheck"
 )
 
 const (
@@ -374,28 +376,11 @@ func validatePodSpec(spec *corev1.PodSpec, podName string, fldPath *field.Path) 
 }
 
 func validateRestartPolicy(p corev1.RestartPolicy, fldPath *field.Path) field.ErrorList {
-	switch p {
-	case corev1.RestartPolicyAlways, corev1.RestartPolicyOnFailure, corev1.RestartPolicyNever:
-		return nil
-	case "":
-		return field.ErrorList{field.Required(fldPath, "")}
-	default:
-		return field.ErrorList{field.NotSupported(fldPath, p,
-			[]corev1.RestartPolicy{corev1.RestartPolicyAlways, corev1.RestartPolicyOnFailure, corev1.RestartPolicyNever})}
-	}
+	return fieldcheck.Enum(p, fldPath, corev1.RestartPolicyAlways, corev1.RestartPolicyOnFailure, corev1.RestartPolicyNever)
 }
 
 func validateDNSPolicy(p corev1.DNSPolicy, fldPath *field.Path) field.ErrorList {
-	switch p {
-	case corev1.DNSClusterFirstWithHostNet, corev1.DNSClusterFirst, corev1.DNSDefault, corev1.DNSNone:
-		return nil
-	case "":
-		return field.ErrorList{field.Required(fldPath, "")}
-	default:
-		// Upstream passes a *DNSPolicy here; it prints the same as the value.
-		return field.ErrorList{field.NotSupported(fldPath, &p,
-			[]corev1.DNSPolicy{corev1.DNSClusterFirstWithHostNet, corev1.DNSClusterFirst, corev1.DNSDefault, corev1.DNSNone})}
-	}
+	return fieldcheck.Enum(p, fldPath, corev1.DNSClusterFirstWithHostNet, corev1.DNSClusterFirst, corev1.DNSDefault, corev1.DNSNone)
 }
 
 // validatePodDNSConfig: the None policy needs a config with a nameserver;

@@ -96,7 +96,6 @@ var (
 		corev1.ServiceTypeClusterIP, corev1.ServiceTypeExternalName, corev1.ServiceTypeLoadBalancer, corev1.ServiceTypeNodePort,
 	}
 	supportedSessionAffinities    = []corev1.ServiceAffinity{corev1.ServiceAffinityClientIP, corev1.ServiceAffinityNone}
-	supportedPortProtocols        = []corev1.Protocol{corev1.ProtocolSCTP, corev1.ProtocolTCP, corev1.ProtocolUDP}
 	supportedExternalPolicies     = []corev1.ServiceExternalTrafficPolicy{corev1.ServiceExternalTrafficPolicyCluster, corev1.ServiceExternalTrafficPolicyLocal}
 	supportedInternalPolicies     = []corev1.ServiceInternalTrafficPolicy{corev1.ServiceInternalTrafficPolicyCluster, corev1.ServiceInternalTrafficPolicyLocal}
 	supportedTrafficDistributions = []string{
@@ -301,13 +300,7 @@ func validateServicePort(sp *corev1.ServicePort, requireName bool, names sets.Se
 	for _, msg := range validation.IsValidPortNum(int(sp.Port)) {
 		allErrs = append(allErrs, field.Invalid(fldPath.Child("port"), sp.Port, msg))
 	}
-	switch sp.Protocol {
-	case corev1.ProtocolTCP, corev1.ProtocolUDP, corev1.ProtocolSCTP:
-	case "":
-		allErrs = append(allErrs, field.Required(fldPath.Child("protocol"), ""))
-	default:
-		allErrs = append(allErrs, field.NotSupported(fldPath.Child("protocol"), sp.Protocol, supportedPortProtocols))
-	}
+	allErrs = append(allErrs, fieldcheck.PortProtocol(sp.Protocol, fldPath.Child("protocol"))...)
 	allErrs = append(allErrs, fieldcheck.PortNumOrName(sp.TargetPort, fldPath.Child("targetPort"))...)
 	if sp.AppProtocol != nil {
 		for _, msg := range validation.IsQualifiedName(*sp.AppProtocol) {
