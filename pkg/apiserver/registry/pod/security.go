@@ -9,6 +9,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/fieldcheck"
 )
 
 // validateSecurityContext checks a container's securityContext. Privileged
@@ -19,16 +21,7 @@ func validateSecurityContext(sc *corev1.SecurityContext, fldPath *field.Path, ho
 		return nil
 	}
 	var allErrs field.ErrorList
-	if sc.RunAsUser != nil {
-		for _, msg := range validation.IsValidUserID(*sc.RunAsUser) {
-			allErrs = append(allErrs, field.Invalid(fldPath.Child("runAsUser"), *sc.RunAsUser, msg))
-		}
-	}
-	if sc.RunAsGroup != nil {
-		for _, msg := range validation.IsValidGroupID(*sc.RunAsGroup) {
-			allErrs = append(allErrs, field.Invalid(fldPath.Child("runAsGroup"), *sc.RunAsGroup, msg))
-		}
-	}
+	allErrs = append(allErrs, validateRunAs(sc.RunAsUser, sc.RunAsGroup, fldPath)...)
 	if sc.ProcMount != nil {
 		switch *sc.ProcMount {
 		case corev1.DefaultProcMount, corev1.UnmaskedProcMount:
@@ -70,16 +63,7 @@ func validatePodSecurityContext(spec *corev1.PodSpec, fldPath *field.Path) field
 			allErrs = append(allErrs, field.Invalid(fldPath.Child("fsGroup"), *sc.FSGroup, msg))
 		}
 	}
-	if sc.RunAsUser != nil {
-		for _, msg := range validation.IsValidUserID(*sc.RunAsUser) {
-			allErrs = append(allErrs, field.Invalid(fldPath.Child("runAsUser"), *sc.RunAsUser, msg))
-		}
-	}
-	if sc.RunAsGroup != nil {
-		for _, msg := range validation.IsValidGroupID(*sc.RunAsGroup) {
-			allErrs = append(allErrs, field.Invalid(fldPath.Child("runAsGroup"), *sc.RunAsGroup, msg))
-		}
-	}
+	allErrs = append(allErrs, validateRunAs(sc.RunAsUser, sc.RunAsGroup, fldPath)...)
 	for i, gid := range sc.SupplementalGroups {
 		for _, msg := range validation.IsValidGroupID(gid) {
 			allErrs = append(allErrs, field.Invalid(fldPath.Child("supplementalGroups").Index(i), gid, msg))
@@ -309,4 +293,17 @@ func validateWindowsPod(spec *corev1.PodSpec, fldPath *field.Path) field.ErrorLi
 		forbid(sc.RunAsGroup != nil, scPath.Child("runAsGroup"))
 	})
 	return allErrs
+}
+
+// validateRunAs checks runAsUser and runAsGroup, which pod and container
+// security contexts share.
+func validateRunAs(user, group *int64, fldPath *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if user != nil {
+		errs = append(errs, fieldcheck.Invalid(fldPath.Child("runAsUser"), *user, validation.IsValidUserID(*user))...)
+	}
+	if group != nil {
+		errs = append(errs, fieldcheck.Invalid(fldPath.Child("runAsGroup"), *group, validation.IsValidGroupID(*group))...)
+	}
+	return errs
 }
