@@ -181,9 +181,6 @@ func (db *DB) Revision() int64 {
 // CompactRevision is the revision below which history has been discarded.
 func (db *DB) CompactRevision() int64 { return db.compacted.Load() }
 
-// Path is the file the DB lives in.
-func (db *DB) Path() string { return db.bolt.Path() }
-
 // Check verifies bbolt's page structure and this package's invariants: every
 // latest value has its history entry, and the revision counter is not behind
 // any stored revision.

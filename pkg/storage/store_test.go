@@ -56,7 +56,6 @@ func testCodec() runtime.Codec {
 
 type setupOptions struct {
 	codec       runtime.Codec
-	prefix      string
 	transformer value.Transformer
 	newFunc     func() runtime.Object
 	dbOptions   Options
@@ -64,7 +63,6 @@ type setupOptions struct {
 
 type setupOption func(*setupOptions)
 
-func withPrefix(p string) setupOption       { return func(o *setupOptions) { o.prefix = p } }
 func withCodec(c runtime.Codec) setupOption { return func(o *setupOptions) { o.codec = c } }
 func withDBOptions(d Options) setupOption   { return func(o *setupOptions) { o.dbOptions = d } }
 func withTransformer(tr value.Transformer) setupOption {
@@ -99,7 +97,6 @@ func testSetup(t testing.TB, opts ...setupOption) (context.Context, *Store, *DB)
 		Codec:          o.codec,
 		NewFunc:        o.newFunc,
 		NewListFunc:    func() runtime.Object { return &example.PodList{} },
-		Prefix:         o.prefix,
 		ResourcePrefix: "/pods/",
 		GroupResource:  schema.GroupResource{Resource: "pods"},
 		Transformer:    o.transformer,
