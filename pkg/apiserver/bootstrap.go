@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
+	"slices"
 	"strconv"
 	"time"
 
@@ -12,11 +14,14 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
+
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/service/alloc"
 )
 
 // systemNamespaces exist on every cluster and can never be deleted.
@@ -24,11 +29,13 @@ var systemNamespaces = []string{metav1.NamespaceDefault, metav1.NamespaceSystem,
 
 // bootstrap creates what kube-apiserver creates on start: the system
 // namespaces, the "kubernetes" ServiceCIDR holding the service ranges, and
-// the default/kubernetes Service on the first address of the primary range
-// (with its IPAddress), with Endpoints and EndpointSlice pointing at this
-// server. Existing objects are left alone, except that the endpoints follow
-// the address the server now serves on.
-func bootstrap(ctx context.Context, client kubernetes.Interface, serviceCIDRs []netip.Prefix, dial string) error {
+// the default/kubernetes Service on the first address of the primary range,
+// with Endpoints and EndpointSlice pointing at this server. Between the two
+// it starts the Service allocators, which read and repair the cluster's
+// allocations, so that default/kubernetes takes its IP (and IPAddress) the
+// way every Service does. Existing objects are left alone, except that the
+// endpoints follow the address the server now serves on.
+func bootstrap(ctx context.Context, client kubernetes.Interface, services *alloc.Allocators, serviceCIDRs []netip.Prefix, dial string) error {
 	host, portText, err := net.SplitHostPort(dial)
 	if err != nil {
 		return err
@@ -43,17 +50,13 @@ func bootstrap(ctx context.Context, client kubernetes.Interface, serviceCIDRs []
 			return fmt.Errorf("create namespace %s: %w", name, err)
 		}
 	}
-	if err := createServiceCIDR(ctx, client, serviceCIDRs); err != nil {
+	if err := reconcileServiceCIDR(ctx, client, serviceCIDRs); err != nil {
 		return err
+	}
+	if err := services.Start(ctx); err != nil {
+		return fmt.Errorf("start the service allocators: %w", err)
 	}
 	serviceIP := serviceCIDRs[0].Masked().Addr().Next()
-	family := corev1.IPv4Protocol
-	if serviceIP.Is6() {
-		family = corev1.IPv6Protocol
-	}
-	if err := createIPAddress(ctx, client, serviceIP, family); err != nil {
-		return err
-	}
 	svc := &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Name: "kubernetes", Namespace: metav1.NamespaceDefault,
 			Labels: map[string]string{"component": "apiserver", "provider": "kubernetes"}},
@@ -61,57 +64,100 @@ func bootstrap(ctx context.Context, client kubernetes.Interface, serviceCIDRs []
 			Type:            corev1.ServiceTypeClusterIP,
 			ClusterIP:       serviceIP.String(),
 			ClusterIPs:      []string{serviceIP.String()},
-			IPFamilies:      []corev1.IPFamily{family},
 			IPFamilyPolicy:  ptr.To(corev1.IPFamilyPolicySingleStack),
 			SessionAffinity: corev1.ServiceAffinityNone,
 			Ports: []corev1.ServicePort{{Name: "https", Protocol: corev1.ProtocolTCP, Port: 443,
 				TargetPort: intstr.FromInt32(int32(port))}},
 		},
 	}
-	if _, err := client.CoreV1().Services(metav1.NamespaceDefault).Create(ctx, svc, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+	// Looked up first, as kube-apiserver's controller does: a create of an
+	// existing Service fails on its cluster IP before its name.
+	_, err = client.CoreV1().Services(metav1.NamespaceDefault).Get(ctx, svc.Name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		_, err = client.CoreV1().Services(metav1.NamespaceDefault).Create(ctx, svc, metav1.CreateOptions{})
+	}
+	if err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create the kubernetes service: %w", err)
 	}
 	return reconcileEndpoints(ctx, client, host, int32(port))
 }
 
-// createServiceCIDR records the service ranges as the "kubernetes"
-// ServiceCIDR, ready, as kube-apiserver's default ServiceCIDR controller does.
-func createServiceCIDR(ctx context.Context, client kubernetes.Interface, cidrs []netip.Prefix) error {
-	spec := networkingv1.ServiceCIDRSpec{}
-	for _, c := range cidrs {
-		spec.CIDRs = append(spec.CIDRs, c.Masked().String())
+// serviceCIDRController names the events of the default ServiceCIDR, as
+// kube-apiserver's controller of it does.
+const serviceCIDRController = "kubernetes-service-cidr-controller"
+
+// reconcileServiceCIDR does what kube-apiserver's default ServiceCIDR
+// controller does with --service-cluster-ip-range: it creates the
+// "kubernetes" ServiceCIDR from the flag and marks it Ready. An existing one
+// is kept as it is (the cluster's IPs were allocated from it), except that a
+// single-stack one becomes dual-stack when a second range of the other
+// family is added behind the same primary. When it and the flag otherwise
+// disagree, a Warning event says so, and Services keep taking IPs from the
+// ServiceCIDR, as upstream's.
+func reconcileServiceCIDR(ctx context.Context, client kubernetes.Interface, cidrs []netip.Prefix) error {
+	want := make([]string, len(cidrs))
+	for i, c := range cidrs {
+		want[i] = c.Masked().String()
 	}
-	cidr, err := client.NetworkingV1().ServiceCIDRs().Create(ctx, &networkingv1.ServiceCIDR{
-		ObjectMeta: metav1.ObjectMeta{Name: "kubernetes"}, Spec: spec}, metav1.CreateOptions{})
-	if apierrors.IsAlreadyExists(err) {
+	api := client.NetworkingV1().ServiceCIDRs()
+	cidr, err := api.Get(ctx, alloc.DefaultServiceCIDRName, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		cidr, err = api.Create(ctx, &networkingv1.ServiceCIDR{
+			ObjectMeta: metav1.ObjectMeta{Name: alloc.DefaultServiceCIDRName}, Spec: networkingv1.ServiceCIDRSpec{CIDRs: want}}, metav1.CreateOptions{})
+		if err != nil {
+			return fmt.Errorf("create the kubernetes servicecidr: %w", err)
+		}
+	case err != nil:
+		return fmt.Errorf("read the kubernetes servicecidr: %w", err)
+	case len(want) == 2 && len(cidr.Spec.CIDRs) == 1 && cidr.Spec.CIDRs[0] == want[0]:
+		cidr.Spec.CIDRs = want
+		if cidr, err = api.Update(ctx, cidr, metav1.UpdateOptions{}); err != nil {
+			return fmt.Errorf("upgrade the kubernetes servicecidr to dual-stack: %w", err)
+		}
+	}
+	if !cidr.DeletionTimestamp.IsZero() {
 		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("create the kubernetes servicecidr: %w", err)
+	if !slices.Equal(cidr.Spec.CIDRs, want) {
+		return recordEvent(ctx, client, &corev1.ObjectReference{Kind: "ServiceCIDR", APIVersion: networkingv1.SchemeGroupVersion.String(),
+			Name: cidr.Name, UID: cidr.UID, ResourceVersion: cidr.ResourceVersion}, "KubernetesDefaultServiceCIDRInconsistent",
+			fmt.Sprintf("The default ServiceCIDR %v does not match the controller flag configurations %s", cidr.Spec.CIDRs, want))
 	}
-	cidr.Status.Conditions = []metav1.Condition{{
+	if c := apimeta.FindStatusCondition(cidr.Status.Conditions, networkingv1.ServiceCIDRConditionReady); c != nil && c.Status != metav1.ConditionUnknown {
+		return nil // Ready already, or False by someone else's hand: left alone
+	}
+	// Upstream's condition has no reason.
+	apimeta.SetStatusCondition(&cidr.Status.Conditions, metav1.Condition{
 		Type: networkingv1.ServiceCIDRConditionReady, Status: metav1.ConditionTrue,
-		Reason: "Ready", Message: "Kubernetes Service CIDR is ready", LastTransitionTime: metav1.Now(),
-	}}
-	if _, err := client.NetworkingV1().ServiceCIDRs().UpdateStatus(ctx, cidr, metav1.UpdateOptions{}); err != nil {
+		Message: "Kubernetes default Service CIDR is ready", LastTransitionTime: metav1.Now(),
+	})
+	if _, err := api.UpdateStatus(ctx, cidr, metav1.UpdateOptions{}); err != nil {
 		return fmt.Errorf("mark the kubernetes servicecidr ready: %w", err)
 	}
 	return nil
 }
 
-// createIPAddress records that default/kubernetes holds ip, as the service
-// IP allocator records every allocation.
-func createIPAddress(ctx context.Context, client kubernetes.Interface, ip netip.Addr, family corev1.IPFamily) error {
-	_, err := client.NetworkingV1().IPAddresses().Create(ctx, &networkingv1.IPAddress{
-		ObjectMeta: metav1.ObjectMeta{Name: ip.String(), Labels: map[string]string{
-			networkingv1.LabelIPAddressFamily: string(family),
-			networkingv1.LabelManagedBy:       "ipallocator.k8s.io",
-		}},
-		Spec: networkingv1.IPAddressSpec{ParentRef: &networkingv1.ParentReference{
-			Resource: "services", Namespace: metav1.NamespaceDefault, Name: "kubernetes"}},
+// recordEvent records a Warning core/v1 event from the ServiceCIDR
+// controller about ref (cluster-scoped: in "default").
+func recordEvent(ctx context.Context, client kubernetes.Interface, ref *corev1.ObjectReference, reason, message string) error {
+	now := metav1.Now()
+	host, _ := os.Hostname()
+	_, err := client.CoreV1().Events(metav1.NamespaceDefault).Create(ctx, &corev1.Event{
+		ObjectMeta:          metav1.ObjectMeta{Name: fmt.Sprintf("%v.%x", ref.Name, now.UnixNano()), Namespace: metav1.NamespaceDefault},
+		InvolvedObject:      *ref,
+		Reason:              reason,
+		Message:             message,
+		Source:              corev1.EventSource{Component: serviceCIDRController, Host: host},
+		FirstTimestamp:      now,
+		LastTimestamp:       now,
+		Count:               1,
+		Type:                corev1.EventTypeWarning,
+		ReportingController: serviceCIDRController,
+		ReportingInstance:   host,
 	}, metav1.CreateOptions{})
-	if err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("create the ipaddress of the kubernetes service: %w", err)
+	if err != nil {
+		return fmt.Errorf("record event %s: %w", reason, err)
 	}
 	return nil
 }
@@ -162,10 +208,10 @@ func reconcileEndpoints(ctx context.Context, client kubernetes.Interface, host s
 
 // retryBootstrap runs bootstrap until it succeeds: the server answers
 // requests while post-start hooks run, but a request can race its startup.
-func retryBootstrap(ctx context.Context, client kubernetes.Interface, serviceCIDRs []netip.Prefix, dial string) error {
+func retryBootstrap(ctx context.Context, client kubernetes.Interface, services *alloc.Allocators, serviceCIDRs []netip.Prefix, dial string) error {
 	var last error
 	err := wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
-		last = bootstrap(ctx, client, serviceCIDRs, dial)
+		last = bootstrap(ctx, client, services, serviceCIDRs, dial)
 		return last == nil, nil
 	})
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 
+	"github.com/fakecluster/fakecluster/pkg/cluster"
 	"github.com/fakecluster/fakecluster/pkg/cluster/clustertest"
 )
 
@@ -123,7 +124,9 @@ func (c crudCase[T, L]) run(t *testing.T) {
 
 func TestCRUD(t *testing.T) {
 	t.Parallel()
-	c := clustertest.Start(t)
+	// The node IPAM controller would patch the Node under test between
+	// its update and the get that compares them.
+	c := clustertest.StartWith(t, cluster.Options{Controllers: []string{"*", "-node-ipam-controller"}})
 	client := clustertest.Client(t, c)
 
 	tests := []struct {

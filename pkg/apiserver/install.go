@@ -10,14 +10,16 @@ import (
 
 	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/resource"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/service/alloc"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/serviceaccount"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/tables"
 )
 
 // resourcesByGroupVersion builds the storage of every served resource and
 // teaches the scheme their field selectors.
-func resourcesByGroupVersion(scheme *runtime.Scheme, opts restOptions, kubelet registry.KubeletConnection) (map[schema.GroupVersion]map[string]rest.Storage, error) {
+func resourcesByGroupVersion(scheme *runtime.Scheme, opts restOptions, kubelet registry.KubeletConnection, tokens *serviceaccount.Issuer, services *alloc.Allocators) (map[schema.GroupVersion]map[string]rest.Storage, error) {
 	groups := map[schema.GroupVersion]map[string]rest.Storage{}
-	for _, served := range registry.All(scheme, tables.New(nil), kubelet) {
+	for _, served := range registry.All(scheme, tables.New(nil), kubelet, tokens, services) {
 		if err := addFieldLabels(scheme, served); err != nil {
 			return nil, err
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 
+	authenticationv1 "k8s.io/api/authentication/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -54,6 +55,7 @@ func newScheme() (*runtime.Scheme, serializer.CodecFactory, error) {
 		}
 	}
 	addEviction(scheme, policyv1.SchemeGroupVersion, schema.GroupVersion{Group: policyv1.GroupName, Version: runtime.APIVersionInternal})
+	addTokenRequest(scheme, authenticationv1.SchemeGroupVersion, schema.GroupVersion{Group: authenticationv1.GroupName, Version: runtime.APIVersionInternal})
 	registry.AddDefaulters(scheme)
 	if err := registry.AddEventConversions(scheme); err != nil {
 		return nil, serializer.CodecFactory{}, err
@@ -87,4 +89,14 @@ func addEviction(scheme *runtime.Scheme, versions ...schema.GroupVersion) {
 		scheme.AddKnownTypes(gv, &policyv1.Eviction{})
 	}
 	metav1.AddToGroupVersion(scheme, policyv1.SchemeGroupVersion)
+}
+
+// addTokenRequest registers authentication.k8s.io/v1 TokenRequest, the body
+// of serviceaccounts/token, in the given versions; the group's resources
+// are not served.
+func addTokenRequest(scheme *runtime.Scheme, versions ...schema.GroupVersion) {
+	for _, gv := range versions {
+		scheme.AddKnownTypes(gv, &authenticationv1.TokenRequest{})
+	}
+	metav1.AddToGroupVersion(scheme, authenticationv1.SchemeGroupVersion)
 }

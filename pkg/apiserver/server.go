@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"context"
+	"crypto"
 	"crypto/subtle"
 	"crypto/tls"
 	"crypto/x509"
@@ -12,6 +13,7 @@ import (
 	"net/netip"
 	"time"
 
+	authenticationv1 "k8s.io/api/authentication/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -21,7 +23,9 @@ import (
 	"k8s.io/apiserver/pkg/admission"
 	"k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle"
 	"k8s.io/apiserver/pkg/authentication/authenticator"
+	"k8s.io/apiserver/pkg/authentication/group"
 	"k8s.io/apiserver/pkg/authentication/request/bearertoken"
+	"k8s.io/apiserver/pkg/authentication/token/union"
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
 	apiopenapi "k8s.io/apiserver/pkg/endpoints/openapi"
@@ -32,8 +36,11 @@ import (
 	restclient "k8s.io/client-go/rest"
 	"k8s.io/component-base/compatibility"
 
+	"github.com/fakecluster/fakecluster/pkg/allocator"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/openapi"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/service/alloc"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/serviceaccount"
 	"github.com/fakecluster/fakecluster/pkg/storage"
 )
 
@@ -60,6 +67,14 @@ type Config struct {
 	// first: the "kubernetes" ServiceCIDR, and default/kubernetes takes
 	// the first address of the primary one.
 	ServiceCIDRs []netip.Prefix
+	// ServiceNodePortRange is the --service-node-port-range NodePort and
+	// LoadBalancer Services take node ports from; zero means 30000-32767.
+	ServiceNodePortRange allocator.PortRange
+	// ServiceAccountKey signs service account tokens (an ECDSA P-256 or RSA
+	// key, like --service-account-signing-key-file) and its public half
+	// verifies them. Nil means serviceaccounts/token is not served and no
+	// service account token authenticates.
+	ServiceAccountKey crypto.Signer
 }
 
 // Server is a configured API server, ready to Run.
@@ -89,8 +104,17 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	informerFactory := informers.NewSharedInformerFactory(client, 0)
-	if gc.AdmissionControl, err = namespaceLifecycle(client, informerFactory); err != nil {
+	namespaces, err := namespaceLifecycle(client, informerFactory)
+	if err != nil {
 		return nil, err
+	}
+	// In kube-apiserver's order: NamespaceLifecycle, then ServiceAccount.
+	gc.AdmissionControl = admission.NewChainHandler(namespaces, serviceaccount.NewAdmission(client, informerFactory))
+	var tokens *serviceaccount.Issuer
+	if cfg.ServiceAccountKey != nil {
+		if tokens, err = serviceAccountTokens(gc, cfg, client, informerFactory); err != nil {
+			return nil, err
+		}
 	}
 	completed := gc.Complete(informerFactory)
 	generic, err := completed.New("fakecluster", genericapiserver.NewEmptyDelegate())
@@ -101,7 +125,11 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := installAPIs(generic, scheme, codecs, restOptions{db: cfg.DB, scheme: scheme, codecs: codecs}, kubelet); err != nil {
+	services, err := serviceAllocators(cfg, gc.LoopbackClientConfig)
+	if err != nil {
+		return nil, err
+	}
+	if err := installAPIs(generic, scheme, codecs, restOptions{db: cfg.DB, scheme: scheme, codecs: codecs}, kubelet, tokens, services); err != nil {
 		return nil, err
 	}
 	err = errors.Join(
@@ -110,13 +138,26 @@ func New(cfg Config) (*Server, error) {
 			return nil
 		}),
 		generic.AddPostStartHook("bootstrap-cluster-objects", func(ctx genericapiserver.PostStartHookContext) error {
-			return retryBootstrap(ctx, client, cfg.ServiceCIDRs, gc.ExternalAddress)
+			return retryBootstrap(ctx, client, services, cfg.ServiceCIDRs, gc.ExternalAddress)
 		}),
 	)
 	if err != nil {
 		return nil, err
 	}
 	return &Server{generic: generic, loopback: gc.LoopbackClientConfig}, nil
+}
+
+// serviceAllocators allocates Services' cluster IPs and node ports. Its
+// client, like kube-apiserver's in-process writes, ignores the deprecation
+// warnings of the APIs it uses (v1 Endpoints).
+func serviceAllocators(cfg Config, loopback *restclient.Config) (*alloc.Allocators, error) {
+	rc := restclient.CopyConfig(loopback)
+	rc.WarningHandler = restclient.NoWarnings{}
+	client, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return nil, err
+	}
+	return alloc.New(alloc.Config{ServiceCIDRs: cfg.ServiceCIDRs, NodePorts: cfg.ServiceNodePortRange, Client: client})
 }
 
 // kubeletConnection reaches fakecluster's kubelets: on loopback, over TLS
@@ -133,6 +174,27 @@ func kubeletConnection(caPEM []byte) (registry.KubeletConnection, error) {
 		IdleConnTimeout:     90 * time.Second,
 	}
 	return registry.KubeletConnection{Host: "127.0.0.1", Transport: transport}, nil
+}
+
+// serviceAccountTokens returns the issuer of service account tokens and
+// makes gc authenticate them, after the admin token, as kube-apiserver
+// does with kubeadm's flags: issuer and API audience
+// https://kubernetes.default.svc.cluster.local, and the bound objects
+// looked up through informers from f.
+func serviceAccountTokens(gc *genericapiserver.Config, cfg Config, client kubernetes.Interface, f informers.SharedInformerFactory) (*serviceaccount.Issuer, error) {
+	audiences := []string{serviceaccount.DefaultIssuer}
+	issuer, err := serviceaccount.NewIssuer(serviceaccount.DefaultIssuer, audiences, cfg.ServiceAccountKey)
+	if err != nil {
+		return nil, fmt.Errorf("service account issuer: %w", err)
+	}
+	tokens, err := serviceaccount.NewAuthenticator(serviceaccount.DefaultIssuer, audiences, cfg.ServiceAccountKey.Public(), serviceaccount.NewGetter(client, f))
+	if err != nil {
+		return nil, fmt.Errorf("service account authenticator: %w", err)
+	}
+	gc.Authentication.APIAudiences = audiences
+	gc.Authentication.Authenticator = group.NewAuthenticatedGroupAdder(
+		bearertoken.New(union.New(adminToken(cfg.Token), tokens)))
+	return issuer, nil
 }
 
 // namespaceLifecycle is kube-apiserver's NamespaceLifecycle admission: no
@@ -209,6 +271,7 @@ func genericConfig(cfg Config, codecs serializer.CodecFactory) (*genericapiserve
 		}
 	}
 	addEviction(namerScheme, policyv1.SchemeGroupVersion)
+	addTokenRequest(namerScheme, authenticationv1.SchemeGroupVersion)
 	namer := apiopenapi.NewDefinitionNamer(namerScheme)
 	gc.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openapi.GetOpenAPIDefinitions, namer)
 	gc.OpenAPIConfig.Info.Title = "Kubernetes"
@@ -228,8 +291,8 @@ func adminToken(token string) authenticator.TokenFunc {
 }
 
 // installAPIs installs the legacy core group and every named group.
-func installAPIs(s *genericapiserver.GenericAPIServer, scheme *runtime.Scheme, codecs serializer.CodecFactory, opts restOptions, kubelet registry.KubeletConnection) error {
-	groups, err := resourcesByGroupVersion(scheme, opts, kubelet)
+func installAPIs(s *genericapiserver.GenericAPIServer, scheme *runtime.Scheme, codecs serializer.CodecFactory, opts restOptions, kubelet registry.KubeletConnection, tokens *serviceaccount.Issuer, services *alloc.Allocators) error {
+	groups, err := resourcesByGroupVersion(scheme, opts, kubelet, tokens, services)
 	if err != nil {
 		return err
 	}

@@ -44,26 +44,38 @@ type Options struct {
 	// ServiceClusterIPRanges are the service ranges
 	// (--service-cluster-ip-range): one or two prefixes of different IP
 	// families, the primary first. They become the "kubernetes"
-	// ServiceCIDR, and default/kubernetes takes the first address of the
-	// primary range.
+	// ServiceCIDR, Services take their cluster IPs from it (each recorded
+	// as an IPAddress), and default/kubernetes takes the first address of
+	// the primary range. As in kube-apiserver, a later Start with other
+	// ranges keeps the existing ServiceCIDR (and records a Warning event),
+	// except that a second range of the other family behind the same
+	// primary makes it dual-stack.
 	ServiceClusterIPRanges []netip.Prefix
 	// ClusterCIDRs are the pod network (--cluster-cidr): one or two
-	// prefixes of different IP families. Validated and carried only: the
-	// node IPAM controller that will divide them is not there yet.
+	// prefixes of different IP families. The node IPAM controller gives
+	// each Node one CIDR of each, in this order (spec.podCIDRs).
 	ClusterCIDRs []netip.Prefix
 	// NodeCIDRMaskSizeIPv4 and NodeCIDRMaskSizeIPv6 are the prefix lengths
 	// of each node's pod CIDR of that family (--node-cidr-mask-size-ipv4,
-	// --node-cidr-mask-size-ipv6). Carried only, for the node IPAM
-	// controller to come.
+	// --node-cidr-mask-size-ipv6).
 	NodeCIDRMaskSizeIPv4, NodeCIDRMaskSizeIPv6 int
-	// ServiceNodePortRange is the NodePort range (--service-node-port-range).
-	// Carried only, for the NodePort allocator to come.
+	// ServiceNodePortRange is the NodePort range (--service-node-port-range):
+	// NodePort and LoadBalancer Services take their node ports, and
+	// LoadBalancers with externalTrafficPolicy Local their health check
+	// node port, from it.
 	ServiceNodePortRange allocator.PortRange
 	// LoadBalancerIPRanges are where LoadBalancer Services take their
 	// ingress IPs (--load-balancer-ip-range): one or two prefixes of
-	// different IP families. Carried only, for the LoadBalancer controller
-	// to come.
+	// different IP families. The LoadBalancer controller gives each
+	// LoadBalancer Service one ingress IP per family in spec.ipFamilies.
 	LoadBalancerIPRanges []netip.Prefix
+
+	// Controllers says which controllers run (--controllers), with
+	// kube-controller-manager's rules: "*" is every controller, "name"
+	// enables one and "-name" disables one; nil means "*". ControllerNames
+	// lists the names; ValidateControllers checks a list. A test that
+	// drives a controller itself disables the cluster's own.
+	Controllers []string
 }
 
 // Cluster is a running fakecluster. Start makes one; Stop ends it.
@@ -162,6 +174,10 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		Token:          creds.token,
 		DialAddress:    addr,
 		ServiceCIDRs:   opts.ServiceClusterIPRanges,
+
+		ServiceNodePortRange: opts.ServiceNodePortRange,
+
+		ServiceAccountKey: creds.serviceAccountKey,
 	})
 	if err != nil {
 		return fail(err)
@@ -188,7 +204,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err := c.waitReady(ctx); err != nil {
 		return fail(err)
 	}
-	if c.stopControllers, err = startControllers(runCtx, api.LoopbackConfig()); err != nil {
+	if c.stopControllers, err = startControllers(runCtx, api.LoopbackConfig(), opts, creds.caPEM); err != nil {
 		return fail(fmt.Errorf("start controllers: %w", err))
 	}
 	undo = append(undo, func() error { c.stopControllers(); return nil })

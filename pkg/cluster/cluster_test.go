@@ -47,8 +47,9 @@ func TestKubeconfig(t *testing.T) {
 	if perm := info.Mode().Perm(); perm != 0o600 {
 		t.Errorf("kubeconfig mode = %o, want 600", perm)
 	}
-	// The CA key and the token are the cluster's secrets.
-	for path, want := range map[string]os.FileMode{"pki": 0o700, "pki/ca.key": 0o600, "pki/admin.token": 0o600} {
+	// The CA key, the token and the service account signing key are the
+	// cluster's secrets.
+	for path, want := range map[string]os.FileMode{"pki": 0o700, "pki/ca.key": 0o600, "pki/admin.token": 0o600, "pki/sa.key": 0o600} {
 		info, err := os.Stat(filepath.Join(c.DataDir(), path))
 		if err != nil {
 			t.Error(err)

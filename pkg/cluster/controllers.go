@@ -3,6 +3,9 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
+	"sync"
 
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/informers"
@@ -10,7 +13,13 @@ import (
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 
+	"github.com/fakecluster/fakecluster/pkg/controller/endpoints"
+	"github.com/fakecluster/fakecluster/pkg/controller/endpointslice"
+	"github.com/fakecluster/fakecluster/pkg/controller/garbagecollector"
+	"github.com/fakecluster/fakecluster/pkg/controller/loadbalancer"
 	"github.com/fakecluster/fakecluster/pkg/controller/namespace"
+	"github.com/fakecluster/fakecluster/pkg/controller/nodeipam"
+	"github.com/fakecluster/fakecluster/pkg/controller/serviceaccount"
 )
 
 // controllerQPS and controllerBurst are the client-side rate limits of the
@@ -21,39 +30,158 @@ const (
 	controllerBurst = 400
 )
 
-// startControllers starts the controllers against the API server that cfg
-// reaches, as kube-controller-manager would, through client-go only. The
-// returned stop cancels them and waits until they and their informers
-// have stopped.
-func startControllers(ctx context.Context, cfg *rest.Config) (stop func(), err error) {
+// runner is what every controller is: Run works until ctx is done and
+// returns once its workers have stopped.
+type runner interface {
+	Run(ctx context.Context, workers int)
+}
+
+// controllerDeps are what controllers are built from.
+type controllerDeps struct {
+	client  kubernetes.Interface
+	meta    metadata.Interface
+	disc    discovery.DiscoveryInterface
+	factory informers.SharedInformerFactory
+	opts    Options
+	caPEM   []byte
+}
+
+// controllerSpec is one controller as kube-controller-manager names it
+// (--controllers), with its number of workers (upstream's --concurrent-*
+// defaults).
+type controllerSpec struct {
+	name    string
+	workers int
+	build   func(d controllerDeps) (runner, error)
+}
+
+// controllerSpecs are every controller the cluster runs, in start order.
+var controllerSpecs = []controllerSpec{
+	{"namespace-controller", 10, func(d controllerDeps) (runner, error) {
+		return namespace.New(d.client, d.meta, d.disc, d.factory), nil
+	}},
+	{"garbage-collector-controller", 20, func(d controllerDeps) (runner, error) {
+		return garbagecollector.New(d.client, d.meta, d.disc), nil
+	}},
+	{"serviceaccount-controller", 1, func(d controllerDeps) (runner, error) {
+		return serviceaccount.New(d.client, d.factory), nil
+	}},
+	{"root-ca-certificate-publisher-controller", 1, func(d controllerDeps) (runner, error) {
+		return serviceaccount.NewRootCAPublisher(d.client, d.factory, d.caPEM), nil
+	}},
+	{"node-ipam-controller", 1, func(d controllerDeps) (runner, error) {
+		return nodeipam.New(d.client, d.factory, nodeipam.Config{
+			ClusterCIDRs:         d.opts.ClusterCIDRs,
+			NodeCIDRMaskSizeIPv4: d.opts.NodeCIDRMaskSizeIPv4,
+			NodeCIDRMaskSizeIPv6: d.opts.NodeCIDRMaskSizeIPv6,
+			ServiceCIDRs:         d.opts.ServiceClusterIPRanges,
+		})
+	}},
+	{"endpointslice-controller", 5, func(d controllerDeps) (runner, error) {
+		return endpointslice.New(d.client, d.factory, endpointslice.Options{}), nil
+	}},
+	{"endpoints-controller", 5, func(d controllerDeps) (runner, error) {
+		return endpoints.New(d.client, d.factory, endpoints.Options{}), nil
+	}},
+	{"service-lb-controller", 1, func(d controllerDeps) (runner, error) {
+		return loadbalancer.New(d.client, d.factory, d.opts.LoadBalancerIPRanges)
+	}},
+}
+
+// ControllerNames returns the names --controllers accepts, as
+// kube-controller-manager spells them.
+func ControllerNames() []string {
+	names := make([]string, len(controllerSpecs))
+	for i, s := range controllerSpecs {
+		names[i] = s.name
+	}
+	return names
+}
+
+// ValidateControllers checks a --controllers list: each entry is "*", a
+// controller's name, or a name with a leading "-".
+func ValidateControllers(list []string) error {
+	known := ControllerNames()
+	for _, c := range list {
+		if c == "*" {
+			continue
+		}
+		if !slices.Contains(known, strings.TrimPrefix(c, "-")) {
+			return fmt.Errorf("%q is not in the list of known controllers: %s", c, strings.Join(known, ", "))
+		}
+	}
+	return nil
+}
+
+// controllerEnabled reports whether list enables name, with
+// kube-controller-manager's rules: "-name" disables, "name" enables, and
+// "*" enables every controller not named; an empty list means "*".
+func controllerEnabled(list []string, name string) bool {
+	if len(list) == 0 {
+		return true
+	}
+	star := false
+	for _, c := range list {
+		switch c {
+		case name:
+			return true
+		case "-" + name:
+			return false
+		case "*":
+			star = true
+		}
+	}
+	return star
+}
+
+// startControllers starts the enabled controllers against the API server
+// that cfg reaches, as kube-controller-manager would, through client-go
+// only. The returned stop cancels them and waits until they and their
+// informers have stopped.
+func startControllers(ctx context.Context, cfg *rest.Config, opts Options, caPEM []byte) (stop func(), err error) {
 	cfg = rest.CopyConfig(cfg)
 	cfg.QPS, cfg.Burst = controllerQPS, controllerBurst
 	cfg = rest.AddUserAgent(cfg, "fakecluster-controller-manager")
-	client, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
+	// The endpoints controller's writes of v1 Endpoints each come back with
+	// the API's deprecation warning, which is for users, not for it.
+	cfg.WarningHandler = rest.NoWarnings{}
+	d := controllerDeps{opts: opts, caPEM: caPEM}
+	if d.client, err = kubernetes.NewForConfig(cfg); err != nil {
 		return nil, fmt.Errorf("controller clientset: %w", err)
 	}
-	meta, err := metadata.NewForConfig(cfg)
-	if err != nil {
+	if d.meta, err = metadata.NewForConfig(cfg); err != nil {
 		return nil, fmt.Errorf("controller metadata client: %w", err)
 	}
-	disc, err := discovery.NewDiscoveryClientForConfig(cfg)
-	if err != nil {
+	if d.disc, err = discovery.NewDiscoveryClientForConfig(cfg); err != nil {
 		return nil, fmt.Errorf("controller discovery client: %w", err)
 	}
-	factory := informers.NewSharedInformerFactory(client, 0)
-	namespaces := namespace.New(client, meta, disc, factory)
+	d.factory = informers.NewSharedInformerFactory(d.client, 0)
+
+	type started struct {
+		runner
+		workers int
+	}
+	var run []started
+	for _, s := range controllerSpecs {
+		if !controllerEnabled(opts.Controllers, s.name) {
+			continue
+		}
+		r, err := s.build(d)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.name, err)
+		}
+		run = append(run, started{r, s.workers})
+	}
 
 	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	factory.Start(ctx.Done())
-	go func() {
-		defer close(done)
-		namespaces.Run(ctx, 2)
-	}()
+	var wg sync.WaitGroup
+	d.factory.Start(ctx.Done())
+	for _, r := range run {
+		wg.Go(func() { r.Run(ctx, r.workers) })
+	}
 	return func() {
 		cancel()
-		<-done
-		factory.Shutdown()
+		wg.Wait()
+		d.factory.Shutdown()
 	}, nil
 }

@@ -25,20 +25,26 @@ import (
 )
 
 // credentials are what a cluster serves with and what its clients present.
-// The CA and the token live in the data dir and survive restarts, so a
-// kubeconfig written once keeps working; the serving certificate is issued
-// anew on each start, for whatever address the cluster listens on.
+// The CA, the token and the service account signing key live in the data
+// dir and survive restarts, so a kubeconfig written once and service account
+// tokens issued before a restart keep working; the serving certificate is
+// issued anew on each start, for whatever address the cluster listens on.
 type credentials struct {
 	caPEM          []byte
 	servingCertPEM []byte
 	servingKeyPEM  []byte
 	token          string
+	// serviceAccountKey signs service account tokens (kube-apiserver's
+	// --service-account-signing-key-file); its public half verifies them.
+	serviceAccountKey crypto.Signer
 }
 
 const (
 	caCertFile = "pki/ca.crt"
 	caKeyFile  = "pki/ca.key"
 	tokenFile  = "pki/admin.token"
+	// serviceAccountKeyFile is named as kubeadm names it.
+	serviceAccountKeyFile = "pki/sa.key"
 )
 
 // loadOrCreateCredentials reads the CA and token from dataDir, creating them
@@ -55,16 +61,51 @@ func loadOrCreateCredentials(dataDir string, dial netip.Addr) (credentials, erro
 	if err != nil {
 		return credentials{}, err
 	}
+	saKey, err := loadOrCreateSigningKey(filepath.Join(dataDir, serviceAccountKeyFile))
+	if err != nil {
+		return credentials{}, fmt.Errorf("service account signing key: %w", err)
+	}
 	certPEM, keyPEM, err := issueServingCert(caCert, caKey, dial)
 	if err != nil {
 		return credentials{}, fmt.Errorf("issue serving certificate: %w", err)
 	}
 	return credentials{
-		caPEM:          pemCert(caCert),
-		servingCertPEM: append(certPEM, pemCert(caCert)...),
-		servingKeyPEM:  keyPEM,
-		token:          token,
+		caPEM:             pemCert(caCert),
+		servingCertPEM:    append(certPEM, pemCert(caCert)...),
+		servingKeyPEM:     keyPEM,
+		token:             token,
+		serviceAccountKey: saKey,
 	}, nil
+}
+
+// loadOrCreateSigningKey reads the private key at path, or generates an
+// ECDSA P-256 key and writes it there (mode 0600) on first start. A key
+// that is already there is used whatever its kind, so an RSA sa.key copied
+// from a kubeadm cluster works too.
+func loadOrCreateSigningKey(path string) (crypto.Signer, error) {
+	key, err := keyutil.PrivateKeyFromFile(path)
+	switch {
+	case err == nil:
+		signer, ok := key.(crypto.Signer)
+		if !ok {
+			return nil, fmt.Errorf("key %s cannot sign", path)
+		}
+		return signer, nil
+	case !errors.Is(err, os.ErrNotExist):
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	generated, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	keyPEM, err := keyutil.MarshalPrivateKeyToPEM(generated)
+	if err != nil {
+		return nil, err
+	}
+	if err := keyutil.WriteKey(path, keyPEM); err != nil {
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	return generated, nil
 }
 
 func loadOrCreateCA(dataDir string) (*x509.Certificate, crypto.Signer, error) {

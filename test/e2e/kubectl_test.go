@@ -6,15 +6,11 @@ import (
 	"testing"
 )
 
-// Known differences from Kubernetes v1.37, named once so that the steps
-// they affect say the same thing.
+// Patterns of the addresses the default service ranges hand out at random
+// (10.96.0.0/16 and fd00:10:96::/108), masked in the goldens.
 const (
-	bugTokenVolume = "pods get no service account token volume: kube-apiserver's ServiceAccount admission " +
-		"(plugin/pkg/admission/serviceaccount/admission.go) adds a projected volume kube-api-access-<5 random chars> " +
-		"(serviceAccountToken expirationSeconds 3607, configMap kube-root-ca.crt ca.crt, downwardAPI metadata.namespace; defaultMode 420) " +
-		"and mounts it read-only at /var/run/secrets/kubernetes.io/serviceaccount in every container"
-	gapClusterIP = "issue 4: no clusterIP allocation yet: the Service is stored without clusterIP, clusterIPs, ipFamilyPolicy " +
-		"and ipFamilies; Kubernetes allocates a clusterIP from the first --service-cluster-ip-range and sets SingleStack and [IPv4]"
+	clusterIPv4 = `\b10\.96\.\d{1,3}\.\d{1,3}\b`
+	clusterIPv6 = `\bfd00:10:96::[0-9a-f:]+\b`
 )
 
 // nodeManifest is a dual-stack node with the status a kubelet reports.
@@ -47,6 +43,21 @@ status:
     operatingSystem: linux
     osImage: fakecluster
     systemUUID: ""
+`
+
+// seedNodeManifest is the seed's dual-stack node as its kubelet would
+// register it, before it has pod CIDRs.
+const seedNodeManifest = `apiVersion: v1
+kind: Node
+metadata:
+  name: k8s-linuxpool1-34450317-0
+  labels:
+    kubernetes.io/hostname: k8s-linuxpool1-34450317-0
+status:
+  addresses:
+  - {type: Hostname, address: k8s-linuxpool1-34450317-0}
+  - {type: InternalIP, address: 10.240.0.5}
+  - {type: InternalIP, address: "2001:1234:5678:9abc::5"}
 `
 
 // watchedConfigMap is a ConfigMap the watch scenario selects by label.
@@ -101,11 +112,11 @@ var scenarios = []scenario{{
 	steps: []step{
 		k("run", "nginx", "--image", "nginx"),
 		k("get", "pods", "--output=wide"),
-		k("get", "pod", "nginx", "-o", "yaml").bug(bugTokenVolume),
-		k("get", "pod", "nginx", "-o", "json").bug(bugTokenVolume),
+		k("get", "pod", "nginx", "-o", "yaml"),
+		k("get", "pod", "nginx", "-o", "json"),
 		k("get", "pod", "nginx", "-o", "jsonpath={.spec.containers[0].image}"),
 		k("get", "pod", "nginx", "-o", `go-template={{.metadata.name}} {{.status.phase}} {{.status.qosClass}}{{"\n"}}`),
-		k("describe", "pod", "nginx").bug(bugTokenVolume),
+		k("describe", "pod", "nginx"),
 		// A strategic merge patch merges containers by name.
 		k("patch", "pod", "nginx", "--type=strategic", "-p", `{"spec":{"containers":[{"name":"nginx","image":"nginx:1.27"}]}}`),
 		k("get", "pod", "nginx", "-o", `jsonpath={range .spec.containers[*]}{.name}={.image}{"\n"}{end}`),
@@ -134,6 +145,14 @@ var scenarios = []scenario{{
 		// kubectl before v1.33 also prints a Kube-Proxy Version line.
 		k("describe", "node", "worker9").versionSpecificOutput(),
 		k("delete", "node", "worker9"),
+		// From the seed (dual-stack): a node registered without pod CIDRs
+		// gets one of each family from the node IPAM controller, the first
+		// free /24 of 10.244.0.0/16 and /64 of fd00:10:244::/56.
+		k("create", "-f", "-").withStdin(seedNodeManifest),
+		k("wait", "node/k8s-linuxpool1-34450317-0", "--for=jsonpath={.spec.podCIDR}", "--timeout=10s"),
+		k("get", "nodes", "k8s-linuxpool1-34450317-0", "-o", "go-template", `--template={{range .spec.podCIDRs}}{{printf "%s\n" .}}{{end}}`),
+		k("get", "nodes", "k8s-linuxpool1-34450317-0", "-o", "go-template", `--template={{range .status.addresses}}{{printf "%s: %s\n" .type .address}}{{end}}`),
+		k("delete", "node", "k8s-linuxpool1-34450317-0"),
 	},
 }, {
 	name: "configmaps",
@@ -237,15 +256,27 @@ var scenarios = []scenario{{
 			k("delete", "configmap", "first", "-n", "watch", "-o", "name"), 3, 4),
 	},
 }, {
-	// From the seed (dual-stack): an example still using spec.ipFamily,
-	// removed in Kubernetes 1.20. kubectl validates strictly by default.
-	name: "seed-ipfamily",
+	// From the seed (dual-stack), its Service examples in order, on the
+	// default dual-stack cluster (IPv4 first). Two of them still use
+	// spec.ipFamily, removed in Kubernetes 1.20: kubectl validates strictly
+	// by default, so they are refused unless --validate=warn.
+	name: "seed-services",
 	steps: []step{
-		k("apply", "-f", "ipfamily-loadbalancer.yaml").exits(1),
+		k("apply", "-f", "service-default-family.yaml"),
+		k("get", "svc", "my-service", "-o", "yaml").mask(clusterIPv4, "<cluster-ip>"),
+		k("delete", "svc", "my-service"),
 		k("apply", "-f", "ipfamily-service.yaml").exits(1),
 		k("apply", "-f", "ipfamily-service.yaml", "--validate=warn"),
-		k("get", "service", "my-service", "-o", "yaml").bug(gapClusterIP).
-			mask(`\b10\.96\.\d{1,3}\.\d{1,3}\b`, "<cluster-ip>"),
+		k("get", "service", "my-service", "-o", "yaml").mask(clusterIPv4, "<cluster-ip>"),
+		k("delete", "svc", "my-service"),
+		k("apply", "-f", "service-prefer-dual-stack.yaml"),
+		k("describe", "svc", "-l", "app=MyApp").mask(clusterIPv4, "<cluster-ip>").mask(clusterIPv6, "<cluster-ipv6>"),
+		k("delete", "svc", "my-service"),
+		k("apply", "-f", "ipfamily-loadbalancer.yaml").exits(1),
+		k("apply", "-f", "ipfamily-loadbalancer.yaml", "--validate=warn"),
+		k("wait", "svc/my-service", "--for=jsonpath={.status.loadBalancer.ingress[0].ipMode}=VIP", "--timeout=10s"),
+		k("get", "svc", "-l", "app=MyApp").mask(clusterIPv4, "<cluster-ip>").mask(`\b3\d{4}/TCP`, "<node-port>/TCP"),
+		k("delete", "svc", "my-service"),
 	},
 }}
 

@@ -23,6 +23,9 @@ type Options struct {
 	SecurePort  int
 	// Verbosity is klog's -v.
 	Verbosity int
+	// Controllers are the controllers to run, as kube-controller-manager's
+	// --controllers takes them.
+	Controllers []string
 	networkOptions
 
 	// securePortText and verbosityText hold what was given to those flags
@@ -35,7 +38,7 @@ type Options struct {
 // NewOptions returns the defaults that do not depend on the environment;
 // Complete fills in the rest.
 func NewOptions() *Options {
-	return &Options{BindAddress: "127.0.0.1", SecurePort: 6443, networkOptions: networkOptions{
+	return &Options{BindAddress: "127.0.0.1", SecurePort: 6443, Controllers: []string{"*"}, networkOptions: networkOptions{
 		ServiceClusterIPRange: joinPrefixes(cluster.DefaultServiceClusterIPRanges()),
 		ClusterCIDR:           joinPrefixes(cluster.DefaultClusterCIDRs()),
 		ServiceNodePortRange:  cluster.DefaultServiceNodePortRange().String(),
@@ -56,19 +59,22 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.VarP(lenientInt{&o.Verbosity, &o.verbosityText}, "v", "v",
 		"log verbosity: 0 logs only problems, 2 adds state changes, 4 adds per-connection detail")
 
+	fs.StringSliceVar(&o.Controllers, "controllers", o.Controllers,
+		"controllers to run: '*' is all, 'name' enables one, '-name' disables one; names: "+strings.Join(cluster.ControllerNames(), ", "))
+
 	// Flag names follow kube-apiserver's and kube-controller-manager's.
 	fs.StringVar(&o.ServiceClusterIPRange, "service-cluster-ip-range", o.ServiceClusterIPRange,
 		"Service cluster IPs: one CIDR, or one IPv4 and one IPv6 CIDR; the first is the primary family")
 	fs.StringVar(&o.ClusterCIDR, "cluster-cidr", o.ClusterCIDR,
-		"pod network: one CIDR, or one IPv4 and one IPv6 CIDR (not used yet)")
+		"pod network: one CIDR, or one IPv4 and one IPv6 CIDR; each Node gets a pod CIDR of each")
 	fs.Var(lenientInt{&o.NodeCIDRMaskSizeIPv4, &o.nodeCIDRMaskSizeIPv4Text}, "node-cidr-mask-size-ipv4",
-		fmt.Sprintf("prefix length of each node's IPv4 pod CIDR (default %d; not used yet)", cluster.DefaultNodeCIDRMaskSizeIPv4))
+		fmt.Sprintf("prefix length of each node's IPv4 pod CIDR (default %d)", cluster.DefaultNodeCIDRMaskSizeIPv4))
 	fs.Var(lenientInt{&o.NodeCIDRMaskSizeIPv6, &o.nodeCIDRMaskSizeIPv6Text}, "node-cidr-mask-size-ipv6",
-		fmt.Sprintf("prefix length of each node's IPv6 pod CIDR (default %d; not used yet)", cluster.DefaultNodeCIDRMaskSizeIPv6))
+		fmt.Sprintf("prefix length of each node's IPv6 pod CIDR (default %d)", cluster.DefaultNodeCIDRMaskSizeIPv6))
 	fs.StringVar(&o.ServiceNodePortRange, "service-node-port-range", o.ServiceNodePortRange,
-		"NodePort range, first-last inclusive (not used yet)")
+		"NodePort range NodePort and LoadBalancer Services take node ports from, first-last inclusive")
 	fs.StringVar(&o.LoadBalancerIPRange, "load-balancer-ip-range", o.LoadBalancerIPRange,
-		"LoadBalancer ingress IPs: one CIDR, or one IPv4 and one IPv6 CIDR (not used yet)")
+		"LoadBalancer ingress IPs: one CIDR, or one IPv4 and one IPv6 CIDR")
 }
 
 func joinPrefixes(ps []netip.Prefix) string {
@@ -144,6 +150,9 @@ func (o *Options) Validate() error {
 	} else if o.Verbosity < 0 {
 		errs = append(errs, invalid(strconv.Itoa(o.Verbosity), "-v", verbosityRule))
 	}
+	if err := cluster.ValidateControllers(o.Controllers); err != nil {
+		errs = append(errs, invalid(strings.Join(o.Controllers, ","), "--controllers", err.Error()))
+	}
 	_, netErrs := o.network()
 	errs = append(errs, netErrs...)
 	return utilerrors.NewAggregate(errs)
@@ -162,6 +171,7 @@ func (o *Options) Config() (CompletedConfig, error) {
 	opts, _ := o.network()
 	opts.DataDir, opts.Kubeconfig = o.DataDir, o.Kubeconfig
 	opts.BindAddress, opts.SecurePort = o.BindAddress, o.SecurePort
+	opts.Controllers = o.Controllers
 	return CompletedConfig{&completedConfig{
 		cluster:   opts,
 		verbosity: o.Verbosity,

@@ -17,9 +17,12 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/cluster"
 )
 
-// withNetworkDefaults fills the network fields a test row leaves zero with
-// the defaults, which the command passes on explicitly.
+// withNetworkDefaults fills the network and controller fields a test row
+// leaves zero with the defaults, which the command passes on explicitly.
 func withNetworkDefaults(o cluster.Options) cluster.Options {
+	if o.Controllers == nil {
+		o.Controllers = []string{"*"}
+	}
 	if o.ServiceClusterIPRanges == nil {
 		o.ServiceClusterIPRanges = cluster.DefaultServiceClusterIPRanges()
 	}
@@ -98,6 +101,14 @@ func TestParseAndValidate(t *testing.T) {
 		args:          []string{"--data-dir", "state", "-v=1"},
 		wantCluster:   cluster.Options{DataDir: filepath.Join(wd, "state"), Kubeconfig: filepath.Join(wd, "state", "kubeconfig"), BindAddress: "127.0.0.1", SecurePort: 6443},
 		wantVerbosity: 1,
+	}, {
+		name:        "controllers as kube-controller-manager takes them",
+		args:        []string{"--data-dir", "/data", "--controllers", "*,-garbage-collector-controller", "--controllers=-node-ipam-controller"},
+		wantCluster: cluster.Options{DataDir: "/data", Kubeconfig: "/data/kubeconfig", BindAddress: "127.0.0.1", SecurePort: 6443, Controllers: []string{"*", "-garbage-collector-controller", "-node-ipam-controller"}},
+	}, {
+		name:     "unknown controller",
+		args:     []string{"--data-dir", "/data", "--controllers", "*,-gc"},
+		wantErrs: []string{`invalid value "*,-gc" for --controllers: "-gc" is not in the list of known controllers: ` + strings.Join(cluster.ControllerNames(), ", ")},
 	}, {
 		name:        "kubeconfig follows the data dir",
 		args:        []string{"--data-dir", "/data"},
@@ -484,7 +495,7 @@ func TestHelp(t *testing.T) {
 			if err := NewCommand(&out).Execute(t.Context(), args); err != nil {
 				t.Fatalf("Execute(%q) = %v, want nil", args, err)
 			}
-			for _, want := range []string{"Usage:\n  fakecluster [flags]", "--data-dir", "--kubeconfig", "(default <data-dir>/kubeconfig)", "--bind-address", "--secure-port int", "(default 6443)", "-v, --v int", "-h, --help", "--service-cluster-ip-range string", "(default \"10.96.0.0/16,fd00:10:96::/108\")", "--node-cidr-mask-size-ipv6 int", "(default 64; not used yet)", "--load-balancer-ip-range"} {
+			for _, want := range []string{"Usage:\n  fakecluster [flags]", "--data-dir", "--kubeconfig", "(default <data-dir>/kubeconfig)", "--bind-address", "--secure-port int", "(default 6443)", "-v, --v int", "-h, --help", "--service-cluster-ip-range string", "(default \"10.96.0.0/16,fd00:10:96::/108\")", "--node-cidr-mask-size-ipv6 int", "(default 64)", "--controllers strings", "--load-balancer-ip-range"} {
 				if !strings.Contains(out.String(), want) {
 					t.Errorf("help does not mention %q:\n%s", want, out.String())
 				}

@@ -17,14 +17,18 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/resource"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/pod"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/service"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/service/alloc"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/serviceaccount"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/tables"
 )
 
-// core lists the legacy group's resources (/api/v1).
-func core(t *tables.Convertors, kubelet KubeletConnection) []Served {
+// core lists the legacy group's resources (/api/v1). tokens, if not nil,
+// serves serviceaccounts/token; services, if not nil, allocates Services'
+// cluster IPs and node ports.
+func core(t *tables.Convertors, kubelet KubeletConnection, tokens *serviceaccount.Issuer, services *alloc.Allocators) []Served {
 	gv := corev1.SchemeGroupVersion
 	v := gv.String()
-	nodes := &storeRef{}
+	nodes, pods, secrets := &storeRef{}, &storeRef{}, &storeRef{}
 	return []Served{
 		{GroupVersion: gv, Definition: resource.Definition{
 			Resource: schema.GroupResource{Resource: "namespaces"}, Singular: "namespace",
@@ -67,11 +71,22 @@ func core(t *tables.Convertors, kubelet KubeletConnection) []Served {
 			New: func() runtime.Object { return &corev1.Secret{} }, NewList: func() runtime.Object { return &corev1.SecretList{} },
 			Fields: func(obj runtime.Object) fields.Set { return fields.Set{"type": string(obj.(*corev1.Secret).Type)} },
 			Table:  t.Secrets(),
+			Extra: func(store *genericregistry.Store) map[string]rest.Storage {
+				secrets.store = store // for tokens bound to a secret
+				return nil
+			},
 		}, FieldLabels: []string{"type"}},
 		{GroupVersion: gv, Definition: resource.Definition{
 			Resource: schema.GroupResource{Resource: "serviceaccounts"}, Singular: "serviceaccount", Namespaced: true,
 			New: func() runtime.Object { return &corev1.ServiceAccount{} }, NewList: func() runtime.Object { return &corev1.ServiceAccountList{} },
 			ShortNames: []string{"sa"}, Table: t.ServiceAccounts(),
+			Extra: func(store *genericregistry.Store) map[string]rest.Storage {
+				if tokens == nil {
+					return nil
+				}
+				return map[string]rest.Storage{"serviceaccounts/token": &tokenREST{
+					serviceAccounts: store, pods: pods, secrets: secrets, nodes: nodes, issuer: tokens}}
+			},
 		}},
 		{GroupVersion: gv, Definition: resource.Definition{
 			Resource: schema.GroupResource{Resource: "endpoints"}, Singular: "endpoints", Namespaced: true,
@@ -106,6 +121,7 @@ func core(t *tables.Convertors, kubelet KubeletConnection) []Served {
 			Fields: func(obj runtime.Object) fields.Set {
 				return fields.Set{"spec.unschedulable": strconv.FormatBool(obj.(*corev1.Node).Spec.Unschedulable)}
 			},
+			ValidateUpdate: validateNodeUpdate,
 			Extra: func(store *genericregistry.Store) map[string]rest.Storage {
 				nodes.store = store // for the pod streams' kubelet lookup
 				return nil
@@ -133,6 +149,7 @@ func core(t *tables.Convertors, kubelet KubeletConnection) []Served {
 			Fields:         podFields,
 			GracefulDelete: podGracefulDelete,
 			Extra: func(store *genericregistry.Store) map[string]rest.Storage {
+				pods.store = store // for tokens bound to a pod
 				extra := podStreams(store, nodes, kubelet)
 				extra["pods/binding"] = &bindingREST{pods: store}
 				extra["pods/eviction"] = &evictionREST{pods: store}
@@ -141,23 +158,7 @@ func core(t *tables.Convertors, kubelet KubeletConnection) []Served {
 				return extra
 			},
 		}, FieldLabels: podFieldLabels},
-		{GroupVersion: gv, Definition: resource.Definition{
-			Resource: schema.GroupResource{Resource: "services"}, Singular: "service", Namespaced: true,
-			New: func() runtime.Object { return &corev1.Service{} }, NewList: func() runtime.Object { return &corev1.ServiceList{} },
-			ShortNames: []string{"svc"}, Categories: []string{"all"}, Table: t.Services(), NameFunc: validation.NameIsDNS1035Label,
-			Status: statusSplit(v, func(s *corev1.Service) *corev1.ServiceStatus { return &s.Status },
-				func(to, from *corev1.Service) { to.Spec = from.Spec }, true),
-			Validate: func(_ context.Context, obj runtime.Object) field.ErrorList {
-				return service.Validate(obj.(*corev1.Service))
-			},
-			ValidateUpdate: func(_ context.Context, obj, old runtime.Object) field.ErrorList {
-				return service.ValidateUpdate(obj.(*corev1.Service), old.(*corev1.Service))
-			},
-			Fields: func(obj runtime.Object) fields.Set {
-				svc := obj.(*corev1.Service)
-				return fields.Set{"spec.clusterIP": svc.Spec.ClusterIP, "spec.type": string(svc.Spec.Type)}
-			},
-		}, FieldLabels: []string{"spec.clusterIP", "spec.type"}},
+		{GroupVersion: gv, Definition: servicesDefinition(t, v, services), FieldLabels: []string{"spec.clusterIP", "spec.type"}},
 	}
 }
 
@@ -242,4 +243,35 @@ func qosClass(pod *corev1.Pod) corev1.PodQOSClass {
 		return corev1.PodQOSGuaranteed
 	}
 	return corev1.PodQOSBurstable
+}
+
+// servicesDefinition is the services resource. Its storage hooks are the
+// allocators' (cluster IPs, IP families, node ports), which run before the
+// strategy clears the fields a changed type no longer uses and validates.
+func servicesDefinition(t *tables.Convertors, v string, services *alloc.Allocators) resource.Definition {
+	d := resource.Definition{
+		Resource: schema.GroupResource{Resource: "services"}, Singular: "service", Namespaced: true,
+		New: func() runtime.Object { return &corev1.Service{} }, NewList: func() runtime.Object { return &corev1.ServiceList{} },
+		ShortNames: []string{"svc"}, Categories: []string{"all"}, Table: t.Services(), NameFunc: validation.NameIsDNS1035Label,
+		Status: statusSplit(v, func(s *corev1.Service) *corev1.ServiceStatus { return &s.Status },
+			func(to, from *corev1.Service) { to.Spec = from.Spec }, true),
+		PrepareForUpdate: func(_ context.Context, obj, old runtime.Object) {
+			service.DropTypeDependentFields(obj.(*corev1.Service), old.(*corev1.Service))
+		},
+		Validate: func(_ context.Context, obj runtime.Object) field.ErrorList {
+			return service.Validate(obj.(*corev1.Service))
+		},
+		ValidateUpdate: func(_ context.Context, obj, old runtime.Object) field.ErrorList {
+			return service.ValidateUpdate(obj.(*corev1.Service), old.(*corev1.Service))
+		},
+		Fields: func(obj runtime.Object) fields.Set {
+			svc := obj.(*corev1.Service)
+			return fields.Set{"spec.clusterIP": svc.Spec.ClusterIP, "spec.type": string(svc.Spec.Type)}
+		},
+	}
+	if services != nil {
+		d.BeginCreate, d.BeginUpdate = services.BeginCreate, services.BeginUpdate
+		d.AfterDelete, d.Decorator = services.AfterDelete, services.Decorate
+	}
+	return d
 }

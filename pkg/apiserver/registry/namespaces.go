@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -58,6 +59,7 @@ func deleteNamespace(ctx context.Context, store *genericregistry.Store, name str
 				ns.DeletionTimestamp = &now
 			}
 			ns.Status.Phase = corev1.NamespaceTerminating
+			ns.Finalizers = gcFinalizers(ns.Finalizers, options)
 			return ns, nil
 		}), len(options.DryRun) > 0, nil)
 		if err != nil {
@@ -71,6 +73,34 @@ func deleteNamespace(ctx context.Context, store *genericregistry.Store, name str
 		return ns, false, nil
 	}
 	return store.Delete(ctx, name, validate, options)
+}
+
+// gcFinalizers returns finalizers with the garbage collector's orphan and
+// foregroundDeletion finalizers added or removed as the delete options ask,
+// as kube-apiserver does for namespaces (without options, as they were), so
+// that the garbage collector orphans or deletes the namespace's dependents
+// before it goes.
+func gcFinalizers(finalizers []string, options *metav1.DeleteOptions) []string {
+	orphan := slices.Contains(finalizers, metav1.FinalizerOrphanDependents)
+	foreground := slices.Contains(finalizers, metav1.FinalizerDeleteDependents)
+	//nolint:staticcheck // OrphanDependents is deprecated but still honoured.
+	switch {
+	case options.OrphanDependents != nil:
+		orphan, foreground = *options.OrphanDependents, !*options.OrphanDependents
+	case options.PropagationPolicy != nil:
+		orphan = *options.PropagationPolicy == metav1.DeletePropagationOrphan
+		foreground = *options.PropagationPolicy == metav1.DeletePropagationForeground
+	}
+	out := slices.DeleteFunc(slices.Clone(finalizers), func(f string) bool {
+		return f == metav1.FinalizerOrphanDependents || f == metav1.FinalizerDeleteDependents
+	})
+	if orphan {
+		out = append(out, metav1.FinalizerOrphanDependents)
+	}
+	if foreground {
+		out = append(out, metav1.FinalizerDeleteDependents)
+	}
+	return out
 }
 
 // namespaceFinalize is namespaces/finalize: the only way to change

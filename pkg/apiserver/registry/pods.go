@@ -240,20 +240,17 @@ func (r *subresourceUpdater) Update(ctx context.Context, name string, objInfo re
 const notReadyTolerationSeconds = 300
 
 // preparePodForCreate does what kube-apiserver's pod strategy and its
-// default admission plugins (ServiceAccount, DefaultTolerationSeconds,
-// Priority) do to every new pod: status starts Pending, the pod runs as the
-// namespace's default service account, tolerates a not-ready or unreachable
-// node for five minutes, and has the default priority.
+// default admission plugins DefaultTolerationSeconds and Priority do to
+// every new pod: status starts Pending, the pod tolerates a not-ready or
+// unreachable node for five minutes, and has the default priority. The
+// ServiceAccount admission (pkg/apiserver/serviceaccount), which runs
+// before, has given it its service account and token volume.
 func preparePodForCreate(_ context.Context, obj runtime.Object) {
 	p := obj.(*corev1.Pod)
 	p.Generation = 1
 	p.Status = corev1.PodStatus{Phase: corev1.PodPending, QOSClass: qosClass(p)}
 	if p.Spec.TerminationGracePeriodSeconds != nil && *p.Spec.TerminationGracePeriodSeconds < 0 {
 		p.Spec.TerminationGracePeriodSeconds = ptr.To[int64](1)
-	}
-	if p.Spec.ServiceAccountName == "" {
-		p.Spec.ServiceAccountName = "default"
-		p.Spec.DeprecatedServiceAccount = "default"
 	}
 	for _, key := range []string{corev1.TaintNodeNotReady, corev1.TaintNodeUnreachable} {
 		if !toleratesNoExecute(p.Spec.Tolerations, key) {

@@ -5,6 +5,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/resource"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/service/alloc"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/serviceaccount"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/tables"
 )
 
@@ -19,10 +21,12 @@ type Served struct {
 
 // All lists every served resource. typer is the API server's scheme; tables
 // gives each resource its kubectl get columns; kubelet is how pod logs, exec,
-// attach and port-forward reach a pod's node.
-func All(typer runtime.ObjectTyper, t *tables.Convertors, kubelet KubeletConnection) []Served {
+// attach and port-forward reach a pod's node; tokens signs the service
+// account tokens of serviceaccounts/token, which is not served if it is nil;
+// services allocates Services' cluster IPs and node ports (nil: none are).
+func All(typer runtime.ObjectTyper, t *tables.Convertors, kubelet KubeletConnection, tokens *serviceaccount.Issuer, services *alloc.Allocators) []Served {
 	var all []Served
-	for _, group := range [][]Served{core(t, kubelet), discovery(t), events(t), coordination(t), networking(t)} {
+	for _, group := range [][]Served{core(t, kubelet, tokens, services), discovery(t), events(t), coordination(t), networking(t)} {
 		for _, s := range group {
 			s.Definition.Typer = typer
 			all = append(all, s)

@@ -22,14 +22,18 @@ import (
 // consistent. Tests that each call Start can run in parallel.
 func Start(tb testing.TB) *cluster.Cluster {
 	tb.Helper()
-	return StartWith(tb, cluster.Options{DataDir: tb.TempDir()})
+	return StartWith(tb, cluster.Options{})
 }
 
 // StartWith is Start with the caller's options, for tests that reuse a data
-// dir across restarts or need a particular address. Zero BindAddress and
-// SecurePort mean 127.0.0.1 and a free port.
+// dir across restarts, need a particular address or network, or run only
+// some controllers. An empty DataDir means a new temporary one; zero
+// BindAddress and SecurePort mean 127.0.0.1 and a free port.
 func StartWith(tb testing.TB, opts cluster.Options) *cluster.Cluster {
 	tb.Helper()
+	if opts.DataDir == "" {
+		opts.DataDir = tb.TempDir()
+	}
 	ctx := klog.NewContext(context.Background(), logr.Discard())
 	if _, bench := tb.(*testing.B); !bench {
 		_, ctx = ktesting.NewTestContext(tb)

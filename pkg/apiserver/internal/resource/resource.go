@@ -70,6 +70,25 @@ type Definition struct {
 	Extra func(store *genericregistry.Store) map[string]rest.Storage
 	// Typer tells the strategy the object kinds (the API server's scheme).
 	Typer runtime.ObjectTyper
+
+	// BeginCreate and BeginUpdate, if set, run before PrepareForCreate or
+	// PrepareForUpdate and validation, like the generic store's hooks of the
+	// same name: they may change the object and take resources for it
+	// (Services' cluster IPs and node ports). The FinishFunc they return is
+	// called once, with whether the object was stored: unlike the generic
+	// store, which reports success before its compare-and-swap and runs the
+	// hook again if that fails, a REST request reports only its final
+	// outcome, and an attempt that is retried reports failure first.
+	BeginCreate genericregistry.BeginCreateFunc
+	BeginUpdate genericregistry.BeginUpdateFunc
+	// AfterDelete, if set, runs after an object is deleted (not when a
+	// deletion only starts, waiting for finalizers or a grace period),
+	// also when a status update removes the last finalizer.
+	AfterDelete genericregistry.AfterDeleteFunc
+	// Decorator, if set, changes objects and lists on their way out of the
+	// main resource (gets, lists, watches, and what writes return); the
+	// status subresource returns them undecorated, as upstream's does.
+	Decorator func(runtime.Object)
 }
 
 // StatusSplit says how to copy one half of an object onto the other.
@@ -206,8 +225,23 @@ func NewStorage(d Definition, optsGetter generic.RESTOptionsGetter) (Storage, er
 		status := &statusStrategy{strategy: main}
 		statusStore.UpdateStrategy = status
 		statusStore.ResetFieldsStrategy = status
+		// A status write that removes the last finalizer of an object being
+		// deleted deletes it (a LoadBalancer controller's cleanup
+		// finalizer): what is released on delete is released then too.
+		statusStore.AfterDelete = d.AfterDelete
 		s.Status = &StatusREST{store: &statusStore}
 	}
+	// The create and update hooks are the main resource's only, as in
+	// upstream's registries, so they are set after the status store copied
+	// the rest.
+	if d.BeginCreate != nil {
+		store.BeginCreate = deferredBeginCreate(d.BeginCreate)
+	}
+	if d.BeginUpdate != nil {
+		store.BeginUpdate = deferredBeginUpdate(d.BeginUpdate)
+	}
+	store.AfterDelete = d.AfterDelete
+	store.Decorator = d.Decorator
 	return s, nil
 }
 

@@ -19,72 +19,33 @@ import (
 // Validate checks a Service about to be created, after SetDefaults, the way
 // ValidateServiceCreate does, except for the name and the generic metadata.
 //
-// Like upstream's storage, it treats a clusterIP given without clusterIPs as
-// clusterIPs: [clusterIP] (normalizeClusterIPs), so errors name
-// spec.clusterIPs as they do upstream. Cluster IPs are checked for syntax
-// only: the IP families, ipFamilyPolicy and whether an IP is in a service
-// CIDR are the IP allocator's business and are not validated here.
+// Like upstream's, it validates the object as the storage has prepared it:
+// clusterIPs normalized (NormalizeClusterIPs), ipFamilies and ipFamilyPolicy
+// defaulted (InitIPFamilyFields) and IPs and node ports allocated. Whether an
+// IP is in a service CIDR is the allocator's business, not checked here.
 func Validate(svc *corev1.Service) field.ErrorList {
-	return validateService(withNormalizedClusterIPs(svc, nil))
+	return validateService(svc)
 }
 
 // ValidateUpdate checks an update of a Service the way ValidateServiceUpdate
 // does, except for metadata: newSvc must be valid on its own, set cluster IPs
-// may not change (only a secondary one may be added or released), nor may
-// loadBalancerClass on a LoadBalancer or an allocated healthCheckNodePort.
+// and IP families may not change (only a secondary one may be added, or
+// released by going SingleStack), nor may loadBalancerClass on a
+// LoadBalancer or an allocated healthCheckNodePort.
 //
-// As upstream's storage does before validating, an update that leaves out
-// clusterIP or clusterIPs keeps the old values (patchAllocatedValues), and
-// the two fields are brought in line (normalizeClusterIPs). Changing between
-// ExternalName and other types still needs the strategy to clear the fields
-// the new type does not use (dropTypeDependentFields), which is not done here.
+// As upstream's, it expects newSvc as the storage prepared it: allocated
+// values the client left out copied back (PatchAllocatedValues), clusterIPs
+// normalized, families defaulted, and the fields of a type the Service left
+// dropped (DropTypeDependentFields).
 func ValidateUpdate(newSvc, oldSvc *corev1.Service) field.ErrorList {
-	svc := withNormalizedClusterIPs(newSvc, oldSvc)
+	svc := newSvc
 	allErrs := validateClusterIPsUpdate(oldSvc, svc)
-	// Upstream also checks ipFamilies here (validateUpgradeDowngradeIPFamilies);
-	// that belongs with IP family defaulting, in the IP allocator's step.
+	allErrs = append(allErrs, validateIPFamiliesUpdate(oldSvc, svc)...)
 	allErrs = append(allErrs, validateLoadBalancerClass(oldSvc, svc)...)
 	if needsHealthCheck(oldSvc) && needsHealthCheck(svc) && svc.Spec.HealthCheckNodePort != oldSvc.Spec.HealthCheckNodePort {
 		allErrs = append(allErrs, field.Forbidden(field.NewPath("spec", "healthCheckNodePort"), "field is immutable"))
 	}
 	return append(allErrs, validateService(svc)...)
-}
-
-// withNormalizedClusterIPs returns svc, or a copy with clusterIP and
-// clusterIPs made consistent the way upstream's storage does before it
-// validates (old is nil on create).
-func withNormalizedClusterIPs(svc, old *corev1.Service) *corev1.Service {
-	out := *svc
-	spec := &out.Spec
-	if old == nil {
-		if spec.ClusterIP != "" && len(spec.ClusterIPs) == 0 {
-			spec.ClusterIPs = []string{spec.ClusterIP}
-		}
-		return &out
-	}
-	// patchAllocatedValues: keep what was allocated when the client left it out.
-	if old.Spec.Type != corev1.ServiceTypeExternalName && spec.Type != corev1.ServiceTypeExternalName {
-		if spec.ClusterIP == "" {
-			spec.ClusterIP = old.Spec.ClusterIP
-		}
-		if len(spec.ClusterIPs) == 0 && len(old.Spec.ClusterIPs) > 0 {
-			spec.ClusterIPs = old.Spec.ClusterIPs
-		}
-	}
-	// normalizeClusterIPs for an update.
-	sameIPs := func() bool { return slices.Equal(old.Spec.ClusterIPs, spec.ClusterIPs) }
-	if len(old.Spec.ClusterIPs) > 0 && len(spec.ClusterIPs) == 0 && old.Spec.ClusterIP == spec.ClusterIP {
-		spec.ClusterIPs = old.Spec.ClusterIPs
-	}
-	if old.Spec.ClusterIP != spec.ClusterIP {
-		if old.Spec.ClusterIP != "" && spec.ClusterIP == "" && sameIPs() {
-			spec.ClusterIPs = nil
-		}
-		if spec.ClusterIP != "" && sameIPs() {
-			spec.ClusterIPs = []string{spec.ClusterIP}
-		}
-	}
-	return &out
 }
 
 func isHeadless(svc *corev1.Service) bool {
@@ -188,7 +149,7 @@ func validateService(svc *corev1.Service) field.ErrorList {
 		allErrs = append(allErrs, field.NotSupported(specPath.Child("sessionAffinity"), spec.SessionAffinity, supportedSessionAffinities))
 	}
 
-	allErrs = append(allErrs, validateClusterIPs(svc)...)
+	allErrs = append(allErrs, ValidateClusterIPsRelatedFields(svc)...)
 
 	for i, ip := range spec.ExternalIPs {
 		idxPath := specPath.Child("externalIPs").Index(i)
@@ -332,15 +293,23 @@ func validateClientIPAffinityConfig(cfg *corev1.SessionAffinityConfig, fldPath *
 	return nil
 }
 
-// validateClusterIPs is the syntax part of upstream's
-// ValidateServiceClusterIPsRelatedFields: clusterIP and clusterIPs agree, and
-// clusterIPs holds "None" alone or up to two IPs, one per family. The checks
-// of ipFamilies and ipFamilyPolicy, and of IPs against ipFamilies, come with
-// IP family defaulting (the IP allocator's step).
-func validateClusterIPs(svc *corev1.Service) field.ErrorList {
+var (
+	supportedIPFamilies       = []corev1.IPFamily{corev1.IPv4Protocol, corev1.IPv6Protocol}
+	supportedIPFamilyPolicies = []corev1.IPFamilyPolicy{
+		corev1.IPFamilyPolicyPreferDualStack, corev1.IPFamilyPolicyRequireDualStack, corev1.IPFamilyPolicySingleStack,
+	}
+)
+
+// ValidateClusterIPsRelatedFields is upstream's function of the same name:
+// clusterIP and clusterIPs agree; clusterIPs holds "None" alone or up to two
+// IPs, one per family, each of the family ipFamilies names at its index;
+// ipFamilies and ipFamilyPolicy hold known values. Nothing is required: the
+// allocator runs it before it defaults the families, and again as part of
+// Validate once it has.
+func ValidateClusterIPsRelatedFields(svc *corev1.Service) field.ErrorList {
 	spec := &svc.Spec
 	if spec.Type == corev1.ServiceTypeExternalName {
-		return nil // the fields must be unset; checked above
+		return nil // the fields must be unset; checked by Validate
 	}
 	var allErrs field.ErrorList
 	p := field.NewPath("spec").Child("clusterIPs")
@@ -352,6 +321,21 @@ func validateClusterIPs(svc *corev1.Service) field.ErrorList {
 		}
 	} else if len(spec.ClusterIPs) != 0 {
 		allErrs = append(allErrs, field.Invalid(p, spec.ClusterIPs, "must be empty when `clusterIP` is not specified"))
+	}
+
+	familiesPath := field.NewPath("spec", "ipFamilies")
+	seen := map[corev1.IPFamily]bool{}
+	for i, f := range spec.IPFamilies {
+		if !slices.Contains(supportedIPFamilies, f) {
+			allErrs = append(allErrs, field.NotSupported(familiesPath.Index(i), f, supportedIPFamilies))
+		}
+		if seen[f] {
+			allErrs = append(allErrs, field.Duplicate(familiesPath.Index(i), f))
+		}
+		seen[f] = true
+	}
+	if spec.IPFamilyPolicy != nil && !slices.Contains(supportedIPFamilyPolicies, *spec.IPFamilyPolicy) {
+		allErrs = append(allErrs, field.NotSupported(field.NewPath("spec", "ipFamilyPolicy"), spec.IPFamilyPolicy, supportedIPFamilyPolicies))
 	}
 
 	invalid := false
@@ -370,7 +354,7 @@ func validateClusterIPs(svc *corev1.Service) field.ErrorList {
 	if len(spec.ClusterIPs) > 2 {
 		allErrs = append(allErrs, field.Invalid(p, spec.ClusterIPs, "may only hold up to 2 values"))
 	}
-	// Bad IPs would make the family check below meaningless.
+	// Bad IPs would make the family checks below meaningless.
 	if invalid {
 		return allErrs
 	}
@@ -381,6 +365,20 @@ func validateClusterIPs(svc *corev1.Service) field.ErrorList {
 		}
 		if !dualStack {
 			allErrs = append(allErrs, field.Invalid(p, spec.ClusterIPs, "may specify no more than one IP for each IP family"))
+		}
+	}
+	if !isHeadless(svc) {
+		for i, ip := range spec.ClusterIPs {
+			if i >= len(spec.IPFamilies) {
+				break
+			}
+			is6 := netutils.IsIPv6String(ip)
+			switch {
+			case spec.IPFamilies[i] == corev1.IPv4Protocol && is6:
+				allErrs = append(allErrs, field.Invalid(p.Index(i), ip, fmt.Sprintf("expected an IPv4 value as indicated by `ipFamilies[%v]`", i)))
+			case spec.IPFamilies[i] == corev1.IPv6Protocol && !is6:
+				allErrs = append(allErrs, field.Invalid(p.Index(i), ip, fmt.Sprintf("expected an IPv6 value as indicated by `ipFamilies[%v]`", i)))
+			}
 		}
 	}
 	return allErrs
@@ -420,6 +418,47 @@ func validateClusterIPsUpdate(oldSvc, svc *corev1.Service) field.ErrorList {
 	default:
 		if len(oldIPs) > 0 && newIPs[0] != oldIPs[0] {
 			allErrs = append(allErrs, field.Invalid(p.Index(0), newIPs, "may not change once set"))
+		}
+	}
+	return allErrs
+}
+
+// validateIPFamiliesUpdate is upstream's validateUpgradeDowngradeIPFamilies:
+// the primary family never changes; a secondary one may be added, or
+// released by going SingleStack. Headless Services may change families.
+func validateIPFamiliesUpdate(oldSvc, svc *corev1.Service) field.ErrorList {
+	if svc.Spec.Type == corev1.ServiceTypeExternalName || oldSvc.Spec.Type == corev1.ServiceTypeExternalName {
+		return nil
+	}
+	if isHeadless(oldSvc) || isHeadless(svc) {
+		return nil
+	}
+	var allErrs field.ErrorList
+	p := field.NewPath("spec", "ipFamilies")
+	oldFams, newFams := oldSvc.Spec.IPFamilies, svc.Spec.IPFamilies
+	switch {
+	case len(oldFams) == len(newFams):
+		for i, f := range oldFams {
+			if f != newFams[i] {
+				// Upstream names index 0 whichever entry changed.
+				allErrs = append(allErrs, field.Invalid(p.Index(0), newFams, "may not change once set"))
+			}
+		}
+	case len(oldFams) > len(newFams):
+		if len(svc.Spec.ClusterIPs) == 0 {
+			allErrs = append(allErrs, field.Invalid(p.Index(0), newFams, "primary ipFamily can not be unset"))
+		}
+		if len(newFams) > 0 && newFams[0] != oldFams[0] {
+			// Upstream shows clusterIPs as the value here.
+			allErrs = append(allErrs, field.Invalid(p.Index(0), svc.Spec.ClusterIPs, "may not change once set"))
+		}
+		if len(newFams) == 1 && (svc.Spec.IPFamilyPolicy == nil || *svc.Spec.IPFamilyPolicy != corev1.IPFamilyPolicySingleStack) {
+			allErrs = append(allErrs, field.Invalid(field.NewPath("spec", "ipFamilyPolicy"), svc.Spec.IPFamilyPolicy,
+				"must be set to 'SingleStack' when releasing the secondary ipFamily"))
+		}
+	default:
+		if len(oldFams) > 0 && len(newFams) > 0 && newFams[0] != oldFams[0] {
+			allErrs = append(allErrs, field.Invalid(p.Index(0), svc.Spec.ClusterIPs, "may not change once set"))
 		}
 	}
 	return allErrs

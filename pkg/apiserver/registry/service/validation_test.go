@@ -354,6 +354,8 @@ func TestValidate(t *testing.T) {
 			if !tc.raw {
 				SetDefaults(s)
 			}
+			// As the storage does before it validates.
+			NormalizeClusterIPs(s, nil)
 			before := s.DeepCopy()
 			got := summarize(Validate(s))
 			if diff := cmp.Diff(tc.want, got); diff != "" {
@@ -410,6 +412,7 @@ func TestValidateErrorStrings(t *testing.T) {
 			s := baseService()
 			tc.mutate(s)
 			SetDefaults(s)
+			NormalizeClusterIPs(s, nil)
 			var got []string
 			for _, e := range Validate(s) {
 				got = append(got, e.Error())
@@ -536,6 +539,9 @@ func TestValidateUpdate(t *testing.T) {
 			t.Parallel()
 			s := tc.old.DeepCopy()
 			tc.mutate(s)
+			// As the storage does before it validates.
+			PatchAllocatedValues(s, tc.old)
+			NormalizeClusterIPs(s, tc.old)
 			errs := ValidateUpdate(s, tc.old)
 			if tc.wantErr != nil {
 				var got []string

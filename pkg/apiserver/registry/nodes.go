@@ -1,0 +1,42 @@
+package registry
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// validateNodeUpdate is the podCIDR part of kube-apiserver's
+// ValidateNodeUpdate: once a Node has pod CIDRs (which the node IPAM
+// controller sets), they never change, since pods on the Node already use
+// them. Upstream compares podCIDRs after conversion has filled it from
+// podCIDR, so a client that sets only podCIDR is held to it too.
+func validateNodeUpdate(_ context.Context, obj, old runtime.Object) field.ErrorList {
+	cur, prev := nodePodCIDRs(obj.(*corev1.Node)), nodePodCIDRs(old.(*corev1.Node))
+	if len(prev) == 0 {
+		return nil
+	}
+	path := field.NewPath("spec", "podCIDRs")
+	const detail = `node updates may not change podCIDR except from "" to valid`
+	if len(cur) != len(prev) {
+		return field.ErrorList{field.Forbidden(path, detail)}
+	}
+	var errs field.ErrorList
+	for i := range prev {
+		if cur[i] != prev[i] {
+			errs = append(errs, field.Forbidden(path, detail))
+		}
+	}
+	return errs
+}
+
+// nodePodCIDRs is spec.podCIDRs as kube-apiserver sees it: podCIDRs, or
+// podCIDR alone when podCIDRs is empty.
+func nodePodCIDRs(n *corev1.Node) []string {
+	if len(n.Spec.PodCIDRs) == 0 && n.Spec.PodCIDR != "" {
+		return []string{n.Spec.PodCIDR}
+	}
+	return n.Spec.PodCIDRs
+}

@@ -1,0 +1,404 @@
+package endpointslice
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/labels"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	discoverylisters "k8s.io/client-go/listers/discovery/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
+	endpointslicerec "k8s.io/endpointslice"
+	endpointsliceutil "k8s.io/endpointslice/util"
+	"k8s.io/klog/v2"
+)
+
+// ControllerName is the value of the endpointslice.kubernetes.io/managed-by
+// label on the slices this controller owns, as upstream's.
+const ControllerName = "endpointslice-controller.k8s.io"
+
+// DefaultMaxEndpointsPerSlice is kube-controller-manager's default
+// --max-endpoints-per-slice.
+const DefaultMaxEndpointsPerSlice = 100
+
+const (
+	// maxRetries is how often a failing Service is retried before it is
+	// dropped until its next change, as upstream.
+	maxRetries = 15
+	// sliceChangeMinDelay is the least a Service waits before a sync that
+	// one of its slices changing asked for, so that a burst of slice
+	// events makes one sync.
+	sliceChangeMinDelay = time.Second
+	// Retries back off from 1s (not workqueue's 5ms) to 1000s: a failed
+	// sync can mean many slice writes, which should not hammer the server.
+	defaultSyncBackOff = time.Second
+	maxSyncBackOff     = 1000 * time.Second
+)
+
+// errStaleCache is returned by a sync that finds the slice informer behind
+// what this controller has already written; the Service is retried once
+// the cache had time to catch up.
+var errStaleCache = errors.New("EndpointSlice informer cache is out of date")
+
+// Options tunes the controller like kube-controller-manager's flags do.
+type Options struct {
+	// MaxEndpointsPerSlice is --max-endpoints-per-slice; 0 means
+	// DefaultMaxEndpointsPerSlice.
+	MaxEndpointsPerSlice int32
+	// BatchPeriod is --endpointslice-updates-batch-period: how long a pod
+	// change waits before its Services sync, so that changes to many pods
+	// make one write. 0, the default, syncs at once.
+	BatchPeriod time.Duration
+}
+
+// Controller keeps the EndpointSlices of selector Services up to date.
+type Controller struct {
+	client kubernetes.Interface
+	opts   Options
+
+	services      corelisters.ServiceLister
+	pods          corelisters.PodLister
+	nodes         corelisters.NodeLister
+	slices        discoverylisters.EndpointSliceLister
+	synced        []cache.InformerSynced
+	queue         workqueue.TypedRateLimitingInterface[string]
+	sliceTracker  *endpointsliceutil.EndpointSliceTracker
+	triggerTimes  *endpointsliceutil.TriggerTimeTracker
+	pending       *pendingTriggers
+	reconciler    *endpointslicerec.Reconciler
+	eventRecorder record.EventRecorder
+	// setupErr is why an event handler could not be added, if one could
+	// not.
+	setupErr error
+}
+
+// New returns a controller that watches Services, Pods, Nodes and
+// EndpointSlices through factory; the caller starts factory and calls Run.
+func New(client kubernetes.Interface, factory informers.SharedInformerFactory, opts Options) *Controller {
+	if opts.MaxEndpointsPerSlice <= 0 {
+		opts.MaxEndpointsPerSlice = DefaultMaxEndpointsPerSlice
+	}
+	services := factory.Core().V1().Services()
+	pods := factory.Core().V1().Pods()
+	nodes := factory.Core().V1().Nodes()
+	slices := factory.Discovery().V1().EndpointSlices()
+	c := &Controller{
+		client:   client,
+		opts:     opts,
+		services: services.Lister(),
+		pods:     pods.Lister(),
+		nodes:    nodes.Lister(),
+		slices:   slices.Lister(),
+		// Unnamed: a named queue would report into workqueue's
+		// process-wide metrics provider.
+		queue: workqueue.NewTypedRateLimitingQueue(workqueue.NewTypedMaxOfRateLimiter(
+			workqueue.NewTypedItemExponentialFailureRateLimiter[string](defaultSyncBackOff, maxSyncBackOff),
+			&workqueue.TypedBucketRateLimiter[string]{Limiter: rate.NewLimiter(rate.Limit(10), 100)},
+		)),
+		sliceTracker: endpointsliceutil.NewEndpointSliceTracker(),
+		triggerTimes: endpointsliceutil.NewTriggerTimeTracker(),
+		pending:      &pendingTriggers{times: map[string]time.Time{}},
+	}
+	handlers := []struct {
+		what     string
+		informer cache.SharedIndexInformer
+		handler  cache.ResourceEventHandler
+	}{
+		{"service", services.Informer(), cache.ResourceEventHandlerFuncs{
+			AddFunc:    c.enqueueService,
+			UpdateFunc: func(_, obj any) { c.enqueueService(obj) },
+			DeleteFunc: c.enqueueService,
+		}},
+		{"pod", pods.Informer(), cache.ResourceEventHandlerFuncs{
+			AddFunc:    func(obj any) { c.onPodChange(nil, obj) },
+			UpdateFunc: c.onPodChange,
+			DeleteFunc: func(obj any) { c.onPodChange(obj, nil) },
+		}},
+		// Nodes only feed the lister (zones); topology hints are off.
+		{"node", nodes.Informer(), cache.ResourceEventHandlerFuncs{}},
+		{"endpointslice", slices.Informer(), cache.ResourceEventHandlerFuncs{
+			AddFunc:    c.onSliceAdd,
+			UpdateFunc: c.onSliceUpdate,
+			DeleteFunc: c.onSliceDelete,
+		}},
+	}
+	for _, h := range handlers {
+		reg, err := h.informer.AddEventHandler(h.handler)
+		if err != nil {
+			c.setupErr = fmt.Errorf("add %s event handler: %w", h.what, err)
+			return c
+		}
+		c.synced = append(c.synced, reg.HasSynced)
+	}
+	return c
+}
+
+// Run syncs Services with the given number of workers until ctx is done,
+// and returns once they have all stopped.
+func (c *Controller) Run(ctx context.Context, workers int) {
+	defer utilruntime.HandleCrashWithContext(ctx)
+	logger := klog.FromContext(ctx).WithName("endpointslice-controller")
+	ctx = klog.NewContext(ctx, logger)
+	if c.setupErr != nil {
+		logger.Error(c.setupErr, "Not starting endpointslice controller")
+		c.queue.ShutDown()
+		return
+	}
+	logger.V(2).Info("Starting endpointslice controller")
+	defer logger.V(2).Info("Stopped endpointslice controller")
+
+	// The broadcaster and what uses it are made here, not in New, so that
+	// a controller that never runs leaks no goroutine.
+	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
+	broadcaster.StartStructuredLogging(3)
+	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: c.client.CoreV1().Events("")})
+	defer broadcaster.Shutdown()
+	c.eventRecorder = broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "endpoint-slice-controller"})
+	// No topology cache (topology-aware hints off). The library's metrics
+	// are never registered (we do not call its RegisterMetrics), so its
+	// updates to them are no-ops and nothing global is touched.
+	c.reconciler = endpointslicerec.NewReconciler(c.client, c.nodes, c.opts.MaxEndpointsPerSlice,
+		c.sliceTracker, nil, c.eventRecorder, ControllerName,
+		endpointslicerec.WithPreferSameTrafficDistributionEnabled(true))
+
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer c.queue.ShutDown()
+	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
+		return
+	}
+	for range workers {
+		wg.Go(func() { wait.UntilWithContext(ctx, c.worker, time.Second) })
+	}
+	<-ctx.Done()
+}
+
+func (c *Controller) worker(ctx context.Context) {
+	for c.processNext(ctx) {
+	}
+}
+
+func (c *Controller) processNext(ctx context.Context) bool {
+	key, quit := c.queue.Get()
+	if quit {
+		return false
+	}
+	defer c.queue.Done(key)
+	err := c.sync(ctx, key)
+	logger := klog.FromContext(ctx)
+	switch {
+	case err == nil:
+		c.queue.Forget(key)
+	case c.queue.NumRequeues(key) < maxRetries:
+		if errors.Is(err, errStaleCache) {
+			logger.V(4).Info("EndpointSlice cache stale, retrying", "key", key)
+		} else {
+			logger.V(2).Info("Error syncing endpoint slices for service, retrying", "key", key, "err", err)
+		}
+		c.queue.AddRateLimited(key)
+	default:
+		c.queue.Forget(key)
+		utilruntime.HandleErrorWithContext(ctx, err, "Retry budget exceeded, dropping service out of the queue", "key", key)
+	}
+	return true
+}
+
+// sync brings the slices of the Service key in line with its pods.
+func (c *Controller) sync(ctx context.Context, key string) error {
+	logger := klog.FromContext(ctx)
+	start := time.Now()
+	defer func() {
+		logger.V(4).Info("Finished syncing service endpoint slices", "key", key, "duration", time.Since(start))
+	}()
+	namespace, name, err := cache.SplitMetaNamespaceKey(key)
+	if err != nil {
+		return err
+	}
+	svc, err := c.services.Services(namespace).Get(name)
+	if apierrors.IsNotFound(err) {
+		// Its slices go with it through their ownerReferences.
+		c.triggerTimes.DeleteService(namespace, name)
+		c.pending.take(key, time.Time{})
+		c.reconciler.DeleteService(namespace, name)
+		c.sliceTracker.DeleteService(namespace, name)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	// ExternalName Services have no endpoints; selectorless ones have
+	// slices written by someone else.
+	if svc.Spec.Type == corev1.ServiceTypeExternalName || svc.Spec.Selector == nil {
+		return nil
+	}
+
+	pods, err := c.pods.Pods(namespace).List(labels.Set(svc.Spec.Selector).AsSelectorPreValidated())
+	if err != nil {
+		c.eventRecorder.Eventf(svc, corev1.EventTypeWarning, "FailedToListPods",
+			"Error listing Pods for Service %s/%s: %v", namespace, name, err)
+		return err
+	}
+	owned := labels.Set{discoveryv1.LabelServiceName: name, discoveryv1.LabelManagedBy: ControllerName}.AsSelectorPreValidated()
+	slices, err := c.slices.EndpointSlices(namespace).List(owned)
+	if err != nil {
+		c.eventRecorder.Eventf(svc, corev1.EventTypeWarning, "FailedToListEndpointSlices",
+			"Error listing Endpoint Slices for Service %s/%s: %v", namespace, name, err)
+		return err
+	}
+	// Slices on their way out would otherwise block the sync forever.
+	live := slices[:0:0]
+	for _, s := range slices {
+		if s.DeletionTimestamp == nil {
+			live = append(live, s)
+		}
+	}
+	if c.sliceTracker.StaleSlices(svc, live) {
+		return errStaleCache
+	}
+	// Computed before reconciling so that the tracker moves on even when
+	// the sync writes nothing.
+	// A change whose write failed is kept for the next try, since the
+	// tracker has moved past it.
+	triggerTime := c.triggerTimes.ComputeEndpointLastChangeTriggerTime(namespace, svc, pods)
+	triggerTime = c.pending.take(key, triggerTime)
+	if err := c.reconciler.Reconcile(logger, svc, pods, live, triggerTime); err != nil {
+		c.pending.keep(key, triggerTime)
+		c.eventRecorder.Eventf(svc, corev1.EventTypeWarning, "FailedToUpdateEndpointSlices",
+			"Error updating Endpoint Slices for Service %s/%s: %v", namespace, name, err)
+		return err
+	}
+	return nil
+}
+
+func (c *Controller) enqueueService(obj any) {
+	key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
+	if err != nil {
+		utilruntime.HandleError(fmt.Errorf("couldn't get key for object %+v: %w", obj, err))
+		return
+	}
+	c.queue.Add(key)
+}
+
+// onPodChange queues the Services a pod change matters to: those it is or
+// was selected by, or only those it joined or left when just its labels
+// changed. Added and deleted pods come with a nil old or cur.
+func (c *Controller) onPodChange(old, cur any) {
+	key := endpointsliceutil.GetPodUpdateProjectionKey(old, cur)
+	services, err := endpointsliceutil.GetServicesToUpdate(c.services, key)
+	if err != nil {
+		utilruntime.HandleError(fmt.Errorf("find services of a changed pod: %w", err))
+		return
+	}
+	for svc := range services {
+		c.queue.AddAfter(svc, c.opts.BatchPeriod)
+	}
+}
+
+// A slice event only queues its Service when this controller did not cause
+// it (the tracker knows which generations it wrote) or when the slice
+// changed hands: the controller's own writes need no sync.
+
+func (c *Controller) onSliceAdd(obj any) {
+	slice, ok := obj.(*discoveryv1.EndpointSlice)
+	if !ok {
+		return
+	}
+	if c.managed(slice) && c.sliceTracker.ShouldSync(slice) {
+		c.enqueueSliceService(slice)
+	}
+}
+
+func (c *Controller) onSliceUpdate(oldObj, obj any) {
+	old, ok1 := oldObj.(*discoveryv1.EndpointSlice)
+	slice, ok2 := obj.(*discoveryv1.EndpointSlice)
+	if !ok1 || !ok2 {
+		return
+	}
+	// The generation does not move when labels do, so a slice moved to
+	// another Service is caught here.
+	if old.Labels[discoveryv1.LabelServiceName] != slice.Labels[discoveryv1.LabelServiceName] {
+		c.enqueueSliceService(slice)
+		c.enqueueSliceService(old)
+		return
+	}
+	if c.managed(old) != c.managed(slice) || (c.managed(slice) && c.sliceTracker.ShouldSync(slice)) {
+		c.enqueueSliceService(slice)
+	}
+}
+
+func (c *Controller) onSliceDelete(obj any) {
+	if tombstone, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = tombstone.Obj
+	}
+	slice, ok := obj.(*discoveryv1.EndpointSlice)
+	if !ok {
+		return
+	}
+	// HandleDeletion is false for a deletion this controller did not ask
+	// for: put the slice back.
+	if c.managed(slice) && c.sliceTracker.Has(slice) && !c.sliceTracker.HandleDeletion(slice) {
+		c.enqueueSliceService(slice)
+	}
+}
+
+func (c *Controller) managed(slice *discoveryv1.EndpointSlice) bool {
+	return slice.Labels[discoveryv1.LabelManagedBy] == ControllerName
+}
+
+// enqueueSliceService queues the Service of slice after a delay, so that
+// changes to several of its slices are handled together.
+func (c *Controller) enqueueSliceService(slice *discoveryv1.EndpointSlice) {
+	key, err := endpointslicerec.ServiceControllerKey(slice)
+	if err != nil {
+		utilruntime.HandleError(fmt.Errorf("couldn't get service key for EndpointSlice %s/%s: %w", slice.Namespace, slice.Name, err))
+		return
+	}
+	c.queue.AddAfter(key, max(sliceChangeMinDelay, c.opts.BatchPeriod))
+}
+
+// pendingTriggers keeps, per Service, the trigger time of changes whose
+// slice writes failed: the tracker has already moved past them, and the
+// retry must still report them.
+type pendingTriggers struct {
+	mu    sync.Mutex
+	times map[string]time.Time
+}
+
+// take returns the earlier of t and the pending time of key, forgetting
+// the latter. Zero times mean none.
+func (p *pendingTriggers) take(key string, t time.Time) time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if pt, ok := p.times[key]; ok {
+		delete(p.times, key)
+		if t.IsZero() || pt.Before(t) {
+			return pt
+		}
+	}
+	return t
+}
+
+// keep remembers t for key's next sync.
+func (p *pendingTriggers) keep(key string, t time.Time) {
+	if t.IsZero() {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.times[key] = t
+}

@@ -1,0 +1,324 @@
+package garbagecollector_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
+	"k8s.io/klog/v2/ktesting"
+
+	"github.com/fakecluster/fakecluster/pkg/controller/garbagecollector"
+)
+
+// holdFinalizer keeps a dependent around after its deletion until the test
+// removes it, so that a foreground deletion has something to wait for.
+const holdFinalizer = "fakecluster.test/hold"
+
+// startGC runs a garbage collector against cfg until the returned stop is
+// called (or t ends) and returns once it has listed every resource.
+func startGC(t testing.TB, cfg *rest.Config) (stop func()) {
+	t.Helper()
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatalf("clientset: %v", err)
+	}
+	meta, err := metadata.NewForConfig(cfg)
+	if err != nil {
+		t.Fatalf("metadata client: %v", err)
+	}
+	disc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		t.Fatalf("discovery client: %v", err)
+	}
+	logger := logr.Discard()
+	if tt, ok := t.(*testing.T); ok {
+		logger = ktesting.NewLogger(tt, ktesting.NewConfig(ktesting.Verbosity(2)))
+	}
+	gc := garbagecollector.New(client, meta, disc)
+	ctx, cancel := context.WithCancel(klog.NewContext(context.Background(), logger))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		gc.Run(ctx, 5)
+	}()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			<-done
+		})
+	}
+	t.Cleanup(stop)
+	deadline := time.Now().Add(30 * time.Second)
+	for !gc.HasSynced() {
+		if time.Now().After(deadline) {
+			t.Fatal("garbage collector did not list every resource within 30s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return stop
+}
+
+// poll calls check every 20ms until it returns nil, failing t with check's
+// last error once timeout has passed.
+func poll(t testing.TB, timeout time.Duration, check func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := check()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: %v", timeout, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// kind is what the tests need of any kind: a way to create, read,
+// update and delete one object of it by name.
+type kind struct {
+	name       string
+	namespaced bool
+	create     func(ctx context.Context, c kubernetes.Interface, ns, name string, refs []metav1.OwnerReference, finalizers []string) (metav1.Object, error)
+	get        func(ctx context.Context, c kubernetes.Interface, ns, name string) (metav1.Object, error)
+	delete     func(ctx context.Context, c kubernetes.Interface, ns, name string, opts metav1.DeleteOptions) error
+	// patch applies a JSON merge patch.
+	patch func(ctx context.Context, c kubernetes.Interface, ns, name string, data []byte) error
+}
+
+func meta(ns, name string, refs []metav1.OwnerReference, finalizers []string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Namespace: ns, Name: name, OwnerReferences: refs, Finalizers: finalizers}
+}
+
+var (
+	configMaps = kind{
+		name: "ConfigMap", namespaced: true,
+		create: func(ctx context.Context, c kubernetes.Interface, ns, name string, refs []metav1.OwnerReference, f []string) (metav1.Object, error) {
+			return c.CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{ObjectMeta: meta(ns, name, refs, f), Data: map[string]string{"k": "v"}}, metav1.CreateOptions{})
+		},
+		get: func(ctx context.Context, c kubernetes.Interface, ns, name string) (metav1.Object, error) {
+			return c.CoreV1().ConfigMaps(ns).Get(ctx, name, metav1.GetOptions{})
+		},
+		delete: func(ctx context.Context, c kubernetes.Interface, ns, name string, opts metav1.DeleteOptions) error {
+			return c.CoreV1().ConfigMaps(ns).Delete(ctx, name, opts)
+		},
+		patch: func(ctx context.Context, c kubernetes.Interface, ns, name string, data []byte) error {
+			_, err := c.CoreV1().ConfigMaps(ns).Patch(ctx, name, types.MergePatchType, data, metav1.PatchOptions{})
+			return err
+		},
+	}
+	secrets = kind{
+		name: "Secret", namespaced: true,
+		create: func(ctx context.Context, c kubernetes.Interface, ns, name string, refs []metav1.OwnerReference, f []string) (metav1.Object, error) {
+			return c.CoreV1().Secrets(ns).Create(ctx, &corev1.Secret{ObjectMeta: meta(ns, name, refs, f), StringData: map[string]string{"k": "v"}}, metav1.CreateOptions{})
+		},
+		get: func(ctx context.Context, c kubernetes.Interface, ns, name string) (metav1.Object, error) {
+			return c.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
+		},
+		delete: func(ctx context.Context, c kubernetes.Interface, ns, name string, opts metav1.DeleteOptions) error {
+			return c.CoreV1().Secrets(ns).Delete(ctx, name, opts)
+		},
+		patch: func(ctx context.Context, c kubernetes.Interface, ns, name string, data []byte) error {
+			_, err := c.CoreV1().Secrets(ns).Patch(ctx, name, types.MergePatchType, data, metav1.PatchOptions{})
+			return err
+		},
+	}
+	pods = kind{
+		name: "Pod", namespaced: true,
+		create: func(ctx context.Context, c kubernetes.Interface, ns, name string, refs []metav1.OwnerReference, f []string) (metav1.Object, error) {
+			// Pods need their service account, which may not be made
+			// for the namespace yet.
+			sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "default"}}
+			if _, err := c.CoreV1().ServiceAccounts(ns).Create(ctx, sa, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+				return nil, err
+			}
+			pod := &corev1.Pod{ObjectMeta: meta(ns, name, refs, f), Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "busybox"}}}}
+			return c.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{})
+		},
+		get: func(ctx context.Context, c kubernetes.Interface, ns, name string) (metav1.Object, error) {
+			return c.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
+		},
+		delete: func(ctx context.Context, c kubernetes.Interface, ns, name string, opts metav1.DeleteOptions) error {
+			return c.CoreV1().Pods(ns).Delete(ctx, name, opts)
+		},
+		patch: func(ctx context.Context, c kubernetes.Interface, ns, name string, data []byte) error {
+			_, err := c.CoreV1().Pods(ns).Patch(ctx, name, types.MergePatchType, data, metav1.PatchOptions{})
+			return err
+		},
+	}
+	services = kind{
+		name: "Service", namespaced: true,
+		create: func(ctx context.Context, c kubernetes.Interface, ns, name string, refs []metav1.OwnerReference, f []string) (metav1.Object, error) {
+			svc := &corev1.Service{ObjectMeta: meta(ns, name, refs, f), Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Port: 80}}}}
+			return c.CoreV1().Services(ns).Create(ctx, svc, metav1.CreateOptions{})
+		},
+		get: func(ctx context.Context, c kubernetes.Interface, ns, name string) (metav1.Object, error) {
+			return c.CoreV1().Services(ns).Get(ctx, name, metav1.GetOptions{})
+		},
+		delete: func(ctx context.Context, c kubernetes.Interface, ns, name string, opts metav1.DeleteOptions) error {
+			return c.CoreV1().Services(ns).Delete(ctx, name, opts)
+		},
+		patch: func(ctx context.Context, c kubernetes.Interface, ns, name string, data []byte) error {
+			_, err := c.CoreV1().Services(ns).Patch(ctx, name, types.MergePatchType, data, metav1.PatchOptions{})
+			return err
+		},
+	}
+	nodes = kind{
+		name: "Node",
+		create: func(ctx context.Context, c kubernetes.Interface, _, name string, refs []metav1.OwnerReference, f []string) (metav1.Object, error) {
+			return c.CoreV1().Nodes().Create(ctx, &corev1.Node{ObjectMeta: meta("", name, refs, f)}, metav1.CreateOptions{})
+		},
+		get: func(ctx context.Context, c kubernetes.Interface, _, name string) (metav1.Object, error) {
+			return c.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+		},
+		delete: func(ctx context.Context, c kubernetes.Interface, _, name string, opts metav1.DeleteOptions) error {
+			return c.CoreV1().Nodes().Delete(ctx, name, opts)
+		},
+		patch: func(ctx context.Context, c kubernetes.Interface, _, name string, data []byte) error {
+			_, err := c.CoreV1().Nodes().Patch(ctx, name, types.MergePatchType, data, metav1.PatchOptions{})
+			return err
+		},
+	}
+	namespaces = kind{
+		name: "Namespace",
+		create: func(ctx context.Context, c kubernetes.Interface, _, name string, refs []metav1.OwnerReference, f []string) (metav1.Object, error) {
+			return c.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: meta("", name, refs, f)}, metav1.CreateOptions{})
+		},
+		get: func(ctx context.Context, c kubernetes.Interface, _, name string) (metav1.Object, error) {
+			return c.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
+		},
+		delete: func(ctx context.Context, c kubernetes.Interface, _, name string, opts metav1.DeleteOptions) error {
+			return c.CoreV1().Namespaces().Delete(ctx, name, opts)
+		},
+		patch: func(ctx context.Context, c kubernetes.Interface, _, name string, data []byte) error {
+			_, err := c.CoreV1().Namespaces().Patch(ctx, name, types.MergePatchType, data, metav1.PatchOptions{})
+			return err
+		},
+	}
+)
+
+// obj is one object the test made.
+type obj struct {
+	kind kind
+	ns   string
+	name string
+	uid  types.UID
+}
+
+func (o obj) String() string {
+	if o.ns == "" {
+		return o.kind.name + " " + o.name
+	}
+	return o.kind.name + " " + o.ns + "/" + o.name
+}
+
+// ref is an ownerReference to o.
+func (o obj) ref(block bool) metav1.OwnerReference {
+	return metav1.OwnerReference{APIVersion: "v1", Kind: o.kind.name, Name: o.name, UID: o.uid, BlockOwnerDeletion: &block}
+}
+
+func create(t testing.TB, c kubernetes.Interface, k kind, ns, name string, refs []metav1.OwnerReference, finalizers ...string) obj {
+	t.Helper()
+	if !k.namespaced {
+		ns = ""
+	}
+	m, err := k.create(context.Background(), c, ns, name, refs, finalizers)
+	if err != nil {
+		t.Fatalf("create %s %s: %v", k.name, name, err)
+	}
+	return obj{kind: k, ns: ns, name: name, uid: m.GetUID()}
+}
+
+// get returns o's current state, nil if o (that uid) is gone.
+func get(t testing.TB, c kubernetes.Interface, o obj) metav1.Object {
+	t.Helper()
+	m, err := o.kind.get(context.Background(), c, o.ns, o.name)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatalf("get %s: %v", o, err)
+	}
+	if m.GetUID() != o.uid {
+		return nil
+	}
+	return m
+}
+
+func del(t testing.TB, c kubernetes.Interface, o obj, policy *metav1.DeletionPropagation) {
+	t.Helper()
+	if err := o.kind.delete(context.Background(), c, o.ns, o.name, metav1.DeleteOptions{PropagationPolicy: policy}); err != nil {
+		t.Fatalf("delete %s: %v", o, err)
+	}
+}
+
+// gone is nil once every one of objs is gone.
+func gone(t testing.TB, c kubernetes.Interface, objs ...obj) func() error {
+	return func() error {
+		for _, o := range objs {
+			if m := get(t, c, o); m != nil {
+				return fmt.Errorf("%s still exists: %s", o, summary(m))
+			}
+		}
+		return nil
+	}
+}
+
+// mustExist fails t unless every one of objs exists and is not being
+// deleted.
+func mustExist(t testing.TB, c kubernetes.Interface, objs ...obj) {
+	t.Helper()
+	for _, o := range objs {
+		m := get(t, c, o)
+		if m == nil {
+			t.Fatalf("%s was deleted", o)
+		}
+		if m.GetDeletionTimestamp() != nil {
+			t.Fatalf("%s is being deleted", o)
+		}
+	}
+}
+
+// ownerUIDs are the uids o's ownerReferences name.
+func ownerUIDs(t testing.TB, c kubernetes.Interface, o obj) []types.UID {
+	t.Helper()
+	m := get(t, c, o)
+	if m == nil {
+		t.Fatalf("%s was deleted", o)
+	}
+	var uids []types.UID
+	for _, r := range m.GetOwnerReferences() {
+		uids = append(uids, r.UID)
+	}
+	slices.Sort(uids)
+	return uids
+}
+
+func policy(p metav1.DeletionPropagation) *metav1.DeletionPropagation { return &p }
+
+// summary is what the tests care about of m, for messages.
+func summary(m metav1.Object) string {
+	if m == nil {
+		return "<gone>"
+	}
+	var owners []string
+	for _, r := range m.GetOwnerReferences() {
+		owners = append(owners, fmt.Sprintf("%s/%s(%s)", r.Kind, r.Name, r.UID))
+	}
+	return fmt.Sprintf("{deletionTimestamp: %v, finalizers: %v, ownerReferences: %v}", m.GetDeletionTimestamp(), m.GetFinalizers(), owners)
+}

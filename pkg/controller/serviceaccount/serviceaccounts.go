@@ -1,0 +1,183 @@
+package serviceaccount
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	utilerrors "k8s.io/apimachinery/pkg/util/errors"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+)
+
+// DefaultServiceAccountName is the service account every namespace gets.
+const DefaultServiceAccountName = "default"
+
+// Controller makes sure every active namespace has a "default"
+// ServiceAccount, creating it when the namespace appears and again
+// whenever it is deleted.
+type Controller struct {
+	client          kubernetes.Interface
+	namespaces      corelisters.NamespaceLister
+	serviceAccounts corelisters.ServiceAccountLister
+	synced          []cache.InformerSynced
+	queue           workqueue.TypedRateLimitingInterface[string]
+	// setupErr is why an event handler could not be added, if one could not.
+	setupErr error
+}
+
+// New returns a controller that watches namespaces and service accounts
+// through factory; the caller starts factory and calls Run.
+func New(client kubernetes.Interface, factory informers.SharedInformerFactory) *Controller {
+	namespaces := factory.Core().V1().Namespaces()
+	serviceAccounts := factory.Core().V1().ServiceAccounts()
+	c := &Controller{
+		client:          client,
+		namespaces:      namespaces.Lister(),
+		serviceAccounts: serviceAccounts.Lister(),
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: "serviceaccount"}),
+	}
+	saReg, err := serviceAccounts.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		DeleteFunc: c.serviceAccountDeleted,
+	})
+	if err != nil {
+		c.setupErr = fmt.Errorf("add service account event handler: %w", err)
+		return c
+	}
+	nsReg, err := namespaces.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    c.namespaceChanged,
+		UpdateFunc: func(_, obj any) { c.namespaceChanged(obj) },
+	})
+	if err != nil {
+		c.setupErr = fmt.Errorf("add namespace event handler: %w", err)
+		return c
+	}
+	c.synced = []cache.InformerSynced{saReg.HasSynced, nsReg.HasSynced}
+	return c
+}
+
+// serviceAccountDeleted queues the namespace of a deleted service account,
+// so that the default one comes back.
+func (c *Controller) serviceAccountDeleted(obj any) {
+	sa, ok := obj.(*corev1.ServiceAccount)
+	if !ok {
+		tombstone, ok := obj.(cache.DeletedFinalStateUnknown)
+		if !ok {
+			return
+		}
+		if sa, ok = tombstone.Obj.(*corev1.ServiceAccount); !ok {
+			return
+		}
+	}
+	c.queue.Add(sa.Namespace)
+}
+
+func (c *Controller) namespaceChanged(obj any) {
+	if ns, ok := obj.(*corev1.Namespace); ok {
+		c.queue.Add(ns.Name)
+	}
+}
+
+// Run processes namespaces with the given number of workers until ctx is
+// done, and returns once they have all stopped. kube-controller-manager
+// runs one.
+func (c *Controller) Run(ctx context.Context, workers int) {
+	run(ctx, "serviceaccount-controller", "service account controller", c.setupErr, c.queue, c.synced, workers, c.sync)
+}
+
+// sync creates the default service account of namespace name if the
+// namespace is active and has none.
+func (c *Controller) sync(ctx context.Context, name string) error {
+	logger := klog.FromContext(ctx)
+	start := time.Now()
+	defer func() {
+		logger.V(4).Info("Finished syncing namespace", "namespace", name, "duration", time.Since(start))
+	}()
+	ns, err := c.namespaces.Get(name)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if ns.Status.Phase != corev1.NamespaceActive {
+		return nil
+	}
+	var errs []error
+	for _, saName := range []string{DefaultServiceAccountName} {
+		switch _, err := c.serviceAccounts.ServiceAccounts(name).Get(saName); {
+		case err == nil:
+			continue
+		case !apierrors.IsNotFound(err):
+			return err
+		}
+		sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: saName, Namespace: name}}
+		_, err := c.client.CoreV1().ServiceAccounts(name).Create(ctx, sa, metav1.CreateOptions{})
+		switch {
+		case err == nil:
+			logger.V(2).Info("Created service account", "namespace", name, "name", saName)
+		case apierrors.IsAlreadyExists(err),
+			// The namespace started terminating after the cache saw it.
+			apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause):
+		default:
+			errs = append(errs, err)
+		}
+	}
+	return utilerrors.Flatten(utilerrors.NewAggregate(errs))
+}
+
+// run is the loop both controllers share: wait for the caches, then let
+// workers sync queued namespaces, retrying failures with the queue's
+// backoff, until ctx is done.
+func run(ctx context.Context, loggerName, what string, setupErr error, queue workqueue.TypedRateLimitingInterface[string],
+	synced []cache.InformerSynced, workers int, syncNamespace func(context.Context, string) error) {
+	defer utilruntime.HandleCrashWithContext(ctx)
+	logger := klog.FromContext(ctx).WithName(loggerName)
+	ctx = klog.NewContext(ctx, logger)
+	if setupErr != nil {
+		logger.Error(setupErr, "Not starting "+what)
+		queue.ShutDown()
+		return
+	}
+	logger.V(2).Info("Starting " + what)
+	defer logger.V(2).Info("Stopped " + what)
+
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer queue.ShutDown()
+	// Plain WaitForCacheSync: a cluster stopped before the caches synced
+	// is not an error worth logging.
+	if !cache.WaitForCacheSync(ctx.Done(), synced...) {
+		return
+	}
+	worker := func(ctx context.Context) {
+		for {
+			key, quit := queue.Get()
+			if quit {
+				return
+			}
+			if err := syncNamespace(ctx, key); err != nil {
+				utilruntime.HandleErrorWithContext(ctx, err, "Sync failed", "namespace", key)
+				queue.AddRateLimited(key)
+			} else {
+				queue.Forget(key)
+			}
+			queue.Done(key)
+		}
+	}
+	for range workers {
+		wg.Go(func() { wait.UntilWithContext(ctx, worker, time.Second) })
+	}
+	<-ctx.Done()
+}
