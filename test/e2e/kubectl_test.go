@@ -60,6 +60,11 @@ status:
   - {type: InternalIP, address: "2001:1234:5678:9abc::5"}
 `
 
+// podRunning is the status a kubelet writes for a running, ready pod with
+// one IP of each family.
+const podRunning = `{"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}],` +
+	`"podIP":"10.244.5.7","podIPs":[{"ip":"10.244.5.7"},{"ip":"fd00:10:244:5::7"}]}}`
+
 // watchedConfigMap is a ConfigMap the watch scenario selects by label.
 func watchedConfigMap(name string) string {
 	return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\n  labels:\n    watched: \"yes\"\ndata:\n  k: v\n"
@@ -116,7 +121,8 @@ var scenarios = []scenario{{
 		k("get", "pod", "nginx", "-o", "json"),
 		k("get", "pod", "nginx", "-o", "jsonpath={.spec.containers[0].image}"),
 		k("get", "pod", "nginx", "-o", `go-template={{.metadata.name}} {{.status.phase}} {{.status.qosClass}}{{"\n"}}`),
-		k("describe", "pod", "nginx"),
+		// kubectl before v1.33 prints the token volume's ConfigMapOptional.
+		k("describe", "pod", "nginx").versionSpecificOutput(),
 		// A strategic merge patch merges containers by name.
 		k("patch", "pod", "nginx", "--type=strategic", "-p", `{"spec":{"containers":[{"name":"nginx","image":"nginx:1.27"}]}}`),
 		k("get", "pod", "nginx", "-o", `jsonpath={range .spec.containers[*]}{.name}={.image}{"\n"}{end}`),
@@ -153,6 +159,35 @@ var scenarios = []scenario{{
 		k("get", "nodes", "k8s-linuxpool1-34450317-0", "-o", "go-template", `--template={{range .spec.podCIDRs}}{{printf "%s\n" .}}{{end}}`),
 		k("get", "nodes", "k8s-linuxpool1-34450317-0", "-o", "go-template", `--template={{range .status.addresses}}{{printf "%s: %s\n" .type .address}}{{end}}`),
 		k("delete", "node", "k8s-linuxpool1-34450317-0"),
+	},
+}, {
+	// Issue 5's controllers as a user sees them. With no kubelet yet, the
+	// pod's status is written as a kubelet would write it.
+	name: "controllers",
+	steps: []step{
+		k("create", "namespace", "controllers"),
+		k("wait", "--for=create", "serviceaccount/default", "configmap/kube-root-ca.crt", "-n", "controllers", "--timeout=10s"),
+		k("get", "serviceaccounts", "-n", "controllers"),
+		k("get", "configmap", "kube-root-ca.crt", "-n", "controllers", "-o", "jsonpath={.metadata.annotations}"),
+		k("create", "token", "default", "-n", "controllers").mask(`eyJ[A-Za-z0-9_.-]+`, "<token>"),
+		k("apply", "-n", "controllers", "-f", "web.yaml"),
+		k("patch", "pod", "web-0", "-n", "controllers", "--subresource=status", "--type=merge", "-p", podRunning),
+		k("wait", "endpointslice", "-n", "controllers", "-l", "kubernetes.io/service-name=web-v4",
+			"--for=jsonpath={.endpoints[0].conditions.ready}=true", "--timeout=10s").mask(`\bweb-v4-[a-z0-9]{5}\b`, "web-v4-<random>"),
+		k("get", "endpointslices", "-n", "controllers", "-l", "kubernetes.io/service-name=web", "--sort-by=.addressType").
+			mask(`\bweb-[a-z0-9]{5}\b`, "web-<random>"),
+		k("describe", "svc", "web-v4", "-n", "controllers").mask(clusterIPv4, "<cluster-ip>"),
+		k("get", "endpoints", "web-v4", "-n", "controllers"),
+		// The Service owns its slices: orphaning keeps them, a background
+		// delete lets the garbage collector take them.
+		k("delete", "svc", "web-v4", "-n", "controllers", "--cascade=orphan").versionSpecificOutput(),
+		k("get", "endpointslices", "-n", "controllers", "-l", "kubernetes.io/service-name=web-v4",
+			"-o", `jsonpath={range .items[*]}{.addressType} owners={.metadata.ownerReferences}{"\n"}{end}`),
+		// Foreground: the Service goes only after its slices, which block
+		// its deletion, so the wait finds none left.
+		k("delete", "svc", "web", "-n", "controllers", "--cascade=foreground").versionSpecificOutput(),
+		k("wait", "--for=delete", "endpointslice", "-n", "controllers", "-l", "kubernetes.io/service-name=web", "--timeout=10s"),
+		k("delete", "node", "worker-ep"),
 	},
 }, {
 	name: "configmaps",
@@ -262,21 +297,26 @@ var scenarios = []scenario{{
 	// by default, so they are refused unless --validate=warn.
 	name: "seed-services",
 	steps: []step{
+		// kubectl before v1.33 does not say "from <namespace> namespace" when
+		// it deletes.
 		k("apply", "-f", "service-default-family.yaml"),
 		k("get", "svc", "my-service", "-o", "yaml").mask(clusterIPv4, "<cluster-ip>"),
-		k("delete", "svc", "my-service"),
+		k("delete", "svc", "my-service").versionSpecificOutput(),
 		k("apply", "-f", "ipfamily-service.yaml").exits(1),
 		k("apply", "-f", "ipfamily-service.yaml", "--validate=warn"),
 		k("get", "service", "my-service", "-o", "yaml").mask(clusterIPv4, "<cluster-ip>"),
-		k("delete", "svc", "my-service"),
+		k("delete", "svc", "my-service").versionSpecificOutput(),
 		k("apply", "-f", "service-prefer-dual-stack.yaml"),
 		k("describe", "svc", "-l", "app=MyApp").mask(clusterIPv4, "<cluster-ip>").mask(clusterIPv6, "<cluster-ipv6>"),
-		k("delete", "svc", "my-service"),
+		k("delete", "svc", "my-service").versionSpecificOutput(),
 		k("apply", "-f", "ipfamily-loadbalancer.yaml").exits(1),
 		k("apply", "-f", "ipfamily-loadbalancer.yaml", "--validate=warn"),
 		k("wait", "svc/my-service", "--for=jsonpath={.status.loadBalancer.ingress[0].ipMode}=VIP", "--timeout=10s"),
-		k("get", "svc", "-l", "app=MyApp").mask(clusterIPv4, "<cluster-ip>").mask(`\b3\d{4}/TCP`, "<node-port>/TCP"),
-		k("delete", "svc", "my-service"),
+		// The CLUSTER-IP column is as wide as the random IP: masked with
+		// its padding.
+		k("get", "svc", "-l", "app=MyApp").mask(clusterIPv4+` +`, "<cluster-ip>   ").mask(`CLUSTER-IP +`, "CLUSTER-IP     ").
+			mask(`\b3\d{4}/TCP`, "<node-port>/TCP"),
+		k("delete", "svc", "my-service").versionSpecificOutput(),
 	},
 }}
 

@@ -511,6 +511,15 @@ func TestNodePorts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The LoadBalancer goes once its controller has removed the cleanup
+	// finalizer; only then are its ports free.
+	deadline := time.Now().Add(10 * time.Second)
+	for _, err := services.Get(ctx, "lb", metav1.GetOptions{}); !apierrors.IsNotFound(err); _, err = services.Get(ctx, "lb", metav1.GetOptions{}) {
+		if time.Now().After(deadline) {
+			t.Fatalf("LoadBalancer Service still there 10s after its delete: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	if _, err := nodePort("reuse", func(s *corev1.Service) {
 		s.Spec.Ports = []corev1.ServicePort{{Name: "a", Port: 1, NodePort: 30053}, {Name: "b", Port: 2, NodePort: 30443}}
 	}); err != nil {
