@@ -137,6 +137,10 @@ var scenarios = []scenario{{
 		k("get", "service", "kubernetes", "-o", "wide"),
 		k("describe", "service", "kubernetes"),
 		k("get", "endpointslices", "-l", "kubernetes.io/service-name=kubernetes"),
+		// Where cluster IPs come from and who holds 10.96.0.1.
+		k("get", "servicecidrs"),
+		k("get", "ipaddress", "10.96.0.1"),
+		k("get", "ipaddress", "10.96.0.1", "-o", "yaml"),
 	},
 }, {
 	// A node as a kubelet would register it; describe's Lease line is what
