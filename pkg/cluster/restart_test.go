@@ -21,23 +21,6 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/cluster/clustertest"
 )
 
-// eventually calls check every 20ms until it returns nil, failing t with
-// its last error after 10s.
-func eventually(t *testing.T, check func() error) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after 10s: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // controllersMade is what the API server and the controllers gave the
 // objects of TestRestartKeepsWhatControllersMade: it must not change across
 // a restart.
@@ -55,7 +38,7 @@ type controllersMade struct {
 func snapshot(t *testing.T, ctx context.Context, client kubernetes.Interface) controllersMade {
 	t.Helper()
 	var got controllersMade
-	eventually(t, func() error {
+	clustertest.Poll(t, 10*time.Second, func() error {
 		node, err := client.CoreV1().Nodes().Get(ctx, "worker", metav1.GetOptions{})
 		if err != nil {
 			return err
@@ -125,7 +108,7 @@ func TestRestartKeepsWhatControllersMade(t *testing.T) {
 		t.Fatal(err)
 	}
 	var pod *corev1.Pod
-	eventually(t, func() error { // the ServiceAccount admission waits for "default"
+	clustertest.Poll(t, 10*time.Second, func() error { // the ServiceAccount admission waits for "default"
 		var err error
 		pod, err = client.CoreV1().Pods("restart").Create(ctx, &corev1.Pod{
 			ObjectMeta: metav1.ObjectMeta{Name: "web", Labels: map[string]string{"app": "web"}},
@@ -164,7 +147,7 @@ func TestRestartKeepsWhatControllersMade(t *testing.T) {
 		t.Fatal(err)
 	}
 	var node2 *corev1.Node
-	eventually(t, func() error {
+	clustertest.Poll(t, 10*time.Second, func() error {
 		if node2, err = client.CoreV1().Nodes().Get(ctx, "worker2", metav1.GetOptions{}); err != nil {
 			return err
 		}

@@ -81,21 +81,6 @@ func listPods(ctx context.Context, client kubernetes.Interface, ns string) error
 	return err
 }
 
-func poll(t *testing.T, timeout time.Duration, check func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %v", timeout, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func unauthorized(ctx context.Context, client kubernetes.Interface, ns string) func() error {
 	return func() error {
 		err := listPods(ctx, client, ns)
@@ -252,7 +237,7 @@ func TestTokenRequest(t *testing.T) {
 		if err := listPods(ctx, tokenClient(t, c, tr.Status.Token), "apps"); err != nil {
 			t.Errorf("list pods with the token: %v", err)
 		}
-		poll(t, time.Second, unauthorized(ctx, tokenClient(t, c, tr.Status.Token+"x"), "apps"))
+		clustertest.Poll(t, time.Second, unauthorized(ctx, tokenClient(t, c, tr.Status.Token+"x"), "apps"))
 	})
 
 	t.Run("invalid", func(t *testing.T) {
@@ -333,12 +318,12 @@ func TestTokenRequest(t *testing.T) {
 		if err := admin.CoreV1().Pods("apps").Delete(ctx, "web", metav1.DeleteOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		poll(t, 10*time.Second, unauthorized(ctx, client, "apps"))
+		clustertest.Poll(t, 10*time.Second, unauthorized(ctx, client, "apps"))
 	})
 
 	t.Run("other audience", func(t *testing.T) {
 		tr := mustRequestToken(t, admin, "apps", "default", authenticationv1.TokenRequestSpec{Audiences: []string{"vault"}})
-		poll(t, time.Second, unauthorized(ctx, tokenClient(t, c, tr.Status.Token), "apps"))
+		clustertest.Poll(t, time.Second, unauthorized(ctx, tokenClient(t, c, tr.Status.Token), "apps"))
 	})
 
 	t.Run("service account deleted", func(t *testing.T) {
@@ -353,13 +338,13 @@ func TestTokenRequest(t *testing.T) {
 		if err := admin.CoreV1().ServiceAccounts("apps").Delete(ctx, "ci", metav1.DeleteOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		poll(t, 10*time.Second, unauthorized(ctx, client, "apps"))
+		clustertest.Poll(t, 10*time.Second, unauthorized(ctx, client, "apps"))
 		// A new service account of the same name is not the one the token
 		// was for.
 		if _, err := admin.CoreV1().ServiceAccounts("apps").Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "ci"}}, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		poll(t, time.Second, unauthorized(ctx, client, "apps"))
+		clustertest.Poll(t, time.Second, unauthorized(ctx, client, "apps"))
 	})
 
 	t.Run("expired", func(t *testing.T) {
@@ -392,7 +377,7 @@ func TestTokenRequest(t *testing.T) {
 		if err := listPods(ctx, tokenClient(t, c, sign(time.Now())), "apps"); err != nil {
 			t.Fatalf("list pods with a fresh self-signed token: %v", err)
 		}
-		poll(t, time.Second, unauthorized(ctx, tokenClient(t, c, sign(time.Now().Add(-12*time.Minute))), "apps"))
+		clustertest.Poll(t, time.Second, unauthorized(ctx, tokenClient(t, c, sign(time.Now().Add(-12*time.Minute))), "apps"))
 	})
 }
 
@@ -407,7 +392,7 @@ func TestTokenAfterRestart(t *testing.T) {
 	first, stopControllers := startCluster(t, cluster.Options{DataDir: dir})
 	admin := clustertest.Client(t, first)
 	var tr *authenticationv1.TokenRequest
-	poll(t, 10*time.Second, func() (err error) {
+	clustertest.Poll(t, 10*time.Second, func() (err error) {
 		tr, err = requestToken(t, admin, "default", "default", authenticationv1.TokenRequestSpec{})
 		return err
 	})
