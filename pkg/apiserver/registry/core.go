@@ -121,6 +121,7 @@ func core(t *tables.Convertors, kubelet KubeletConnection, tokens *serviceaccoun
 			Fields: func(obj runtime.Object) fields.Set {
 				return fields.Set{"spec.unschedulable": strconv.FormatBool(obj.(*corev1.Node).Spec.Unschedulable)}
 			},
+			Validate:       validateNode,
 			ValidateUpdate: validateNodeUpdate,
 			Extra: func(store *genericregistry.Store) map[string]rest.Storage {
 				nodes.store = store // for the pod streams' kubelet lookup
