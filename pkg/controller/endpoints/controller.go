@@ -16,20 +16,19 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/scheme"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
-	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
 	endpointslicerec "k8s.io/endpointslice"
 	endpointsliceutil "k8s.io/endpointslice/util"
 	"k8s.io/klog/v2"
 	utilnet "k8s.io/utils/net"
+
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/events"
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/workers"
 )
 
 // LabelManagedBy and ControllerName mark the Endpoints this controller
@@ -55,15 +54,15 @@ type Controller struct {
 	client kubernetes.Interface
 	opts   Options
 
-	services      corelisters.ServiceLister
-	pods          corelisters.PodLister
-	endpoints     corelisters.EndpointsLister
-	synced        []cache.InformerSynced
-	queue         workqueue.TypedRateLimitingInterface[string]
-	triggerTimes  *endpointsliceutil.TriggerTimeTracker
-	stale         *staleTracker
-	pending       *pendingTriggers
-	eventRecorder record.EventRecorder
+	services     corelisters.ServiceLister
+	pods         corelisters.PodLister
+	endpoints    corelisters.EndpointsLister
+	synced       []cache.InformerSynced
+	queue        workqueue.TypedRateLimitingInterface[string]
+	triggerTimes *endpointsliceutil.TriggerTimeTracker
+	stale        *staleTracker
+	pending      *pendingTriggers
+	events       *events.Recorder
 	// setupErr is why an event handler could not be added, if one could
 	// not.
 	setupErr error
@@ -87,6 +86,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, o
 		triggerTimes: endpointsliceutil.NewTriggerTimeTracker(),
 		stale:        &staleTracker{versions: map[types.NamespacedName]string{}},
 		pending:      &pendingTriggers{times: map[string]time.Time{}},
+		events:       events.New(client, "endpoint-controller"),
 	}
 	handlers := []struct {
 		what     string
@@ -122,37 +122,17 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, o
 
 // Run syncs Services with the given number of workers until ctx is done,
 // and returns once they have all stopped.
-func (c *Controller) Run(ctx context.Context, workers int) {
-	defer utilruntime.HandleCrashWithContext(ctx)
-	logger := klog.FromContext(ctx).WithName("endpoints-controller")
-	ctx = klog.NewContext(ctx, logger)
-	if c.setupErr != nil {
-		logger.Error(c.setupErr, "Not starting endpoints controller")
-		c.queue.ShutDown()
-		return
+func (c *Controller) Run(ctx context.Context, n int) {
+	loop := workers.Loop[string]{
+		Pool:     workers.Pool[string]{Queue: c.queue, Sync: c.sync, OnError: c.retry},
+		Name:     "endpoints-controller",
+		Title:    "endpoints controller",
+		SetupErr: c.setupErr,
+		Synced:   c.synced,
+		Events:   c.events,
+		Ready:    c.queueLeftovers,
 	}
-	logger.V(2).Info("Starting endpoints controller")
-	defer logger.V(2).Info("Stopped endpoints controller")
-
-	// Made here, not in New, so that a controller that never runs leaks
-	// no goroutine.
-	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
-	broadcaster.StartStructuredLogging(3)
-	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: c.client.CoreV1().Events("")})
-	defer broadcaster.Shutdown()
-	c.eventRecorder = broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "endpoint-controller"})
-
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return
-	}
-	for range workers {
-		wg.Go(func() { wait.UntilWithContext(ctx, c.worker, time.Second) })
-	}
-	c.queueLeftovers(ctx)
-	<-ctx.Done()
+	loop.Run(ctx, n)
 }
 
 // queueLeftovers queues every Endpoints once at start, so that those whose
@@ -196,29 +176,16 @@ func (c *Controller) onPodChange(old, cur any) {
 	}
 }
 
-func (c *Controller) worker(ctx context.Context) {
-	for c.processNext(ctx) {
-	}
-}
-
-func (c *Controller) processNext(ctx context.Context) bool {
-	key, quit := c.queue.Get()
-	if quit {
-		return false
-	}
-	defer c.queue.Done(key)
-	err := c.sync(ctx, key)
-	switch {
-	case err == nil:
-		c.queue.Forget(key)
-	case c.queue.NumRequeues(key) < maxRetries:
+// retry adds a Service whose sync failed back with the queue's backoff,
+// until it has failed maxRetries times.
+func (c *Controller) retry(ctx context.Context, key string, err error) {
+	if c.queue.NumRequeues(key) < maxRetries {
 		klog.FromContext(ctx).V(2).Info("Error syncing endpoints, retrying", "key", key, "err", err)
 		c.queue.AddRateLimited(key)
-	default:
-		c.queue.Forget(key)
-		utilruntime.HandleErrorWithContext(ctx, err, "Dropping service out of the queue", "key", key)
+		return
 	}
-	return true
+	c.queue.Forget(key)
+	utilruntime.HandleErrorWithContext(ctx, err, "Dropping service out of the queue", "key", key)
 }
 
 // errStaleCache is returned by a sync that finds in the informer an
@@ -325,10 +292,10 @@ func (c *Controller) sync(ctx context.Context, key string) (err error) {
 	}
 	if err != nil {
 		if create {
-			c.eventRecorder.Eventf(ep, corev1.EventTypeWarning, "FailedToCreateEndpoint",
+			c.events.Eventf(ep, corev1.EventTypeWarning, "FailedToCreateEndpoint",
 				"Failed to create endpoint for service %v/%v: %v", namespace, name, err)
 		} else {
-			c.eventRecorder.Eventf(ep, corev1.EventTypeWarning, "FailedToUpdateEndpoint",
+			c.events.Eventf(ep, corev1.EventTypeWarning, "FailedToUpdateEndpoint",
 				"Failed to update endpoint %v/%v: %v", namespace, name, err)
 		}
 		return err

@@ -16,17 +16,16 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/klog/v2/ktesting"
 	"k8s.io/utils/ptr"
 
-	"github.com/fakecluster/fakecluster/pkg/cluster"
 	"github.com/fakecluster/fakecluster/pkg/cluster/clustertest"
 	"github.com/fakecluster/fakecluster/pkg/controller/endpoints"
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/controllertest"
 )
 
-// ownController has the cluster run every controller but the one(s) a
-// test here drives itself, so that the two do not race.
-var ownController = []string{"*", "-endpoints-controller"}
+// ownController names the controller(s) a test here runs itself: the
+// cluster runs every other one, so that the two do not race.
+var ownController = []string{"endpoints-controller"}
 
 // start runs a cluster and, against it, an Endpoints controller that stops
 // before the cluster does. It returns the cluster's REST config too.
@@ -40,7 +39,7 @@ func start(tb testing.TB) (kubernetes.Interface, *rest.Config) {
 // startCluster runs a cluster with the default service account pods need.
 func startCluster(tb testing.TB) (kubernetes.Interface, *rest.Config) {
 	tb.Helper()
-	c := clustertest.StartWith(tb, cluster.Options{Controllers: ownController})
+	c := controllertest.StartWithout(tb, ownController...)
 	client := clustertest.Client(tb, c)
 	ensureDefaultServiceAccount(tb, client)
 	return client, clustertest.Config(c)
@@ -51,19 +50,7 @@ func runController(tb testing.TB, client kubernetes.Interface) {
 	tb.Helper()
 	factory := informers.NewSharedInformerFactory(client, 0)
 	ctrl := endpoints.New(client, factory, endpoints.Options{})
-	_, ctx := ktesting.NewTestContext(tb)
-	ctx, cancel := context.WithCancel(ctx)
-	factory.Start(ctx.Done())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		ctrl.Run(ctx, 5)
-	}()
-	tb.Cleanup(func() {
-		cancel()
-		<-done
-		factory.Shutdown()
-	})
+	controllertest.Run(controllertest.Context(tb), tb, factory, func(ctx context.Context) { ctrl.Run(ctx, 5) })
 }
 
 // ensureDefaultServiceAccount creates default/default, which pods need
@@ -74,21 +61,6 @@ func ensureDefaultServiceAccount(tb testing.TB, client kubernetes.Interface) {
 	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: ns}}
 	if _, err := client.CoreV1().ServiceAccounts(ns).Create(tb.Context(), sa, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		tb.Fatalf("create default service account: %v", err)
-	}
-}
-
-func poll(tb testing.TB, timeout time.Duration, check func() error) {
-	tb.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("after %v: %v", timeout, err)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -186,7 +158,7 @@ func setStatus(tb testing.TB, client kubernetes.Interface, pod *corev1.Pod, read
 func waitForSubsets(t *testing.T, client kubernetes.Interface, name string, want []corev1.EndpointSubset) *corev1.Endpoints {
 	t.Helper()
 	var ep *corev1.Endpoints
-	poll(t, 20*time.Second, func() error {
+	clustertest.Poll(t, 20*time.Second, func() error {
 		var err error
 		ep, err = client.CoreV1().Endpoints(ns).Get(t.Context(), name, metav1.GetOptions{})
 		if err != nil {
@@ -284,7 +256,7 @@ func TestEndpointsListPrimaryFamily(t *testing.T) {
 			if err := client.CoreV1().Services(ns).Delete(t.Context(), "web", metav1.DeleteOptions{}); err != nil {
 				t.Fatalf("delete service: %v", err)
 			}
-			poll(t, 20*time.Second, func() error {
+			clustertest.Poll(t, 20*time.Second, func() error {
 				_, err := client.CoreV1().Endpoints(ns).Get(t.Context(), "web", metav1.GetOptions{})
 				if apierrors.IsNotFound(err) {
 					return nil
@@ -378,7 +350,7 @@ func TestEndpointsTruncatedOverCapacity(t *testing.T) {
 	for err := range errs {
 		t.Fatalf("create pods: %v", err)
 	}
-	poll(t, 60*time.Second, func() error {
+	clustertest.Poll(t, 60*time.Second, func() error {
 		ep, err := client.CoreV1().Endpoints(ns).Get(t.Context(), "big", metav1.GetOptions{})
 		if err != nil {
 			return err
@@ -399,7 +371,7 @@ func TestEndpointsTruncatedOverCapacity(t *testing.T) {
 	if err := client.CoreV1().Pods(ns).Delete(t.Context(), "big-0001", metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0)}); err != nil {
 		t.Fatalf("delete pod: %v", err)
 	}
-	poll(t, 30*time.Second, func() error {
+	clustertest.Poll(t, 30*time.Second, func() error {
 		ep, err := client.CoreV1().Endpoints(ns).Get(t.Context(), "big", metav1.GetOptions{})
 		if err != nil {
 			return err
@@ -431,7 +403,7 @@ func TestOrphanEndpointsDeletedAtStart(t *testing.T) {
 	// As when the controller manager restarts: Endpoints whose Service
 	// went while it was down are cleaned up.
 	runController(t, client)
-	poll(t, 20*time.Second, func() error {
+	clustertest.Poll(t, 20*time.Second, func() error {
 		_, err := client.CoreV1().Endpoints(ns).Get(t.Context(), "orphan", metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			return nil

@@ -289,9 +289,6 @@ func (gc *Controller) addDependentToOwners(logger klog.Logger, n *node, owners [
 // reportInvalidNamespaceOwnerRef records a warning event on n for its
 // reference to ownerUID, an owner in another namespace.
 func (gc *Controller) reportInvalidNamespaceOwnerRef(n *node, ownerUID types.UID) {
-	if gc.recorder == nil {
-		return
-	}
 	for _, ref := range n.getOwners() {
 		if ref.UID != ownerUID {
 			continue

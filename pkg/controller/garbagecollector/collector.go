@@ -10,6 +10,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/klog/v2"
+
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/workers"
 )
 
 var (
@@ -17,28 +19,26 @@ var (
 	// and a virtual delete event was queued for the builder: nothing to
 	// retry.
 	errVirtualDelete = errors.New("enqueued virtual delete event")
+	// errRetry is returned by the attemptToDelete pool's Sync for an
+	// item to retry later; attemptToDeleteWorker has reported why.
+	errRetry = errors.New("retry item later")
 	// errClusterScopedWithNamespacedOwner is returned for a cluster-scoped
 	// object that names a namespaced owner, which retrying cannot fix.
 	errClusterScopedWithNamespacedOwner = errors.New("cluster-scoped objects cannot refer to namespaced owners")
 )
 
-func (gc *Controller) runAttemptToDeleteWorker(ctx context.Context) {
-	for gc.processAttemptToDelete(ctx) {
+// attemptToDeletePool is the workers of attemptToDelete.
+func (gc *Controller) attemptToDeletePool() *workers.Pool[*node] {
+	return &workers.Pool[*node]{
+		Queue: gc.attemptToDelete,
+		Sync: func(ctx context.Context, item *node) error {
+			if gc.attemptToDeleteWorker(ctx, item) {
+				return errRetry
+			}
+			return nil
+		},
+		OnError: func(_ context.Context, item *node, _ error) { gc.attemptToDelete.AddRateLimited(item) },
 	}
-}
-
-func (gc *Controller) processAttemptToDelete(ctx context.Context) bool {
-	item, quit := gc.attemptToDelete.Get()
-	if quit {
-		return false
-	}
-	defer gc.attemptToDelete.Done(item)
-	if gc.attemptToDeleteWorker(ctx, item) {
-		gc.attemptToDelete.AddRateLimited(item)
-	} else {
-		gc.attemptToDelete.Forget(item)
-	}
-	return true
 }
 
 // attemptToDeleteWorker processes one queued node and reports whether to
@@ -291,31 +291,24 @@ func referenceUIDs(refs []metav1.OwnerReference) []types.UID {
 // orphanParallelism is how many dependents of one owner are patched at once.
 const orphanParallelism = 16
 
-func (gc *Controller) runAttemptToOrphanWorker(ctx context.Context) {
-	for gc.processAttemptToOrphan(ctx) {
+// attemptToOrphanPool is the workers of attemptToOrphan: each removes a
+// queued owner's references from all its dependents the graph knows and
+// then the owner's orphan finalizer, and retries the owner later if either
+// fails.
+func (gc *Controller) attemptToOrphanPool() *workers.Pool[*node] {
+	return &workers.Pool[*node]{
+		Queue: gc.attemptToOrphan,
+		Sync: func(ctx context.Context, owner *node) error {
+			if err := gc.orphanDependents(ctx, owner.identity, owner.getDependents()); err != nil {
+				return err
+			}
+			return gc.removeFinalizer(ctx, owner, metav1.FinalizerOrphanDependents)
+		},
+		OnError: func(ctx context.Context, owner *node, err error) {
+			utilruntime.HandleErrorWithContext(ctx, err, "Could not orphan dependents", "owner", owner.identity)
+			gc.attemptToOrphan.AddRateLimited(owner)
+		},
 	}
-}
-
-// processAttemptToOrphan removes a queued owner's references from all its
-// dependents the graph knows and then the owner's orphan finalizer; it
-// retries the owner later if either fails.
-func (gc *Controller) processAttemptToOrphan(ctx context.Context) bool {
-	owner, quit := gc.attemptToOrphan.Get()
-	if quit {
-		return false
-	}
-	defer gc.attemptToOrphan.Done(owner)
-	err := gc.orphanDependents(ctx, owner.identity, owner.getDependents())
-	if err == nil {
-		err = gc.removeFinalizer(ctx, owner, metav1.FinalizerOrphanDependents)
-	}
-	if err != nil {
-		utilruntime.HandleErrorWithContext(ctx, err, "Could not orphan dependents", "owner", owner.identity)
-		gc.attemptToOrphan.AddRateLimited(owner)
-		return true
-	}
-	gc.attemptToOrphan.Forget(owner)
-	return true
 }
 
 // orphanDependents removes the references to owner from dependents, in

@@ -20,15 +20,14 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/scheme"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/restmapper"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/lru"
+
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/events"
 )
 
 const (
@@ -63,8 +62,9 @@ type Controller struct {
 	// namespace, cluster-scoped ones without.
 	absentOwners *lru.Cache
 
-	// recorder reports ownerReferences that cannot be right; set by Run.
-	recorder record.EventRecorder
+	// recorder reports ownerReferences that cannot be right while Run
+	// runs.
+	recorder *events.Recorder
 
 	// ready is set once the graph holds the first lists and workers run.
 	ready atomic.Bool
@@ -104,24 +104,24 @@ func New(client kubernetes.Interface, meta metadata.Interface, disc discovery.Di
 		attemptToOrphan: workqueue.NewTypedRateLimitingQueueWithConfig(limiter(),
 			workqueue.TypedRateLimitingQueueConfig[*node]{Name: "garbage_collector_attempt_to_orphan"}),
 		absentOwners: lru.New(absentOwnerCacheSize),
-		monitors:     make(map[schema.GroupVersionResource]*monitor),
+		// Unlike the other controllers, upstream's garbage collector does
+		// not log its events.
+		recorder: events.New(client, "garbage-collector-controller", events.WithoutLogging()),
+		monitors: make(map[schema.GroupVersionResource]*monitor),
 	}
 }
 
 // Run collects garbage with the given number of workers per queue until
 // ctx is done, and returns once its workers and informers have stopped.
 // Resources are discovered at start and every 30 seconds after.
-func (gc *Controller) Run(ctx context.Context, workers int) {
+func (gc *Controller) Run(ctx context.Context, n int) {
 	defer utilruntime.HandleCrashWithContext(ctx)
 	logger := klog.FromContext(ctx).WithName("garbage-collector")
 	ctx = klog.NewContext(ctx, logger)
 	logger.V(2).Info("Starting garbage collector")
 	defer logger.V(2).Info("Stopped garbage collector")
 
-	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
-	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: gc.client.CoreV1().Events("")})
-	defer broadcaster.Shutdown()
-	gc.recorder = broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "garbage-collector-controller"})
+	defer gc.recorder.Start(ctx)()
 
 	var wg sync.WaitGroup
 	defer func() {
@@ -157,10 +157,8 @@ func (gc *Controller) Run(ctx context.Context, workers int) {
 		return
 	}
 	gc.ready.Store(true)
-	for range workers {
-		wg.Go(func() { wait.UntilWithContext(ctx, gc.runAttemptToDeleteWorker, time.Second) })
-		wg.Go(func() { wait.UntilWithContext(ctx, gc.runAttemptToOrphanWorker, time.Second) })
-	}
+	gc.attemptToDeletePool().Start(ctx, &wg, n)
+	gc.attemptToOrphanPool().Start(ctx, &wg, n)
 	ticker := time.NewTicker(resyncPeriod)
 	defer ticker.Stop()
 	for {

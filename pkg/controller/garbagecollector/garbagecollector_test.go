@@ -12,6 +12,7 @@ import (
 
 	"github.com/fakecluster/fakecluster/pkg/cluster"
 	"github.com/fakecluster/fakecluster/pkg/cluster/clustertest"
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/controllertest"
 )
 
 // settle is how long a test waits to see that something does not happen.
@@ -19,7 +20,7 @@ const settle = 500 * time.Millisecond
 
 func TestBackgroundDeletion(t *testing.T) {
 	t.Parallel()
-	c := clustertest.StartWith(t, cluster.Options{Controllers: ownController})
+	c := controllertest.StartWithout(t, ownController...)
 	client := clustertest.Client(t, c)
 	startGC(t, clustertest.Config(c))
 
@@ -49,7 +50,7 @@ func TestBackgroundDeletion(t *testing.T) {
 			bystander := create(t, client, configMaps, "default", prefix+"-bystander", nil)
 
 			del(t, client, owner, tt.policy)
-			poll(t, 10*time.Second, gone(t, client, append(deps, owner)...))
+			clustertest.Poll(t, 10*time.Second, gone(t, client, append(deps, owner)...))
 			mustExist(t, client, bystander)
 		})
 	}
@@ -67,7 +68,7 @@ func lower(s string) string {
 
 func TestForegroundDeletionWaitsForBlockingDependents(t *testing.T) {
 	t.Parallel()
-	c := clustertest.StartWith(t, cluster.Options{Controllers: ownController})
+	c := controllertest.StartWithout(t, ownController...)
 	client := clustertest.Client(t, c)
 	startGC(t, clustertest.Config(c))
 
@@ -87,8 +88,8 @@ func TestForegroundDeletionWaitsForBlockingDependents(t *testing.T) {
 			if m == nil || m.GetDeletionTimestamp() == nil || !slices.Contains(m.GetFinalizers(), metav1.FinalizerDeleteDependents) {
 				t.Fatalf("after a foreground delete the owner should remain with a deletionTimestamp and the %q finalizer, got %s", metav1.FinalizerDeleteDependents, summary(m))
 			}
-			poll(t, 10*time.Second, gone(t, client, nonblocking, pod))
-			poll(t, 10*time.Second, func() error {
+			clustertest.Poll(t, 10*time.Second, gone(t, client, nonblocking, pod))
+			clustertest.Poll(t, 10*time.Second, func() error {
 				if m := get(t, client, blocker); m == nil || m.GetDeletionTimestamp() == nil {
 					return fmt.Errorf("%s not being deleted: %s", blocker, summary(m))
 				}
@@ -102,7 +103,7 @@ func TestForegroundDeletionWaitsForBlockingDependents(t *testing.T) {
 			if err := blocker.kind.patch(t.Context(), client, blocker.ns, blocker.name, []byte(`{"metadata":{"finalizers":null}}`)); err != nil {
 				t.Fatalf("release %s: %v", blocker, err)
 			}
-			poll(t, 10*time.Second, gone(t, client, blocker, o))
+			clustertest.Poll(t, 10*time.Second, gone(t, client, blocker, o))
 		})
 	}
 }
@@ -111,7 +112,7 @@ func TestForegroundDeletionWaitsForBlockingDependents(t *testing.T) {
 // too, so the owner waits for the whole tree.
 func TestForegroundDeletionPropagates(t *testing.T) {
 	t.Parallel()
-	c := clustertest.StartWith(t, cluster.Options{Controllers: ownController})
+	c := controllertest.StartWithout(t, ownController...)
 	client := clustertest.Client(t, c)
 	startGC(t, clustertest.Config(c))
 
@@ -120,7 +121,7 @@ func TestForegroundDeletionPropagates(t *testing.T) {
 	grandchild := create(t, client, pods, "default", "grandchild", []metav1.OwnerReference{child.ref(true)}, holdFinalizer)
 
 	del(t, client, owner, policy(metav1.DeletePropagationForeground))
-	poll(t, 10*time.Second, func() error {
+	clustertest.Poll(t, 10*time.Second, func() error {
 		m := get(t, client, child)
 		if m == nil || m.GetDeletionTimestamp() == nil || !slices.Contains(m.GetFinalizers(), metav1.FinalizerDeleteDependents) {
 			return fmt.Errorf("child should be deleted in the foreground, got %s", summary(m))
@@ -137,12 +138,12 @@ func TestForegroundDeletionPropagates(t *testing.T) {
 	if err := grandchild.kind.patch(t.Context(), client, grandchild.ns, grandchild.name, []byte(`{"metadata":{"finalizers":null}}`)); err != nil {
 		t.Fatalf("release grandchild: %v", err)
 	}
-	poll(t, 10*time.Second, gone(t, client, grandchild, child, owner))
+	clustertest.Poll(t, 10*time.Second, gone(t, client, grandchild, child, owner))
 }
 
 func TestOrphanDeletion(t *testing.T) {
 	t.Parallel()
-	c := clustertest.StartWith(t, cluster.Options{Controllers: ownController})
+	c := controllertest.StartWithout(t, ownController...)
 	client := clustertest.Client(t, c)
 	startGC(t, clustertest.Config(c))
 
@@ -160,7 +161,7 @@ func TestOrphanDeletion(t *testing.T) {
 			if m := get(t, client, o); m != nil && !slices.Contains(m.GetFinalizers(), metav1.FinalizerOrphanDependents) {
 				t.Fatalf("an orphaning delete should leave the %q finalizer until the dependents are orphaned, got %v", metav1.FinalizerOrphanDependents, m.GetFinalizers())
 			}
-			poll(t, 10*time.Second, gone(t, client, o))
+			clustertest.Poll(t, 10*time.Second, gone(t, client, o))
 			time.Sleep(settle)
 			mustExist(t, client, only, shared, svc, keeper)
 			for _, dep := range []obj{only, svc} {
@@ -177,7 +178,7 @@ func TestOrphanDeletion(t *testing.T) {
 
 func TestDependentWithTwoOwners(t *testing.T) {
 	t.Parallel()
-	c := clustertest.StartWith(t, cluster.Options{Controllers: ownController})
+	c := controllertest.StartWithout(t, ownController...)
 	client := clustertest.Client(t, c)
 	startGC(t, clustertest.Config(c))
 
@@ -188,7 +189,7 @@ func TestDependentWithTwoOwners(t *testing.T) {
 	del(t, client, first, nil)
 	// The dependent stays while an owner remains; the reference to the
 	// gone owner is removed.
-	poll(t, 10*time.Second, func() error {
+	clustertest.Poll(t, 10*time.Second, func() error {
 		if uids := ownerUIDs(t, client, dep); !slices.Equal(uids, []types.UID{second.uid}) {
 			return fmt.Errorf("%s has ownerReferences to %v, want only %v", dep, uids, second.uid)
 		}
@@ -197,14 +198,14 @@ func TestDependentWithTwoOwners(t *testing.T) {
 	mustExist(t, client, dep)
 
 	del(t, client, second, nil)
-	poll(t, 10*time.Second, gone(t, client, dep))
+	clustertest.Poll(t, 10*time.Second, gone(t, client, dep))
 }
 
 // An owner being deleted in the foreground does not take a dependent that
 // has another owner: the reference to it is dropped instead.
 func TestForegroundOwnerOfSharedDependent(t *testing.T) {
 	t.Parallel()
-	c := clustertest.StartWith(t, cluster.Options{Controllers: ownController})
+	c := controllertest.StartWithout(t, ownController...)
 	client := clustertest.Client(t, c)
 	startGC(t, clustertest.Config(c))
 
@@ -213,7 +214,7 @@ func TestForegroundOwnerOfSharedDependent(t *testing.T) {
 	dep := create(t, client, secrets, "default", "dep", []metav1.OwnerReference{doomed.ref(true), keeper.ref(true)})
 
 	del(t, client, doomed, policy(metav1.DeletePropagationForeground))
-	poll(t, 10*time.Second, gone(t, client, doomed))
+	clustertest.Poll(t, 10*time.Second, gone(t, client, doomed))
 	mustExist(t, client, dep, keeper)
 	if uids := ownerUIDs(t, client, dep); !slices.Equal(uids, []types.UID{keeper.uid}) {
 		t.Errorf("%s has ownerReferences to %v, want only %v", dep, uids, keeper.uid)
@@ -222,7 +223,7 @@ func TestForegroundOwnerOfSharedDependent(t *testing.T) {
 
 func TestOwnerUIDMismatch(t *testing.T) {
 	t.Parallel()
-	c := clustertest.StartWith(t, cluster.Options{Controllers: ownController})
+	c := controllertest.StartWithout(t, ownController...)
 	client := clustertest.Client(t, c)
 	startGC(t, clustertest.Config(c))
 
@@ -231,13 +232,13 @@ func TestOwnerUIDMismatch(t *testing.T) {
 	impostor.uid = "00000000-0000-0000-0000-000000000000"
 	good := create(t, client, secrets, "default", "good", []metav1.OwnerReference{owner.ref(false)})
 	bad := create(t, client, secrets, "default", "bad", []metav1.OwnerReference{impostor.ref(false)})
-	poll(t, 10*time.Second, gone(t, client, bad))
+	clustertest.Poll(t, 10*time.Second, gone(t, client, bad))
 
 	// An owner deleted and made again under the same name is another
 	// owner: the old one's dependents go.
 	del(t, client, owner, nil)
 	again := create(t, client, configMaps, "default", "owner", nil)
-	poll(t, 10*time.Second, gone(t, client, good))
+	clustertest.Poll(t, 10*time.Second, gone(t, client, good))
 	mustExist(t, client, again)
 }
 
@@ -245,7 +246,7 @@ func TestOwnerUIDMismatch(t *testing.T) {
 // by the next one, which builds its graph from lists.
 func TestCollectsAfterControllerRestart(t *testing.T) {
 	t.Parallel()
-	c := clustertest.StartWith(t, cluster.Options{Controllers: ownController})
+	c := controllertest.StartWithout(t, ownController...)
 	client := clustertest.Client(t, c)
 	stop := startGC(t, clustertest.Config(c))
 
@@ -266,14 +267,14 @@ func TestCollectsAfterControllerRestart(t *testing.T) {
 	requireNoCollector(t, client, append(deps, orphan)...)
 
 	startGC(t, clustertest.Config(c))
-	poll(t, 10*time.Second, gone(t, client, append(deps, orphan)...))
+	clustertest.Poll(t, 10*time.Second, gone(t, client, append(deps, orphan)...))
 }
 
 // The same across a restart of the whole cluster on its data dir.
 func TestCollectsAfterClusterRestart(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	c := clustertest.StartWith(t, cluster.Options{DataDir: dir, Controllers: ownController})
+	c := clustertest.StartWith(t, cluster.Options{DataDir: dir, Controllers: controllertest.Without(ownController...)})
 	client := clustertest.Client(t, c)
 
 	owner := create(t, client, configMaps, "default", "owner", nil)
@@ -295,10 +296,10 @@ func TestCollectsAfterClusterRestart(t *testing.T) {
 		t.Fatalf("stop cluster: %v", err)
 	}
 
-	c = clustertest.StartWith(t, cluster.Options{DataDir: dir, Controllers: ownController})
+	c = clustertest.StartWith(t, cluster.Options{DataDir: dir, Controllers: controllertest.Without(ownController...)})
 	client = clustertest.Client(t, c)
 	startGC(t, clustertest.Config(c))
-	poll(t, 10*time.Second, gone(t, client, append(deps, orphaned)...))
+	clustertest.Poll(t, 10*time.Second, gone(t, client, append(deps, orphaned)...))
 	mustExist(t, client, kept)
 	if uids := ownerUIDs(t, client, kept); len(uids) != 0 {
 		t.Errorf("%s keeps ownerReferences to %v, want none", kept, uids)
@@ -322,7 +323,7 @@ func requireNoCollector(t *testing.T, client kubernetes.Interface, deps ...obj) 
 // dependents elsewhere follow that policy.
 func TestNamespaceOwner(t *testing.T) {
 	t.Parallel()
-	c := clustertest.StartWith(t, cluster.Options{Controllers: ownController})
+	c := controllertest.StartWithout(t, ownController...)
 	client := clustertest.Client(t, c)
 	startGC(t, clustertest.Config(c))
 
@@ -354,9 +355,9 @@ func TestNamespaceOwner(t *testing.T) {
 					t.Errorf("namespace deleted with %s propagation has finalizers %v, want %q", *tt.policy, m.GetFinalizers(), tt.finalizer)
 				}
 			}
-			poll(t, 20*time.Second, gone(t, client, ns))
+			clustertest.Poll(t, 20*time.Second, gone(t, client, ns))
 			if tt.collected {
-				poll(t, 10*time.Second, gone(t, client, dep))
+				clustertest.Poll(t, 10*time.Second, gone(t, client, dep))
 				return
 			}
 			time.Sleep(settle)
@@ -373,7 +374,7 @@ func TestNamespaceOwner(t *testing.T) {
 // from its namespace, is collected.
 func TestOwnerInAnotherNamespace(t *testing.T) {
 	t.Parallel()
-	c := clustertest.StartWith(t, cluster.Options{Controllers: ownController})
+	c := controllertest.StartWithout(t, ownController...)
 	client := clustertest.Client(t, c)
 	startGC(t, clustertest.Config(c))
 
@@ -382,9 +383,9 @@ func TestOwnerInAnotherNamespace(t *testing.T) {
 	local := create(t, client, secrets, "elsewhere", "local", []metav1.OwnerReference{owner.ref(false)})
 	stray := create(t, client, secrets, "default", "stray", []metav1.OwnerReference{owner.ref(false)})
 
-	poll(t, 10*time.Second, gone(t, client, stray))
+	clustertest.Poll(t, 10*time.Second, gone(t, client, stray))
 	mustExist(t, client, owner, local)
-	poll(t, 10*time.Second, func() error {
+	clustertest.Poll(t, 10*time.Second, func() error {
 		events, err := client.CoreV1().Events("default").List(t.Context(), metav1.ListOptions{FieldSelector: "involvedObject.name=stray"})
 		if err != nil {
 			return err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +20,7 @@ import (
 	"k8s.io/klog/v2/ktesting"
 
 	"github.com/fakecluster/fakecluster/pkg/controller/garbagecollector"
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/controllertest"
 )
 
 // holdFinalizer keeps a dependent around after its deletion until the test
@@ -48,20 +48,8 @@ func startGC(t testing.TB, cfg *rest.Config) (stop func()) {
 		logger = ktesting.NewLogger(tt, ktesting.NewConfig(ktesting.Verbosity(2)))
 	}
 	gc := garbagecollector.New(client, meta, disc)
-	ctx, cancel := context.WithCancel(klog.NewContext(context.Background(), logger))
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		gc.Run(ctx, 5)
-	}()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			<-done
-		})
-	}
-	t.Cleanup(stop)
+	ctx := klog.NewContext(context.Background(), logger)
+	stop = controllertest.Run(ctx, t, nil, func(ctx context.Context) { gc.Run(ctx, 5) })
 	deadline := time.Now().Add(30 * time.Second)
 	for !gc.HasSynced() {
 		if time.Now().After(deadline) {
@@ -70,23 +58,6 @@ func startGC(t testing.TB, cfg *rest.Config) (stop func()) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	return stop
-}
-
-// poll calls check every 20ms until it returns nil, failing t with check's
-// last error once timeout has passed.
-func poll(t testing.TB, timeout time.Duration, check func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %v", timeout, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // kind is what the tests need of any kind: a way to create, read,

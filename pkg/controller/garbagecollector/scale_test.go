@@ -11,13 +11,13 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/fakecluster/fakecluster/pkg/cluster"
 	"github.com/fakecluster/fakecluster/pkg/cluster/clustertest"
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/controllertest"
 )
 
-// ownController has the cluster run every controller but the one(s) a
-// test here drives itself, so that the two do not race.
-var ownController = []string{"*", "-garbage-collector-controller"}
+// ownController names the controller(s) a test here runs itself: the
+// cluster runs every other one, so that the two do not race.
+var ownController = []string{"garbage-collector-controller"}
 
 // TestCollectThousandDependents logs how long collecting (or orphaning)
 // 1,000 dependents of one owner takes, for each propagation policy.
@@ -25,7 +25,7 @@ func TestCollectThousandDependents(t *testing.T) {
 	if testing.Short() {
 		t.Skip("scale test")
 	}
-	c := clustertest.StartWith(t, cluster.Options{Controllers: ownController})
+	c := controllertest.StartWithout(t, ownController...)
 	client := clustertest.Client(t, c)
 	startGC(t, clustertest.Config(c))
 	const n = 1000
@@ -41,7 +41,7 @@ func TestCollectThousandDependents(t *testing.T) {
 
 			start := time.Now()
 			del(t, client, owner, &p)
-			poll(t, 2*time.Minute, func() error {
+			clustertest.Poll(t, 2*time.Minute, func() error {
 				list, err := client.CoreV1().ConfigMaps(ns).List(t.Context(), metav1.ListOptions{LabelSelector: "dependent=true"})
 				if err != nil {
 					return err
@@ -62,7 +62,7 @@ func TestCollectThousandDependents(t *testing.T) {
 				return nil
 			})
 			done := time.Since(start)
-			poll(t, 2*time.Minute, gone(t, client, owner))
+			clustertest.Poll(t, 2*time.Minute, gone(t, client, owner))
 			t.Logf("%s: %d dependents done in %v (%.0f/s); owner gone after %v", p, n, done.Round(time.Millisecond), n/done.Seconds(), time.Since(start).Round(time.Millisecond))
 		})
 	}

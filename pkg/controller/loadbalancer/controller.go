@@ -9,7 +9,6 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -20,19 +19,17 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/scheme"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/ptr"
 
 	"github.com/fakecluster/fakecluster/pkg/allocator"
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/events"
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/workers"
 )
 
 const (
@@ -60,8 +57,8 @@ type Controller struct {
 	mu       sync.Mutex
 	assigned map[string]*assignment
 
-	// recorder is set while Run runs.
-	recorder atomic.Pointer[record.EventRecorderLogger]
+	// events records while Run runs.
+	events *events.Recorder
 	// setupErr is why the event handler could not be added, if it could not.
 	setupErr error
 }
@@ -93,6 +90,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, r
 			workqueue.NewTypedItemExponentialFailureRateLimiter[string](minRetryDelay, maxRetryDelay)),
 		pools:    pools,
 		assigned: map[string]*assignment{},
+		events:   events.New(client, eventSource),
 	}
 	reg, err := informer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: func(obj any) {
@@ -154,37 +152,18 @@ func needsCleanup(svc *corev1.Service) bool {
 // Run relearns the addresses Services hold, then processes Services with
 // the given number of workers until ctx is done, and returns once they have
 // all stopped.
-func (c *Controller) Run(ctx context.Context, workers int) {
-	defer utilruntime.HandleCrashWithContext(ctx)
-	logger := klog.FromContext(ctx).WithName("loadbalancer-controller")
-	ctx = klog.NewContext(ctx, logger)
-	if c.setupErr != nil {
-		logger.Error(c.setupErr, "Not starting LoadBalancer controller")
-		c.queue.ShutDown()
-		return
+func (c *Controller) Run(ctx context.Context, n int) {
+	loop := workers.Loop[string]{
+		Pool: workers.Pool[string]{Queue: c.queue, Sync: c.sync,
+			ErrorMessage: "Error processing service (will retry)", ItemKey: "service"},
+		Name:     "loadbalancer-controller",
+		Title:    "LoadBalancer controller",
+		SetupErr: c.setupErr,
+		Synced:   []cache.InformerSynced{c.synced},
+		Events:   c.events,
+		Ready:    c.relearn,
 	}
-	logger.V(2).Info("Starting LoadBalancer controller")
-	defer logger.V(2).Info("Stopped LoadBalancer controller")
-
-	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
-	broadcaster.StartStructuredLogging(3)
-	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: c.client.CoreV1().Events("")})
-	recorder := broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: eventSource})
-	c.recorder.Store(&recorder)
-	defer broadcaster.Shutdown()
-	defer c.recorder.Store(nil)
-
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced) {
-		return
-	}
-	c.relearn(ctx)
-	for range workers {
-		wg.Go(func() { wait.UntilWithContext(ctx, c.worker, time.Second) })
-	}
-	<-ctx.Done()
+	loop.Run(ctx, n)
 }
 
 // relearn takes the in-range ingress addresses of the Services this
@@ -233,26 +212,6 @@ func (c *Controller) relearn(ctx context.Context) {
 }
 
 func serviceKey(svc *corev1.Service) string { return svc.Namespace + "/" + svc.Name }
-
-func (c *Controller) worker(ctx context.Context) {
-	for c.processNext(ctx) {
-	}
-}
-
-func (c *Controller) processNext(ctx context.Context) bool {
-	key, quit := c.queue.Get()
-	if quit {
-		return false
-	}
-	defer c.queue.Done(key)
-	if err := c.sync(ctx, key); err != nil {
-		utilruntime.HandleErrorWithContext(ctx, err, "Error processing service (will retry)", "service", key)
-		c.queue.AddRateLimited(key)
-		return true
-	}
-	c.queue.Forget(key)
-	return true
-}
 
 func (c *Controller) sync(ctx context.Context, key string) error {
 	logger := klog.FromContext(ctx)
@@ -542,11 +501,9 @@ func (c *Controller) patch(ctx context.Context, old, updated *corev1.Service) er
 }
 
 func (c *Controller) event(svc *corev1.Service, eventType, reason, message string) {
-	if r := c.recorder.Load(); r != nil {
-		(*r).Event(svc, eventType, reason, message)
-	}
+	c.events.Event(svc, eventType, reason, message)
 }
 
 func (c *Controller) eventf(svc *corev1.Service, eventType, reason, format string, args ...any) {
-	c.event(svc, eventType, reason, fmt.Sprintf(format, args...))
+	c.events.Eventf(svc, eventType, reason, format, args...)
 }

@@ -15,17 +15,17 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/klog/v2/ktesting"
 	"k8s.io/utils/ptr"
 
 	"github.com/fakecluster/fakecluster/pkg/cluster"
 	"github.com/fakecluster/fakecluster/pkg/cluster/clustertest"
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/controllertest"
 	"github.com/fakecluster/fakecluster/pkg/controller/loadbalancer"
 )
 
-// ownController has the cluster run every controller but the one(s) a
-// test here drives itself, so that the two do not race.
-var ownController = []string{"*", "-service-lb-controller"}
+// ownController names the controller(s) a test here runs itself: the
+// cluster runs every other one, so that the two do not race.
+var ownController = []string{"service-lb-controller"}
 
 const ns = metav1.NamespaceDefault
 
@@ -34,53 +34,17 @@ var (
 	v6Range = netip.MustParsePrefix("fc00:f853:ccd:e793:ffff::/112")
 )
 
-// poll calls check every 20ms until it returns nil, failing t with check's
-// last error once timeout has passed.
-func poll(t *testing.T, timeout time.Duration, check func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %v", timeout, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // runController runs a LoadBalancer controller against c until the
 // returned stop is called (or t ends).
 func runController(t *testing.T, c *cluster.Cluster, ranges ...netip.Prefix) (stop func()) {
 	t.Helper()
-	_, ctx := ktesting.NewTestContext(t)
-	ctx, cancel := context.WithCancel(ctx)
 	client := clustertest.Client(t, c)
 	factory := informers.NewSharedInformerFactory(client, 0)
 	ctrl, err := loadbalancer.New(client, factory, ranges)
 	if err != nil {
 		t.Fatalf("loadbalancer.New: %v", err)
 	}
-	factory.Start(ctx.Done())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		ctrl.Run(ctx, 2)
-	}()
-	stopped := false
-	stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		<-done
-		factory.Shutdown()
-	}
-	t.Cleanup(stop)
-	return stop
+	return controllertest.Run(controllertest.Context(t), t, factory, func(ctx context.Context) { ctrl.Run(ctx, 2) })
 }
 
 // svcSpec is what a test Service varies in.
@@ -133,7 +97,7 @@ func ingressIPs(svc *corev1.Service) ([]string, error) {
 // each with ipMode VIP, and holds the cleanup finalizer.
 func waitIngress(t *testing.T, client kubernetes.Interface, name string, want ...string) {
 	t.Helper()
-	poll(t, 10*time.Second, func() error {
+	clustertest.Poll(t, 10*time.Second, func() error {
 		svc, err := client.CoreV1().Services(ns).Get(t.Context(), name, metav1.GetOptions{})
 		if err != nil {
 			return err
@@ -156,7 +120,7 @@ func waitIngress(t *testing.T, client kubernetes.Interface, name string, want ..
 func waitEvent(t *testing.T, client kubernetes.Interface, name, reason string) corev1.Event {
 	t.Helper()
 	var event corev1.Event
-	poll(t, 10*time.Second, func() error {
+	clustertest.Poll(t, 10*time.Second, func() error {
 		list, err := client.CoreV1().Events(ns).List(t.Context(), metav1.ListOptions{
 			FieldSelector: "involvedObject.name=" + name + ",reason=" + reason,
 		})
@@ -197,7 +161,7 @@ func deleteService(t *testing.T, client kubernetes.Interface, name string) {
 	if err := client.CoreV1().Services(ns).Delete(t.Context(), name, metav1.DeleteOptions{}); err != nil {
 		t.Fatalf("delete service %s: %v", name, err)
 	}
-	poll(t, 10*time.Second, func() error {
+	clustertest.Poll(t, 10*time.Second, func() error {
 		_, err := client.CoreV1().Services(ns).Get(t.Context(), name, metav1.GetOptions{})
 		if !apierrors.IsNotFound(err) {
 			return fmt.Errorf("service %s still there: %v", name, err)
@@ -246,7 +210,7 @@ func TestIngressPerFamily(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c := clustertest.StartWith(t, cluster.Options{Controllers: ownController})
+			c := controllertest.StartWithout(t, ownController...)
 			client := clustertest.Client(t, c)
 			runController(t, c, tc.ranges...)
 			createService(t, client, "first", svcSpec{families: tc.families})
@@ -262,7 +226,7 @@ func TestIngressPerFamily(t *testing.T) {
 // pending, with SyncLoadBalancerFailed.
 func TestNoRangeForFamily(t *testing.T) {
 	t.Parallel()
-	c := clustertest.StartWith(t, cluster.Options{Controllers: ownController})
+	c := controllertest.StartWithout(t, ownController...)
 	client := clustertest.Client(t, c)
 	runController(t, c, v4Range)
 	createService(t, client, "v6only", svcSpec{families: v6})
@@ -310,7 +274,7 @@ func TestExhaustion(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c := clustertest.StartWith(t, cluster.Options{Controllers: ownController})
+			c := controllertest.StartWithout(t, ownController...)
 			client := clustertest.Client(t, c)
 			runController(t, c, tc.ranges...)
 			createService(t, client, "first", svcSpec{families: tc.families})
@@ -336,7 +300,7 @@ func TestExhaustion(t *testing.T) {
 func TestReleaseOnTypeChangeAndDelete(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	c := clustertest.StartWith(t, cluster.Options{Controllers: ownController})
+	c := controllertest.StartWithout(t, ownController...)
 	client := clustertest.Client(t, c)
 	runController(t, c, v4Range, v6Range)
 	createService(t, client, "a", svcSpec{families: v4v6})
@@ -354,7 +318,7 @@ func TestReleaseOnTypeChangeAndDelete(t *testing.T) {
 	if _, err := client.CoreV1().Services(ns).Update(ctx, svc, metav1.UpdateOptions{}); err != nil {
 		t.Fatalf("change service a to ClusterIP: %v", err)
 	}
-	poll(t, 10*time.Second, func() error {
+	clustertest.Poll(t, 10*time.Second, func() error {
 		svc := getService(t, client, "a")
 		if len(svc.Status.LoadBalancer.Ingress) != 0 || len(svc.Finalizers) != 0 {
 			return fmt.Errorf("service a: ingress %+v finalizers %q, want neither", svc.Status.LoadBalancer.Ingress, svc.Finalizers)
@@ -379,7 +343,7 @@ func TestReleaseOnTypeChangeAndDelete(t *testing.T) {
 func TestForcedDeleteReleases(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	c := clustertest.StartWith(t, cluster.Options{Controllers: ownController})
+	c := controllertest.StartWithout(t, ownController...)
 	client := clustertest.Client(t, c)
 	runController(t, c, v4Range)
 	createService(t, client, "a", svcSpec{families: v4})
@@ -396,7 +360,7 @@ func TestForcedDeleteReleases(t *testing.T) {
 // implementation's.
 func TestOtherClassLeftAlone(t *testing.T) {
 	t.Parallel()
-	c := clustertest.StartWith(t, cluster.Options{Controllers: ownController})
+	c := controllertest.StartWithout(t, ownController...)
 	client := clustertest.Client(t, c)
 	runController(t, c, v4Range)
 	createService(t, client, "classy", svcSpec{families: v4, class: "example.com/lb"})
@@ -414,7 +378,7 @@ func TestOtherClassLeftAlone(t *testing.T) {
 // gets the address once it is freed.
 func TestLoadBalancerIP(t *testing.T) {
 	t.Parallel()
-	c := clustertest.StartWith(t, cluster.Options{Controllers: ownController})
+	c := controllertest.StartWithout(t, ownController...)
 	client := clustertest.Client(t, c)
 	runController(t, c, v4Range, v6Range)
 	createService(t, client, "a", svcSpec{families: v4, lbIP: "172.18.255.50"})
@@ -464,7 +428,7 @@ func TestRestartRelearns(t *testing.T) {
 
 func testRelearn(t *testing.T, restartCluster bool) {
 	dataDir := t.TempDir()
-	c := clustertest.StartWith(t, cluster.Options{DataDir: dataDir, Controllers: ownController})
+	c := clustertest.StartWith(t, cluster.Options{DataDir: dataDir, Controllers: controllertest.Without(ownController...)})
 	client := clustertest.Client(t, c)
 	stop := runController(t, c, v4Range, v6Range)
 	createService(t, client, "a", svcSpec{families: v4v6})
@@ -476,7 +440,7 @@ func testRelearn(t *testing.T, restartCluster bool) {
 		if err := c.Stop(); err != nil {
 			t.Fatalf("stop cluster: %v", err)
 		}
-		c = clustertest.StartWith(t, cluster.Options{DataDir: dataDir, Controllers: ownController})
+		c = clustertest.StartWith(t, cluster.Options{DataDir: dataDir, Controllers: controllertest.Without(ownController...)})
 		client = clustertest.Client(t, c)
 	}
 	createService(t, client, "c", svcSpec{families: v4v6}) // while no controller runs

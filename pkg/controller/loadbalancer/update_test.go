@@ -8,6 +8,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/ptr"
+
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/events"
 )
 
 func lbService(mutate func(*corev1.Service)) *corev1.Service {
@@ -85,9 +87,7 @@ func TestNeedsUpdate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			fake := record.NewFakeRecorder(10)
-			var r record.EventRecorderLogger = fake
-			c := &Controller{}
-			c.recorder.Store(&r)
+			c := &Controller{events: events.To(fake)}
 			if got := c.needsUpdate(lbService(tc.old), lbService(tc.cur)); got != tc.want {
 				t.Errorf("needsUpdate = %v, want %v", got, tc.want)
 			}

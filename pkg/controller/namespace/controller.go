@@ -7,7 +7,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -17,7 +16,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
@@ -27,6 +25,8 @@ import (
 	"k8s.io/client-go/util/retry"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
+
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/workers"
 )
 
 // finalizerEstimateSeconds is how long objects that wait on finalizers are
@@ -90,59 +90,30 @@ func (c *Controller) enqueue(obj any) {
 
 // Run processes namespaces with the given number of workers until ctx is
 // done, and returns once they have all stopped.
-func (c *Controller) Run(ctx context.Context, workers int) {
-	defer utilruntime.HandleCrashWithContext(ctx)
-	logger := klog.FromContext(ctx).WithName("namespace-controller")
-	ctx = klog.NewContext(ctx, logger)
-	if c.setupErr != nil {
-		logger.Error(c.setupErr, "Not starting namespace controller")
-		c.queue.ShutDown()
-		return
+func (c *Controller) Run(ctx context.Context, n int) {
+	loop := workers.Loop[string]{
+		Pool:     workers.Pool[string]{Queue: c.queue, Sync: c.sync, OnError: c.retry},
+		Name:     "namespace-controller",
+		Title:    "namespace controller",
+		SetupErr: c.setupErr,
+		Synced:   []cache.InformerSynced{c.synced},
 	}
-	logger.V(2).Info("Starting namespace controller")
-	defer logger.V(2).Info("Stopped namespace controller")
-
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer c.queue.ShutDown()
-	// Plain WaitForCacheSync: a cluster stopped before the cache synced is
-	// not an error worth logging.
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced) {
-		return
-	}
-	for range workers {
-		wg.Go(func() { wait.UntilWithContext(ctx, c.worker, time.Second) })
-	}
-	<-ctx.Done()
+	loop.Run(ctx, n)
 }
 
-// worker processes queued namespaces until the queue shuts down.
-func (c *Controller) worker(ctx context.Context) {
-	for c.processNext(ctx) {
-	}
-}
-
-func (c *Controller) processNext(ctx context.Context) bool {
-	key, quit := c.queue.Get()
-	if quit {
-		return false
-	}
-	defer c.queue.Done(key)
-
-	err := c.sync(ctx, key)
+// retry checks a namespace whose content is still going again once about
+// half its estimate has passed, and retries any other failure with the
+// queue's backoff.
+func (c *Controller) retry(ctx context.Context, key string, err error) {
 	var remaining *ResourcesRemainingError
-	switch {
-	case err == nil:
-		c.queue.Forget(key)
-	case errors.As(err, &remaining):
+	if errors.As(err, &remaining) {
 		after := time.Duration(remaining.Estimate/2+1) * time.Second
 		klog.FromContext(ctx).V(4).Info("Content remaining in namespace", "namespace", key, "waitSeconds", after.Seconds())
 		c.queue.AddAfter(key, after)
-	default:
-		c.queue.AddRateLimited(key)
-		utilruntime.HandleErrorWithContext(ctx, err, "Deletion of namespace failed", "namespace", key)
+		return
 	}
-	return true
+	c.queue.AddRateLimited(key)
+	utilruntime.HandleErrorWithContext(ctx, err, "Deletion of namespace failed", "namespace", key)
 }
 
 // ResourcesRemainingError says that content was deleted but some is still

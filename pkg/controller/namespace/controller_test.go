@@ -16,23 +16,6 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/cluster/clustertest"
 )
 
-// poll calls check every 20ms until it returns nil, failing t with check's
-// last error once timeout has passed.
-func poll(t *testing.T, timeout time.Duration, check func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %v", timeout, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // gone is nil once namespace name no longer exists.
 func gone(ctx context.Context, client kubernetes.Interface, name string) func() error {
 	return func() error {
@@ -88,7 +71,7 @@ func TestDeleteNamespaceWithContent(t *testing.T) {
 	}
 
 	deleteNamespace(t, client, ns)
-	poll(t, 10*time.Second, gone(ctx, client, ns))
+	clustertest.Poll(t, 10*time.Second, gone(ctx, client, ns))
 
 	for _, list := range []struct {
 		kind string
@@ -142,7 +125,7 @@ func TestDeleteNamespaceWaitsForFinalizers(t *testing.T) {
 		corev1.NamespaceFinalizersRemaining: {Status: corev1.ConditionTrue, Reason: "SomeFinalizersRemain",
 			Message: "Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances"},
 	}
-	poll(t, 10*time.Second, func() error {
+	clustertest.Poll(t, 10*time.Second, func() error {
 		got, err := client.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
 		if err != nil {
 			return err
@@ -184,7 +167,7 @@ func TestDeleteNamespaceWaitsForFinalizers(t *testing.T) {
 	}
 	// The controller looks again after upstream's finalizer estimate
 	// (15s/2+1).
-	poll(t, 30*time.Second, gone(ctx, client, ns))
+	clustertest.Poll(t, 30*time.Second, gone(ctx, client, ns))
 }
 
 func TestDeleteNamespaceWithManyObjects(t *testing.T) {
@@ -203,7 +186,7 @@ func TestDeleteNamespaceWithManyObjects(t *testing.T) {
 		}
 	}
 	deleteNamespace(t, client, ns)
-	poll(t, 20*time.Second, gone(ctx, client, ns))
+	clustertest.Poll(t, 20*time.Second, gone(ctx, client, ns))
 	l, err := client.CoreV1().ConfigMaps(ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		t.Fatalf("list configmaps: %v", err)

@@ -7,8 +7,6 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
-	"sync/atomic"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -16,19 +14,17 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/scheme"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
 	nodeutil "k8s.io/component-helpers/node/util"
 	"k8s.io/klog/v2"
 
 	"github.com/fakecluster/fakecluster/pkg/allocator"
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/events"
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/workers"
 )
 
 // Upstream's event source and reasons (RangeAllocator, RecordNodeStatusChange).
@@ -77,8 +73,8 @@ type Controller struct {
 	mu   sync.Mutex
 	held map[string]holding
 
-	// recorder is set while Run runs.
-	recorder atomic.Pointer[record.EventRecorderLogger]
+	// events records while Run runs.
+	events *events.Recorder
 	// setupErr is why the event handler could not be added, if it could not.
 	setupErr error
 }
@@ -106,6 +102,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, c
 		queue:  workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
 		sets:   sets,
 		held:   map[string]holding{},
+		events: events.New(client, eventSource),
 	}
 	reg, err := informer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: c.enqueue,
@@ -184,37 +181,18 @@ func (c *Controller) enqueue(obj any) {
 // Run relearns the CIDRs of existing Nodes, then processes Nodes with the
 // given number of workers until ctx is done, and returns once they have
 // all stopped.
-func (c *Controller) Run(ctx context.Context, workers int) {
-	defer utilruntime.HandleCrashWithContext(ctx)
-	logger := klog.FromContext(ctx).WithName("node-ipam-controller")
-	ctx = klog.NewContext(ctx, logger)
-	if c.setupErr != nil {
-		logger.Error(c.setupErr, "Not starting node IPAM controller")
-		c.queue.ShutDown()
-		return
+func (c *Controller) Run(ctx context.Context, n int) {
+	loop := workers.Loop[string]{
+		Pool: workers.Pool[string]{Queue: c.queue, Sync: c.sync,
+			ErrorMessage: "Error syncing node, requeuing", ItemKey: "node"},
+		Name:     "node-ipam-controller",
+		Title:    "node IPAM controller",
+		SetupErr: c.setupErr,
+		Synced:   []cache.InformerSynced{c.synced},
+		Events:   c.events,
+		Ready:    c.relearn,
 	}
-	logger.V(2).Info("Starting node IPAM controller", "clusterCIDRs", c.clusterCIDRs())
-	defer logger.V(2).Info("Stopped node IPAM controller")
-
-	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
-	broadcaster.StartStructuredLogging(3)
-	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: c.client.CoreV1().Events("")})
-	recorder := broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: eventSource})
-	c.recorder.Store(&recorder)
-	defer broadcaster.Shutdown()
-	defer c.recorder.Store(nil)
-
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced) {
-		return
-	}
-	c.relearn(ctx)
-	for range workers {
-		wg.Go(func() { wait.UntilWithContext(ctx, c.worker, time.Second) })
-	}
-	<-ctx.Done()
+	loop.Run(ctx, n, "clusterCIDRs", c.clusterCIDRs())
 }
 
 func (c *Controller) clusterCIDRs() []netip.Prefix {
@@ -247,26 +225,6 @@ func (c *Controller) relearn(ctx context.Context) {
 		}
 		logger.V(4).Info("Node has CIDR, occupying it in CIDR map", "node", klog.KObj(node), "podCIDRs", node.Spec.PodCIDRs)
 	}
-}
-
-func (c *Controller) worker(ctx context.Context) {
-	for c.processNext(ctx) {
-	}
-}
-
-func (c *Controller) processNext(ctx context.Context) bool {
-	key, quit := c.queue.Get()
-	if quit {
-		return false
-	}
-	defer c.queue.Done(key)
-	if err := c.sync(ctx, key); err != nil {
-		c.queue.AddRateLimited(key)
-		utilruntime.HandleErrorWithContext(ctx, err, "Error syncing node, requeuing", "node", key)
-		return true
-	}
-	c.queue.Forget(key)
-	return true
 }
 
 // sync gives Node name its CIDRs if it has none, relearns them if it has,
@@ -418,10 +376,6 @@ func (c *Controller) releaseCIDRs(ctx context.Context, cidrs []netip.Prefix) {
 // refers to the Node by hand (no resourceVersion) and lands in the default
 // namespace.
 func (c *Controller) recordNodeStatusChange(node *corev1.Node, eventType, status string) {
-	r := c.recorder.Load()
-	if r == nil {
-		return
-	}
 	ref := &corev1.ObjectReference{APIVersion: "v1", Kind: "Node", Name: node.Name, UID: node.UID}
-	(*r).Eventf(ref, eventType, status, "Node %s status is now: %s", node.Name, status)
+	c.events.Eventf(ref, eventType, status, "Node %s status is now: %s", node.Name, status)
 }

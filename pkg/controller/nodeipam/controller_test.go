@@ -14,33 +14,16 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/klog/v2/ktesting"
 
 	"github.com/fakecluster/fakecluster/pkg/cluster"
 	"github.com/fakecluster/fakecluster/pkg/cluster/clustertest"
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/controllertest"
 	"github.com/fakecluster/fakecluster/pkg/controller/nodeipam"
 )
 
-// ownController has the cluster run every controller but the one(s) a
-// test here drives itself, so that the two do not race.
-var ownController = []string{"*", "-node-ipam-controller"}
-
-// poll calls check every 20ms until it returns nil, failing t with check's
-// last error once timeout has passed.
-func poll(t *testing.T, timeout time.Duration, check func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %v", timeout, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+// ownController names the controller(s) a test here runs itself: the
+// cluster runs every other one, so that the two do not race.
+var ownController = []string{"node-ipam-controller"}
 
 func prefixes(ss ...string) []netip.Prefix {
 	out := make([]netip.Prefix, len(ss))
@@ -54,32 +37,13 @@ func prefixes(ss ...string) []netip.Prefix {
 // stop is called (or t ends).
 func runController(t *testing.T, c *cluster.Cluster, cfg nodeipam.Config) (stop func()) {
 	t.Helper()
-	_, ctx := ktesting.NewTestContext(t)
-	ctx, cancel := context.WithCancel(ctx)
 	client := clustertest.Client(t, c)
 	factory := informers.NewSharedInformerFactory(client, 0)
 	ctrl, err := nodeipam.New(client, factory, cfg)
 	if err != nil {
 		t.Fatalf("nodeipam.New: %v", err)
 	}
-	factory.Start(ctx.Done())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		ctrl.Run(ctx, 2)
-	}()
-	stopped := false
-	stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		<-done
-		factory.Shutdown()
-	}
-	t.Cleanup(stop)
-	return stop
+	return controllertest.Run(controllertest.Context(t), t, factory, func(ctx context.Context) { ctrl.Run(ctx, 2) })
 }
 
 func createNode(t *testing.T, client kubernetes.Interface, name string, podCIDRs ...string) *corev1.Node {
@@ -99,7 +63,7 @@ func createNode(t *testing.T, client kubernetes.Interface, name string, podCIDRs
 // spec.podCIDR its first entry.
 func waitCIDRs(t *testing.T, client kubernetes.Interface, name string, want ...string) {
 	t.Helper()
-	poll(t, 10*time.Second, func() error {
+	clustertest.Poll(t, 10*time.Second, func() error {
 		node, err := client.CoreV1().Nodes().Get(t.Context(), name, metav1.GetOptions{})
 		if err != nil {
 			return err
@@ -169,7 +133,7 @@ func TestNodesGetOneCIDRPerClusterCIDRInFlagOrder(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c := clustertest.StartWith(t, cluster.Options{Controllers: ownController})
+			c := controllertest.StartWithout(t, ownController...)
 			client := clustertest.Client(t, c)
 			runController(t, c, nodeipam.Config{
 				ClusterCIDRs:         tc.clusterCIDRs,
@@ -190,7 +154,7 @@ func TestNodesGetOneCIDRPerClusterCIDRInFlagOrder(t *testing.T) {
 // are skipped, as upstream's filterOutServiceRange.
 func TestServiceRangeIsNotHandedOut(t *testing.T) {
 	t.Parallel()
-	c := clustertest.StartWith(t, cluster.Options{Controllers: ownController})
+	c := controllertest.StartWithout(t, ownController...)
 	client := clustertest.Client(t, c)
 	runController(t, c, nodeipam.Config{
 		ClusterCIDRs:         prefixes("10.96.0.0/22", "fd00:10:96::/62"),
@@ -208,7 +172,7 @@ func TestServiceRangeIsNotHandedOut(t *testing.T) {
 // and are not handed out again.
 func TestExistingCIDRsAreKept(t *testing.T) {
 	t.Parallel()
-	c := clustertest.StartWith(t, cluster.Options{Controllers: ownController})
+	c := controllertest.StartWithout(t, ownController...)
 	client := clustertest.Client(t, c)
 	cfg := nodeipam.Config{
 		ClusterCIDRs:         prefixes("10.244.0.0/16", "fd00:10:244::/56"),
@@ -259,7 +223,7 @@ func testRelearn(t *testing.T, restartCluster bool) {
 		NodeCIDRMaskSizeIPv6: 64,
 	}
 
-	c := clustertest.StartWith(t, cluster.Options{DataDir: dataDir, Controllers: ownController})
+	c := clustertest.StartWith(t, cluster.Options{DataDir: dataDir, Controllers: controllertest.Without(ownController...)})
 	client := clustertest.Client(t, c)
 	stop := runController(t, c, cfg)
 	createNode(t, client, "a")
@@ -271,7 +235,7 @@ func testRelearn(t *testing.T, restartCluster bool) {
 		if err := c.Stop(); err != nil {
 			t.Fatalf("stop cluster: %v", err)
 		}
-		c = clustertest.StartWith(t, cluster.Options{DataDir: dataDir, Controllers: ownController})
+		c = clustertest.StartWith(t, cluster.Options{DataDir: dataDir, Controllers: controllertest.Without(ownController...)})
 		client = clustertest.Client(t, c)
 	}
 	createNode(t, client, "c") // while no controller runs
@@ -324,7 +288,7 @@ func TestExhaustionAndRelease(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := t.Context()
-			c := clustertest.StartWith(t, cluster.Options{Controllers: ownController})
+			c := controllertest.StartWithout(t, ownController...)
 			client := clustertest.Client(t, c)
 			runController(t, c, nodeipam.Config{
 				ClusterCIDRs:         tc.clusterCIDRs,
@@ -338,7 +302,7 @@ func TestExhaustionAndRelease(t *testing.T) {
 			third := createNode(t, client, "third")
 
 			var event corev1.Event
-			poll(t, 10*time.Second, func() error {
+			clustertest.Poll(t, 10*time.Second, func() error {
 				list, err := client.CoreV1().Events(metav1.NamespaceDefault).List(ctx, metav1.ListOptions{
 					FieldSelector: "involvedObject.name=third,reason=CIDRNotAvailable",
 				})
@@ -364,7 +328,7 @@ func TestExhaustionAndRelease(t *testing.T) {
 			stillNoCIDRs(t, client, "third")
 
 			deleteNode(t, client, "first")
-			poll(t, 30*time.Second, func() error {
+			clustertest.Poll(t, 30*time.Second, func() error {
 				_, err := client.CoreV1().Nodes().Get(ctx, "first", metav1.GetOptions{})
 				if !apierrors.IsNotFound(err) {
 					return fmt.Errorf("node first still there: %v", err)
@@ -382,7 +346,7 @@ func TestExhaustionAndRelease(t *testing.T) {
 // round-robin hands it the next ones.
 func TestRecreatedNodeGetsNewCIDRs(t *testing.T) {
 	t.Parallel()
-	c := clustertest.StartWith(t, cluster.Options{Controllers: ownController})
+	c := controllertest.StartWithout(t, ownController...)
 	client := clustertest.Client(t, c)
 	runController(t, c, nodeipam.Config{
 		ClusterCIDRs:         prefixes("10.244.0.0/23"),

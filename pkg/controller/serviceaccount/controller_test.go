@@ -3,7 +3,6 @@ package serviceaccount_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,12 +13,13 @@ import (
 
 	"github.com/fakecluster/fakecluster/pkg/cluster"
 	"github.com/fakecluster/fakecluster/pkg/cluster/clustertest"
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/controllertest"
 	"github.com/fakecluster/fakecluster/pkg/controller/serviceaccount"
 )
 
-// ownController has the cluster run every controller but the one(s) a
-// test here drives itself, so that the two do not race.
-var ownController = []string{"*", "-serviceaccount-controller", "-root-ca-certificate-publisher-controller"}
+// ownController names the controller(s) a test here runs itself: the
+// cluster runs every other one, so that the two do not race.
+var ownController = []string{"serviceaccount-controller", "root-ca-certificate-publisher-controller"}
 
 // start runs a cluster with both controllers of this package, started by
 // the test itself so that it does not depend on how pkg/cluster wires
@@ -27,7 +27,7 @@ var ownController = []string{"*", "-serviceaccount-controller", "-root-ca-certif
 // client and the cluster CA.
 func start(t *testing.T) (kubernetes.Interface, []byte) {
 	t.Helper()
-	c := clustertest.StartWith(t, cluster.Options{Controllers: ownController})
+	c := controllertest.StartWithout(t, ownController...)
 	client := clustertest.Client(t, c)
 	run(t, c, client)
 	return client, clustertest.Config(c).CAData
@@ -38,33 +38,9 @@ func run(t *testing.T, c *cluster.Cluster, client kubernetes.Interface) {
 	factory := informers.NewSharedInformerFactory(client, 0)
 	accounts := serviceaccount.New(client, factory)
 	publisher := serviceaccount.NewRootCAPublisher(client, factory, clustertest.Config(c).CAData)
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	factory.Start(ctx.Done())
-	wg.Go(func() { accounts.Run(ctx, 1) })
-	wg.Go(func() { publisher.Run(ctx, 1) })
-	t.Cleanup(func() {
-		cancel()
-		wg.Wait()
-		factory.Shutdown()
-	})
-}
-
-// poll calls check every 20ms until it returns nil, failing t with its
-// last error after timeout.
-func poll(t *testing.T, timeout time.Duration, check func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %v", timeout, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	controllertest.Run(context.Background(), t, factory,
+		func(ctx context.Context) { accounts.Run(ctx, 1) },
+		func(ctx context.Context) { publisher.Run(ctx, 1) })
 }
 
 func createNamespace(t *testing.T, client kubernetes.Interface, name string) {
@@ -84,7 +60,7 @@ func TestDefaultServiceAccount(t *testing.T) {
 	// Every namespace, the system ones included, gets one.
 	var first *corev1.ServiceAccount
 	for _, ns := range []string{"team", "default", "kube-system", "kube-public", "kube-node-lease"} {
-		poll(t, 10*time.Second, func() error {
+		clustertest.Poll(t, 10*time.Second, func() error {
 			sa, err := client.CoreV1().ServiceAccounts(ns).Get(ctx, "default", metav1.GetOptions{})
 			if ns == "team" {
 				first = sa
@@ -95,7 +71,7 @@ func TestDefaultServiceAccount(t *testing.T) {
 	if err := client.CoreV1().ServiceAccounts("team").Delete(ctx, "default", metav1.DeleteOptions{}); err != nil {
 		t.Fatalf("delete service account: %v", err)
 	}
-	poll(t, 10*time.Second, func() error {
+	clustertest.Poll(t, 10*time.Second, func() error {
 		sa, err := client.CoreV1().ServiceAccounts("team").Get(ctx, "default", metav1.GetOptions{})
 		if err != nil {
 			return err
@@ -115,7 +91,7 @@ func TestTerminatingNamespace(t *testing.T) {
 	client, _ := start(t)
 	ctx := t.Context()
 	createNamespace(t, client, "doomed")
-	poll(t, 10*time.Second, func() error {
+	clustertest.Poll(t, 10*time.Second, func() error {
 		if _, err := client.CoreV1().ServiceAccounts("doomed").Get(ctx, "default", metav1.GetOptions{}); err != nil {
 			return err
 		}
@@ -125,7 +101,7 @@ func TestTerminatingNamespace(t *testing.T) {
 	if err := client.CoreV1().Namespaces().Delete(ctx, "doomed", metav1.DeleteOptions{}); err != nil {
 		t.Fatalf("delete namespace: %v", err)
 	}
-	poll(t, 30*time.Second, func() error {
+	clustertest.Poll(t, 30*time.Second, func() error {
 		_, err := client.CoreV1().Namespaces().Get(ctx, "doomed", metav1.GetOptions{})
 		if err == nil {
 			return fmt.Errorf("namespace doomed still there")
@@ -160,7 +136,7 @@ func TestRootCAPublisher(t *testing.T) {
 		return cm, nil
 	}
 	var cm *corev1.ConfigMap
-	poll(t, 10*time.Second, func() (err error) { cm, err = published(); return err })
+	clustertest.Poll(t, 10*time.Second, func() (err error) { cm, err = published(); return err })
 	if want := "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as " +
 		"the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters."; serviceaccount.Description != want {
 		t.Errorf("Description = %q, want upstream's %q", serviceaccount.Description, want)
@@ -172,13 +148,13 @@ func TestRootCAPublisher(t *testing.T) {
 	if _, err := configMaps.Update(ctx, cm, metav1.UpdateOptions{}); err != nil {
 		t.Fatalf("update configmap: %v", err)
 	}
-	poll(t, 10*time.Second, func() error { _, err := published(); return err })
+	clustertest.Poll(t, 10*time.Second, func() error { _, err := published(); return err })
 
 	// A deleted one comes back.
 	if err := configMaps.Delete(ctx, serviceaccount.RootCACertConfigMapName, metav1.DeleteOptions{}); err != nil {
 		t.Fatalf("delete configmap: %v", err)
 	}
-	poll(t, 10*time.Second, func() error {
+	clustertest.Poll(t, 10*time.Second, func() error {
 		got, err := published()
 		if err == nil && got.UID == cm.UID {
 			return fmt.Errorf("configmap not deleted yet")
@@ -187,7 +163,7 @@ func TestRootCAPublisher(t *testing.T) {
 	})
 	// Every system namespace has it too.
 	for _, ns := range []string{"default", "kube-system", "kube-public", "kube-node-lease"} {
-		poll(t, 10*time.Second, func() error {
+		clustertest.Poll(t, 10*time.Second, func() error {
 			_, err := client.CoreV1().ConfigMaps(ns).Get(ctx, serviceaccount.RootCACertConfigMapName, metav1.GetOptions{})
 			return err
 		})

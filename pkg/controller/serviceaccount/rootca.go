@@ -105,8 +105,9 @@ func (p *RootCAPublisher) configMapChanged(obj any) {
 // Run processes namespaces with the given number of workers until ctx is
 // done, and returns once they have all stopped. kube-controller-manager
 // runs one.
-func (p *RootCAPublisher) Run(ctx context.Context, workers int) {
-	run(ctx, "root-ca-cert-publisher", "root CA cert publisher", p.setupErr, p.queue, p.synced, workers, p.sync)
+func (p *RootCAPublisher) Run(ctx context.Context, n int) {
+	loop := namespaceLoop("root-ca-cert-publisher", "root CA cert publisher", p.setupErr, p.queue, p.synced, p.sync)
+	loop.Run(ctx, n)
 }
 
 // sync creates or corrects the ConfigMap in namespace ns.

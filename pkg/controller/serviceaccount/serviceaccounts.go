@@ -3,21 +3,20 @@ package serviceaccount
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
+
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/workers"
 )
 
 // DefaultServiceAccountName is the service account every namespace gets.
@@ -92,8 +91,9 @@ func (c *Controller) namespaceChanged(obj any) {
 // Run processes namespaces with the given number of workers until ctx is
 // done, and returns once they have all stopped. kube-controller-manager
 // runs one.
-func (c *Controller) Run(ctx context.Context, workers int) {
-	run(ctx, "serviceaccount-controller", "service account controller", c.setupErr, c.queue, c.synced, workers, c.sync)
+func (c *Controller) Run(ctx context.Context, n int) {
+	loop := namespaceLoop("serviceaccount-controller", "service account controller", c.setupErr, c.queue, c.synced, c.sync)
+	loop.Run(ctx, n)
 }
 
 // sync creates the default service account of namespace name if the
@@ -137,47 +137,17 @@ func (c *Controller) sync(ctx context.Context, name string) error {
 	return utilerrors.Flatten(utilerrors.NewAggregate(errs))
 }
 
-// run is the loop both controllers share: wait for the caches, then let
-// workers sync queued namespaces, retrying failures with the queue's
-// backoff, until ctx is done.
-func run(ctx context.Context, loggerName, what string, setupErr error, queue workqueue.TypedRateLimitingInterface[string],
-	synced []cache.InformerSynced, workers int, syncNamespace func(context.Context, string) error) {
-	defer utilruntime.HandleCrashWithContext(ctx)
-	logger := klog.FromContext(ctx).WithName(loggerName)
-	ctx = klog.NewContext(ctx, logger)
-	if setupErr != nil {
-		logger.Error(setupErr, "Not starting "+what)
-		queue.ShutDown()
-		return
+// namespaceLoop is the loop both controllers share: wait for the caches,
+// then let workers sync queued namespaces, retrying failures with the
+// queue's backoff, until ctx is done.
+func namespaceLoop(name, title string, setupErr error, queue workqueue.TypedRateLimitingInterface[string],
+	synced []cache.InformerSynced, syncNamespace func(context.Context, string) error) *workers.Loop[string] {
+	return &workers.Loop[string]{
+		Pool: workers.Pool[string]{Queue: queue, Sync: syncNamespace,
+			ErrorMessage: "Sync failed", ItemKey: "namespace"},
+		Name:     name,
+		Title:    title,
+		SetupErr: setupErr,
+		Synced:   synced,
 	}
-	logger.V(2).Info("Starting " + what)
-	defer logger.V(2).Info("Stopped " + what)
-
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer queue.ShutDown()
-	// Plain WaitForCacheSync: a cluster stopped before the caches synced
-	// is not an error worth logging.
-	if !cache.WaitForCacheSync(ctx.Done(), synced...) {
-		return
-	}
-	worker := func(ctx context.Context) {
-		for {
-			key, quit := queue.Get()
-			if quit {
-				return
-			}
-			if err := syncNamespace(ctx, key); err != nil {
-				utilruntime.HandleErrorWithContext(ctx, err, "Sync failed", "namespace", key)
-				queue.AddRateLimited(key)
-			} else {
-				queue.Forget(key)
-			}
-			queue.Done(key)
-		}
-	}
-	for range workers {
-		wg.Go(func() { wait.UntilWithContext(ctx, worker, time.Second) })
-	}
-	<-ctx.Done()
 }

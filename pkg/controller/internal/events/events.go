@@ -1,0 +1,89 @@
+package events
+
+import (
+	"context"
+	"sync/atomic"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/tools/record"
+)
+
+// logVerbosity is the verbosity at which kube-controller-manager's
+// controllers log the events they record.
+const logVerbosity = 3
+
+// Recorder records the events of one controller while a Run has started
+// it, and drops them otherwise: before the first Run, between Runs and
+// after the last. The zero value is not usable; make one with New.
+type Recorder struct {
+	client    kubernetes.Interface
+	component string
+	log       bool
+
+	current atomic.Pointer[record.EventRecorder]
+}
+
+// Option changes what New makes.
+type Option func(*Recorder)
+
+// WithoutLogging records events to the API only, as upstream's garbage
+// collector does, instead of also logging each at V(3).
+func WithoutLogging() Option {
+	return func(r *Recorder) { r.log = false }
+}
+
+// New returns a recorder of events with source component, written
+// through client.
+func New(client kubernetes.Interface, component string, opts ...Option) *Recorder {
+	r := &Recorder{client: client, component: component, log: true}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
+}
+
+// To returns a recorder that records to rec from the start and is never
+// started: for unit tests of the events a controller records, with
+// record.NewFakeRecorder, and no API to write them to.
+func To(rec record.EventRecorder) *Recorder {
+	r := &Recorder{}
+	r.current.Store(&rec)
+	return r
+}
+
+// Start begins recording: events go to the API, and to ctx's logger at
+// V(3) unless WithoutLogging, until stop is called. stop drops the events
+// recorded after it and waits for the broadcaster to shut down; call it
+// once the Run's workers have stopped.
+func (r *Recorder) Start(ctx context.Context) (stop func()) {
+	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
+	if r.log {
+		broadcaster.StartStructuredLogging(logVerbosity)
+	}
+	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: r.client.CoreV1().Events("")})
+	var recorder record.EventRecorder = broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: r.component})
+	r.current.Store(&recorder)
+	return func() {
+		r.current.Store(nil)
+		broadcaster.Shutdown()
+	}
+}
+
+// Event records an event on obj, as record.EventRecorder's Event, if a
+// Run is recording.
+func (r *Recorder) Event(obj runtime.Object, eventType, reason, message string) {
+	if rec := r.current.Load(); rec != nil {
+		(*rec).Event(obj, eventType, reason, message)
+	}
+}
+
+// Eventf is Event with a message formatted as fmt.Sprintf does.
+func (r *Recorder) Eventf(obj runtime.Object, eventType, reason, format string, args ...any) {
+	if rec := r.current.Load(); rec != nil {
+		(*rec).Eventf(obj, eventType, reason, format, args...)
+	}
+}

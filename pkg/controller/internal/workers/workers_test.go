@@ -1,0 +1,127 @@
+package workers_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2/ktesting"
+
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/workers"
+)
+
+// TestFailedItemRetried: an item whose Sync fails comes back, with the
+// rate limiter's count of failures, until it succeeds, which forgets them.
+func TestFailedItemRetried(t *testing.T) {
+	t.Parallel()
+	_, ctx := ktesting.NewTestContext(t)
+	ctx, cancel := context.WithCancel(ctx)
+	queue := workqueue.NewTypedRateLimitingQueue(workqueue.NewTypedItemExponentialFailureRateLimiter[string](time.Millisecond, time.Millisecond))
+	var mu sync.Mutex
+	var requeues []int
+	done := make(chan struct{})
+	loop := workers.Loop[string]{
+		Pool: workers.Pool[string]{Queue: queue, ErrorMessage: "Sync failed", ItemKey: "key",
+			Sync: func(_ context.Context, key string) error {
+				mu.Lock()
+				defer mu.Unlock()
+				requeues = append(requeues, queue.NumRequeues(key))
+				if len(requeues) < 3 {
+					return errors.New("not yet")
+				}
+				close(done)
+				return nil
+			}},
+		Name: "test", Title: "test controller",
+	}
+	queue.Add("a")
+	stopped := make(chan struct{})
+	go func() { defer close(stopped); loop.Run(ctx, 2) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("item not synced successfully within 10s")
+	}
+	cancel()
+	<-stopped
+	if got := queue.NumRequeues("a"); got != 0 {
+		t.Errorf("after success NumRequeues = %d, want 0", got)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []int{0, 1, 2}; len(requeues) != len(want) || requeues[0] != 0 || requeues[1] != 1 || requeues[2] != 2 {
+		t.Errorf("NumRequeues seen by Sync = %v, want %v", requeues, want)
+	}
+	if !queue.ShuttingDown() {
+		t.Error("queue not shut down after Run returned")
+	}
+}
+
+// TestOnError: a custom OnError replaces the requeue.
+func TestOnError(t *testing.T) {
+	t.Parallel()
+	_, ctx := ktesting.NewTestContext(t)
+	ctx, cancel := context.WithCancel(ctx)
+	queue := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]())
+	failed := make(chan string, 1)
+	var wg sync.WaitGroup
+	pool := workers.Pool[string]{Queue: queue,
+		Sync:    func(context.Context, string) error { return errors.New("boom") },
+		OnError: func(_ context.Context, key string, _ error) { failed <- key },
+	}
+	pool.Start(ctx, &wg, 1)
+	queue.Add("a")
+	select {
+	case key := <-failed:
+		if key != "a" {
+			t.Errorf("OnError got %q, want a", key)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("OnError not called within 10s")
+	}
+	cancel()
+	queue.ShutDown()
+	wg.Wait()
+	if got := queue.NumRequeues("a"); got != 0 {
+		t.Errorf("NumRequeues = %d, want 0: OnError did not requeue", got)
+	}
+}
+
+// TestRunStopsEarly: with a setup error, or a context done before the
+// caches sync, Run syncs nothing, shuts the queue down and returns.
+func TestRunStopsEarly(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		setupErr error
+		synced   []cache.InformerSynced
+	}{
+		{name: "setup error", setupErr: errors.New("add event handler: no")},
+		{name: "caches never sync", synced: []cache.InformerSynced{func() bool { return false }}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, ctx := ktesting.NewTestContext(t)
+			ctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+			defer cancel()
+			queue := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]())
+			queue.Add("a")
+			loop := workers.Loop[string]{
+				Pool: workers.Pool[string]{Queue: queue, Sync: func(context.Context, string) error {
+					t.Error("Sync called")
+					return nil
+				}},
+				Name: "test", Title: "test controller", SetupErr: tc.setupErr, Synced: tc.synced,
+			}
+			loop.Run(ctx, 1)
+			if !queue.ShuttingDown() {
+				t.Error("queue not shut down")
+			}
+		})
+	}
+}
