@@ -1,10 +1,13 @@
 package registry
 
 import (
+	"context"
+
 	coordinationv1 "k8s.io/api/coordination/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/resource"
@@ -17,6 +20,21 @@ func discovery(t *tables.Convertors) []Served {
 		Resource: gv.WithResource("endpointslices").GroupResource(), Singular: "endpointslice", Namespaced: true,
 		New: func() runtime.Object { return &discoveryv1.EndpointSlice{} }, NewList: func() runtime.Object { return &discoveryv1.EndpointSliceList{} },
 		Table: t.EndpointSlices(),
+		// Generation counts changes to anything but metadata, and to
+		// labels, as kube-apiserver's: the EndpointSlice controller
+		// tells others' writes and a lagging cache from its own by it.
+		PrepareForCreate: func(_ context.Context, obj runtime.Object) {
+			obj.(*discoveryv1.EndpointSlice).Generation = 1
+		},
+		PrepareForUpdate: func(_ context.Context, obj, old runtime.Object) {
+			n, o := obj.(*discoveryv1.EndpointSlice), old.(*discoveryv1.EndpointSlice)
+			if !apiequality.Semantic.DeepEqual(n.AddressType, o.AddressType) || !apiequality.Semantic.DeepEqual(n.Endpoints, o.Endpoints) ||
+				!apiequality.Semantic.DeepEqual(n.Ports, o.Ports) || !apiequality.Semantic.DeepEqual(n.Labels, o.Labels) {
+				n.Generation = o.Generation + 1
+			} else {
+				n.Generation = o.Generation // not the client's to set
+			}
+		},
 	}}}
 }
 

@@ -52,7 +52,10 @@ const (
 
 // errStaleCache is returned by a sync that finds the slice informer behind
 // what this controller has already written; the Service is retried once
-// the cache had time to catch up.
+// the cache had time to catch up. The tracker tells so by the slices'
+// metadata.generation, which the API server must bump on every change but
+// to metadata other than labels, as kube-apiserver does: a sync from a
+// stale slice would place an endpoint a second time in another slice.
 var errStaleCache = errors.New("EndpointSlice informer cache is out of date")
 
 // Options tunes the controller like kube-controller-manager's flags do.

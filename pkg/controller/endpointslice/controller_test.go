@@ -3,6 +3,7 @@ package endpointslice_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
 	"sort"
 	"strings"
@@ -33,11 +34,29 @@ var ownController = []string{"*", "-endpointslice-controller"}
 // stops before the cluster does.
 func start(tb testing.TB) kubernetes.Interface {
 	tb.Helper()
+	return startWith(tb, endpointslice.Options{}, 0)
+}
+
+// startWith is start with a controller tuned by opts whose EndpointSlice
+// watch delivers every event sliceLag late (see lagWatches).
+func startWith(tb testing.TB, opts endpointslice.Options, sliceLag time.Duration) kubernetes.Interface {
+	tb.Helper()
 	c := clustertest.StartWith(tb, cluster.Options{Controllers: ownController})
 	client := clustertest.Client(tb, c)
 	ensureDefaultServiceAccount(tb, client)
-	factory := informers.NewSharedInformerFactory(client, 0)
-	ctrl := endpointslice.New(client, factory, endpointslice.Options{})
+	ctrlClient := client
+	if sliceLag > 0 {
+		cfg := clustertest.Config(c)
+		cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+			return lagWatches{next: rt, resource: "endpointslices", lag: sliceLag}
+		})
+		var err error
+		if ctrlClient, err = kubernetes.NewForConfig(cfg); err != nil {
+			tb.Fatalf("lagging client: %v", err)
+		}
+	}
+	factory := informers.NewSharedInformerFactory(ctrlClient, 0)
+	ctrl := endpointslice.New(ctrlClient, factory, opts)
 	ctx := context.Background()
 	if _, bench := tb.(*testing.B); !bench {
 		_, ctx = ktesting.NewTestContext(tb)
