@@ -16,8 +16,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/scheme"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	discoverylisters "k8s.io/client-go/listers/discovery/v1"
 	"k8s.io/client-go/tools/cache"
@@ -26,6 +24,8 @@ import (
 	endpointslicerec "k8s.io/endpointslice"
 	endpointsliceutil "k8s.io/endpointslice/util"
 	"k8s.io/klog/v2"
+
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/events"
 )
 
 // ControllerName is the value of the endpointslice.kubernetes.io/managed-by
@@ -165,13 +165,11 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 	logger.V(2).Info("Starting endpointslice controller")
 	defer logger.V(2).Info("Stopped endpointslice controller")
 
-	// The broadcaster and what uses it are made here, not in New, so that
-	// a controller that never runs leaks no goroutine.
-	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
-	broadcaster.StartStructuredLogging(3)
-	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: c.client.CoreV1().Events("")})
-	defer broadcaster.Shutdown()
-	c.eventRecorder = broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "endpoint-slice-controller"})
+	// The recorder and what uses it are made here, not in New, so that a
+	// controller that never runs leaks no goroutine.
+	recorder := events.New(c.client, "endpoint-slice-controller")
+	defer recorder.Start(ctx)()
+	c.eventRecorder = recorder
 	// No topology cache (topology-aware hints off). The library's metrics
 	// are never registered (we do not call its RegisterMetrics), so its
 	// updates to them are no-ops and nothing global is touched.

@@ -2,7 +2,7 @@ package events
 
 import (
 	"context"
-	"sync/atomic"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -24,8 +24,14 @@ type Recorder struct {
 	component string
 	log       bool
 
-	current atomic.Pointer[record.EventRecorder]
+	// mu guards current: recording holds it shared, so that stop, which
+	// takes it exclusively, knows no event is still on its way to the
+	// broadcaster it shuts down (that would log "Unable to record event").
+	mu      sync.RWMutex
+	current record.EventRecorder
 }
+
+var _ record.EventRecorder = (*Recorder)(nil)
 
 // Option changes what New makes.
 type Option func(*Recorder)
@@ -50,9 +56,7 @@ func New(client kubernetes.Interface, component string, opts ...Option) *Recorde
 // started: for unit tests of the events a controller records, with
 // record.NewFakeRecorder, and no API to write them to.
 func To(rec record.EventRecorder) *Recorder {
-	r := &Recorder{}
-	r.current.Store(&rec)
-	return r
+	return &Recorder{current: rec}
 }
 
 // Start begins recording: events go to the API, and to ctx's logger at
@@ -65,10 +69,13 @@ func (r *Recorder) Start(ctx context.Context) (stop func()) {
 		broadcaster.StartStructuredLogging(logVerbosity)
 	}
 	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: r.client.CoreV1().Events("")})
-	var recorder record.EventRecorder = broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: r.component})
-	r.current.Store(&recorder)
+	r.mu.Lock()
+	r.current = broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: r.component})
+	r.mu.Unlock()
 	return func() {
-		r.current.Store(nil)
+		r.mu.Lock()
+		r.current = nil
+		r.mu.Unlock()
 		broadcaster.Shutdown()
 	}
 }
@@ -76,14 +83,27 @@ func (r *Recorder) Start(ctx context.Context) (stop func()) {
 // Event records an event on obj, as record.EventRecorder's Event, if a
 // Run is recording.
 func (r *Recorder) Event(obj runtime.Object, eventType, reason, message string) {
-	if rec := r.current.Load(); rec != nil {
-		(*rec).Event(obj, eventType, reason, message)
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.current != nil {
+		r.current.Event(obj, eventType, reason, message)
 	}
 }
 
 // Eventf is Event with a message formatted as fmt.Sprintf does.
 func (r *Recorder) Eventf(obj runtime.Object, eventType, reason, format string, args ...any) {
-	if rec := r.current.Load(); rec != nil {
-		(*rec).Eventf(obj, eventType, reason, format, args...)
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.current != nil {
+		r.current.Eventf(obj, eventType, reason, format, args...)
+	}
+}
+
+// AnnotatedEventf is Eventf with annotations on the event.
+func (r *Recorder) AnnotatedEventf(obj runtime.Object, annotations map[string]string, eventType, reason, format string, args ...any) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.current != nil {
+		r.current.AnnotatedEventf(obj, annotations, eventType, reason, format, args...)
 	}
 }
