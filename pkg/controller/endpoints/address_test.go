@@ -2,7 +2,6 @@ package endpoints
 
 import (
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
@@ -84,36 +83,6 @@ func TestDesiredLabels(t *testing.T) {
 			}
 			if tt.labels != nil && tt.labels[LabelManagedBy] != "" {
 				t.Errorf("desiredLabels changed the service's labels: %v", tt.labels)
-			}
-		})
-	}
-}
-
-func TestPendingTriggers(t *testing.T) {
-	t.Parallel()
-	t1 := time.Date(2025, 1, 1, 0, 0, 1, 0, time.UTC)
-	t2 := t1.Add(time.Second)
-	tests := []struct {
-		name          string
-		pending, comp time.Time
-		want          time.Time
-	}{
-		{name: "nothing pending", comp: t2, want: t2},
-		{name: "pending earlier wins", pending: t1, comp: t2, want: t1},
-		{name: "computed earlier wins", pending: t2, comp: t1, want: t1},
-		{name: "pending kept when nothing changed since", pending: t1, want: t1},
-		{name: "neither", want: time.Time{}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			p := &pendingTriggers{times: map[string]time.Time{}}
-			p.keep("ns/svc", tt.pending)
-			if got := p.take("ns/svc", tt.comp); !got.Equal(tt.want) {
-				t.Errorf("take = %v, want %v", got, tt.want)
-			}
-			if got := p.take("ns/svc", time.Time{}); !got.IsZero() {
-				t.Errorf("second take = %v, want nothing pending", got)
 			}
 		})
 	}

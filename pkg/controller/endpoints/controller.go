@@ -28,6 +28,7 @@ import (
 	utilnet "k8s.io/utils/net"
 
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/events"
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/triggers"
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/workers"
 )
 
@@ -61,7 +62,7 @@ type Controller struct {
 	queue        workqueue.TypedRateLimitingInterface[string]
 	triggerTimes *endpointsliceutil.TriggerTimeTracker
 	stale        *staleTracker
-	pending      *pendingTriggers
+	pending      *triggers.Pending
 	events       *events.Recorder
 	// setupErr is why an event handler could not be added, if one could
 	// not.
@@ -85,7 +86,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, o
 		queue:        workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
 		triggerTimes: endpointsliceutil.NewTriggerTimeTracker(),
 		stale:        &staleTracker{versions: map[types.NamespacedName]string{}},
-		pending:      &pendingTriggers{times: map[string]time.Time{}},
+		pending:      &triggers.Pending{},
 		events:       events.New(client, "endpoint-controller"),
 	}
 	handlers := []struct {
@@ -213,7 +214,7 @@ func (c *Controller) sync(ctx context.Context, key string) (err error) {
 			return err
 		}
 		c.triggerTimes.DeleteService(namespace, name)
-		c.pending.take(key, time.Time{})
+		c.pending.Take(key, time.Time{})
 		c.stale.forget(namespace, name)
 		return nil
 	}
@@ -242,10 +243,10 @@ func (c *Controller) sync(ctx context.Context, key string) (err error) {
 	// even when nothing is written; a change whose write failed is kept
 	// for the next try.
 	triggerTime := c.triggerTimes.ComputeEndpointLastChangeTriggerTime(namespace, svc, pods)
-	triggerTime = c.pending.take(key, triggerTime)
+	triggerTime = c.pending.Take(key, triggerTime)
 	defer func() {
 		if err != nil {
-			c.pending.keep(key, triggerTime)
+			c.pending.Keep(key, triggerTime)
 		}
 	}()
 	subsets := desiredSubsets(logger, svc, pods)
@@ -450,36 +451,4 @@ func (t *staleTracker) forget(namespace, name string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	delete(t.versions, types.NamespacedName{Namespace: namespace, Name: name})
-}
-
-// pendingTriggers keeps, per Service, the trigger time of changes whose
-// Endpoints write failed: the tracker has already moved past them, and
-// the retry must still report them.
-type pendingTriggers struct {
-	mu    sync.Mutex
-	times map[string]time.Time
-}
-
-// take returns the earlier of t and the pending time of key, forgetting
-// the latter. Zero times mean none.
-func (p *pendingTriggers) take(key string, t time.Time) time.Time {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if pt, ok := p.times[key]; ok {
-		delete(p.times, key)
-		if t.IsZero() || pt.Before(t) {
-			return pt
-		}
-	}
-	return t
-}
-
-// keep remembers t for key's next sync.
-func (p *pendingTriggers) keep(key string, t time.Time) {
-	if t.IsZero() {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.times[key] = t
 }

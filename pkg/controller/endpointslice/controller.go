@@ -26,6 +26,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/events"
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/triggers"
 )
 
 // ControllerName is the value of the endpointslice.kubernetes.io/managed-by
@@ -82,7 +83,7 @@ type Controller struct {
 	queue         workqueue.TypedRateLimitingInterface[string]
 	sliceTracker  *endpointsliceutil.EndpointSliceTracker
 	triggerTimes  *endpointsliceutil.TriggerTimeTracker
-	pending       *pendingTriggers
+	pending       *triggers.Pending
 	reconciler    *endpointslicerec.Reconciler
 	eventRecorder record.EventRecorder
 	// setupErr is why an event handler could not be added, if one could
@@ -115,7 +116,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, o
 		)),
 		sliceTracker: endpointsliceutil.NewEndpointSliceTracker(),
 		triggerTimes: endpointsliceutil.NewTriggerTimeTracker(),
-		pending:      &pendingTriggers{times: map[string]time.Time{}},
+		pending:      &triggers.Pending{},
 	}
 	handlers := []struct {
 		what     string
@@ -234,7 +235,7 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	if apierrors.IsNotFound(err) {
 		// Its slices go with it through their ownerReferences.
 		c.triggerTimes.DeleteService(namespace, name)
-		c.pending.take(key, time.Time{})
+		c.pending.Take(key, time.Time{})
 		c.reconciler.DeleteService(namespace, name)
 		c.sliceTracker.DeleteService(namespace, name)
 		return nil
@@ -276,9 +277,9 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	// A change whose write failed is kept for the next try, since the
 	// tracker has moved past it.
 	triggerTime := c.triggerTimes.ComputeEndpointLastChangeTriggerTime(namespace, svc, pods)
-	triggerTime = c.pending.take(key, triggerTime)
+	triggerTime = c.pending.Take(key, triggerTime)
 	if err := c.reconciler.Reconcile(logger, svc, pods, live, triggerTime); err != nil {
-		c.pending.keep(key, triggerTime)
+		c.pending.Keep(key, triggerTime)
 		c.eventRecorder.Eventf(svc, corev1.EventTypeWarning, "FailedToUpdateEndpointSlices",
 			"Error updating Endpoint Slices for Service %s/%s: %v", namespace, name, err)
 		return err
@@ -370,36 +371,4 @@ func (c *Controller) enqueueSliceService(slice *discoveryv1.EndpointSlice) {
 		return
 	}
 	c.queue.AddAfter(key, max(sliceChangeMinDelay, c.opts.BatchPeriod))
-}
-
-// pendingTriggers keeps, per Service, the trigger time of changes whose
-// slice writes failed: the tracker has already moved past them, and the
-// retry must still report them.
-type pendingTriggers struct {
-	mu    sync.Mutex
-	times map[string]time.Time
-}
-
-// take returns the earlier of t and the pending time of key, forgetting
-// the latter. Zero times mean none.
-func (p *pendingTriggers) take(key string, t time.Time) time.Time {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if pt, ok := p.times[key]; ok {
-		delete(p.times, key)
-		if t.IsZero() || pt.Before(t) {
-			return pt
-		}
-	}
-	return t
-}
-
-// keep remembers t for key's next sync.
-func (p *pendingTriggers) keep(key string, t time.Time) {
-	if t.IsZero() {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.times[key] = t
 }
