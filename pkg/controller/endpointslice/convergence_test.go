@@ -3,7 +3,6 @@ package endpointslice_test
 import (
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -64,84 +63,6 @@ func TestSliceEditedBySomeoneElseIsRestored(t *testing.T) {
 			}
 		})
 	}
-}
-
-// TestConcurrentStatusWritesOneEndpointPerPod has many writers flip the
-// Ready condition of pods spread over many small slices, so that the
-// controller often syncs before its informer has seen its own last slice
-// writes. Such a sync must be refused as stale, not place an endpoint in a
-// second slice: the slices must end up with exactly one endpoint per pod,
-// with its final readiness. It hits that race only now and then;
-// TestLaggingSliceWatchDoesNotDuplicateEndpoints sets it up every time.
-func TestConcurrentStatusWritesOneEndpointPerPod(t *testing.T) {
-	t.Parallel()
-	const n, writers, flips = 150, 10, 4
-	// Ten endpoints a slice: fifteen slices, so that an endpoint whose
-	// slice looks stale has many other slices to land in. The
-	// controller's slice watch lags, as it does on a loaded machine.
-	client := startWith(t, endpointslice.Options{MaxEndpointsPerSlice: 10}, 200*time.Millisecond)
-	createNode(t, client, "node-a", "zone-a")
-	createService(t, client, service("web", []corev1.IPFamily{corev1.IPv4Protocol}, "10.96.10.21"))
-
-	// finalReady is the readiness pod i is left with.
-	finalReady := func(i int) bool { return i%3 != 0 }
-	ips := make([]string, n)
-	var wg sync.WaitGroup
-	errs := make(chan error, writers)
-	for w := range writers {
-		wg.Go(func() {
-			for i := w; i < n; i += writers {
-				p, err := createAndStart(client, t, i, true)
-				if err == nil {
-					ips[i] = p.Status.PodIP
-					// Each flip is one status write: the last one
-					// leaves the pod at finalReady(i).
-					for f := range flips {
-						ready := finalReady(i) == (f%2 == 1)
-						if p, err = writeReady(client, t, p, ready); err != nil {
-							break
-						}
-					}
-				}
-				if err != nil {
-					errs <- fmt.Errorf("pod %d: %w", i, err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatalf("write pods: %v", err)
-	}
-
-	poll(t, 30*time.Second, func() error {
-		items, err := ownedSlices(t.Context(), client, "web")
-		if err != nil {
-			return err
-		}
-		seen := map[string][]string{}
-		ready := map[string]bool{}
-		for _, s := range items {
-			for _, e := range s.Endpoints {
-				seen[e.Addresses[0]] = append(seen[e.Addresses[0]], s.Name)
-				ready[e.Addresses[0]] = ptr.Deref(e.Conditions.Ready, false)
-			}
-		}
-		for i, ip := range ips {
-			switch in := seen[ip]; {
-			case len(in) != 1:
-				return fmt.Errorf("pod %d (%s) is in slices %v, want exactly one", i, ip, in)
-			case ready[ip] != finalReady(i):
-				return fmt.Errorf("pod %d (%s) ready %v, want %v", i, ip, ready[ip], finalReady(i))
-			}
-		}
-		if len(seen) != n {
-			return fmt.Errorf("%d addresses in the slices, want %d", len(seen), n)
-		}
-		return nil
-	})
 }
 
 // TestLaggingSliceWatchDoesNotDuplicateEndpoints makes the controller
@@ -276,15 +197,4 @@ func waitForSlices(t *testing.T, client kubernetes.Interface, n int, sizes ...in
 		return nil
 	})
 	return items
-}
-
-// writeReady writes pod p's Ready condition as a kubelet would.
-func writeReady(client kubernetes.Interface, tb testing.TB, p *corev1.Pod, ready bool) (*corev1.Pod, error) {
-	p = p.DeepCopy()
-	cond := corev1.ConditionFalse
-	if ready {
-		cond = corev1.ConditionTrue
-	}
-	p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: cond, LastTransitionTime: metav1.Now()}}
-	return client.CoreV1().Pods(ns).UpdateStatus(tb.Context(), p, metav1.UpdateOptions{})
 }
