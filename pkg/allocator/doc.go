@@ -1,8 +1,8 @@
 // Package allocator hands out node pod CIDRs, Service cluster IPs and NodePorts exactly as
-// Kubernetes v1.37 chooses them, as pure in-memory per-family types over net/netip; it is not
+// Kubernetes v1.37 chooses them, and LoadBalancer ingress IPs as a simple cloud would, as pure in-memory per-family types over net/netip; it is not
 // where allocations are stored, logged or exposed over HTTP (its callers do that).
 //
-// There are three allocators, each safe for concurrent use and each covering one IP family or
+// There are four allocators, each safe for concurrent use and each covering one IP family or
 // one port range:
 //
 //   - CIDRSet: sub-prefixes of a cluster CIDR for node IPAM, handed out sequentially and
@@ -11,8 +11,10 @@
 //     (upper) bands and a random start in the dynamic band, like the apiserver's ipallocator.
 //   - PortAllocator: ports of a PortRange ("30000-32767"), banded the same way, like the
 //     apiserver's portallocator.
+//   - LBPool: LoadBalancer ingress addresses, lowest free first, as MetalLB-style pools hand
+//     them out (Kubernetes itself leaves this to cloud providers).
 //
-// Dual-stack is one allocator per family, composed: IPRanges and CIDRSets allocate across
+// Dual-stack is one allocator per family, composed (IPRanges, CIDRSets, LBPools); the first two allocate across
 // families all-or-nothing.
 //
 // Errors are ErrFull, ErrAllocated and *NotInRangeError (test with errors.Is and errors.As);
