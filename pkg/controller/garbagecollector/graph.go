@@ -210,8 +210,3 @@ func (g *uidToNode) delete(uid types.UID) {
 	delete(g.nodes, uid)
 }
 
-func (g *uidToNode) len() int {
-	g.mu.RLock()
-	defer g.mu.RUnlock()
-	return len(g.nodes)
-}
