@@ -55,44 +55,49 @@ type controllerSpec struct {
 	build   func(d controllerDeps) (runner, error)
 }
 
-// controllerSpecs are every controller the cluster runs, in start order.
-var controllerSpecs = []controllerSpec{
-	{"namespace-controller", 10, func(d controllerDeps) (runner, error) {
-		return namespace.New(d.client, d.meta, d.disc, d.factory), nil
-	}},
-	{"garbage-collector-controller", 20, func(d controllerDeps) (runner, error) {
-		return garbagecollector.New(d.client, d.meta, d.disc), nil
-	}},
-	{"serviceaccount-controller", 1, func(d controllerDeps) (runner, error) {
-		return serviceaccount.New(d.client, d.factory), nil
-	}},
-	{"root-ca-certificate-publisher-controller", 1, func(d controllerDeps) (runner, error) {
-		return serviceaccount.NewRootCAPublisher(d.client, d.factory, d.caPEM), nil
-	}},
-	{"node-ipam-controller", 1, func(d controllerDeps) (runner, error) {
-		return nodeipam.New(d.client, d.factory, nodeipam.Config{
-			ClusterCIDRs:         d.opts.ClusterCIDRs,
-			NodeCIDRMaskSizeIPv4: d.opts.NodeCIDRMaskSizeIPv4,
-			NodeCIDRMaskSizeIPv6: d.opts.NodeCIDRMaskSizeIPv6,
-			ServiceCIDRs:         d.opts.ServiceClusterIPRanges,
-		})
-	}},
-	{"endpointslice-controller", 5, func(d controllerDeps) (runner, error) {
-		return endpointslice.New(d.client, d.factory, endpointslice.Options{}), nil
-	}},
-	{"endpoints-controller", 5, func(d controllerDeps) (runner, error) {
-		return endpoints.New(d.client, d.factory, endpoints.Options{}), nil
-	}},
-	{"service-lb-controller", 1, func(d controllerDeps) (runner, error) {
-		return loadbalancer.New(d.client, d.factory, d.opts.LoadBalancerIPRanges)
-	}},
+// controllerSpecs returns every controller the cluster runs, in start
+// order. A function, not a variable, so that nothing can change the list
+// for the clusters that come after.
+func controllerSpecs() []controllerSpec {
+	return []controllerSpec{
+		{"namespace-controller", 10, func(d controllerDeps) (runner, error) {
+			return namespace.New(d.client, d.meta, d.disc, d.factory), nil
+		}},
+		{"garbage-collector-controller", 20, func(d controllerDeps) (runner, error) {
+			return garbagecollector.New(d.client, d.meta, d.disc), nil
+		}},
+		{"serviceaccount-controller", 1, func(d controllerDeps) (runner, error) {
+			return serviceaccount.New(d.client, d.factory), nil
+		}},
+		{"root-ca-certificate-publisher-controller", 1, func(d controllerDeps) (runner, error) {
+			return serviceaccount.NewRootCAPublisher(d.client, d.factory, d.caPEM), nil
+		}},
+		{"node-ipam-controller", 1, func(d controllerDeps) (runner, error) {
+			return nodeipam.New(d.client, d.factory, nodeipam.Config{
+				ClusterCIDRs:         d.opts.ClusterCIDRs,
+				NodeCIDRMaskSizeIPv4: d.opts.NodeCIDRMaskSizeIPv4,
+				NodeCIDRMaskSizeIPv6: d.opts.NodeCIDRMaskSizeIPv6,
+				ServiceCIDRs:         d.opts.ServiceClusterIPRanges,
+			})
+		}},
+		{"endpointslice-controller", 5, func(d controllerDeps) (runner, error) {
+			return endpointslice.New(d.client, d.factory, endpointslice.Options{}), nil
+		}},
+		{"endpoints-controller", 5, func(d controllerDeps) (runner, error) {
+			return endpoints.New(d.client, d.factory, endpoints.Options{}), nil
+		}},
+		{"service-lb-controller", 1, func(d controllerDeps) (runner, error) {
+			return loadbalancer.New(d.client, d.factory, d.opts.LoadBalancerIPRanges)
+		}},
+	}
 }
 
 // ControllerNames returns the names --controllers accepts, as
 // kube-controller-manager spells them.
 func ControllerNames() []string {
-	names := make([]string, len(controllerSpecs))
-	for i, s := range controllerSpecs {
+	specs := controllerSpecs()
+	names := make([]string, len(specs))
+	for i, s := range specs {
 		names[i] = s.name
 	}
 	return names
@@ -162,7 +167,7 @@ func startControllers(ctx context.Context, cfg *rest.Config, opts Options, caPEM
 		workers int
 	}
 	var run []started
-	for _, s := range controllerSpecs {
+	for _, s := range controllerSpecs() {
 		if !controllerEnabled(opts.Controllers, s.name) {
 			continue
 		}
