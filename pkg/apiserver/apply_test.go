@@ -250,7 +250,7 @@ func TestPatch(t *testing.T) {
 	t.Run("lists: merge patch replaces, strategic merge patch merges by key", func(t *testing.T) {
 		t.Parallel()
 		services := client.CoreV1().Services("default")
-		svc, err := services.Create(ctx, &corev1.Service{
+		_, err := services.Create(ctx, &corev1.Service{
 			ObjectMeta: metav1.ObjectMeta{Name: "web"},
 			Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{
 				{Name: "http", Port: 80, Protocol: corev1.ProtocolTCP},
@@ -267,7 +267,7 @@ func TestPatch(t *testing.T) {
 			}
 			return out
 		}
-		svc, err = services.Patch(ctx, "web", types.StrategicMergePatchType,
+		svc, err := services.Patch(ctx, "web", types.StrategicMergePatchType,
 			[]byte(`{"spec":{"ports":[{"port":443,"name":"tls","protocol":"TCP"}]}}`), metav1.PatchOptions{})
 		if err != nil {
 			t.Fatal(err)

@@ -252,7 +252,7 @@ func TestNamespaceLifecycle(t *testing.T) {
 		t.Errorf("create namespace Team_A: err = %v, want Invalid (not a DNS label)", err)
 	}
 	ns.Labels["team"] = "a"
-	if ns, err = nsClient.Update(ctx, ns, metav1.UpdateOptions{}); err != nil {
+	if _, err = nsClient.Update(ctx, ns, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := client.CoreV1().ConfigMaps("team-a").Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "cm"}}, metav1.CreateOptions{}); err != nil {
@@ -302,7 +302,7 @@ func TestNamespaceNameLabel(t *testing.T) {
 		t.Errorf("after create: label %s = %q, want team-a", corev1.LabelMetadataName, got)
 	}
 	ns.Labels = map[string]string{"team": "a"}
-	if ns, err = nsClient.Update(ctx, ns, metav1.UpdateOptions{}); err != nil {
+	if _, err = nsClient.Update(ctx, ns, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(map[string]string{"team": "a", corev1.LabelMetadataName: "team-a"}, ns.Labels); diff != "" {
