@@ -302,7 +302,7 @@ func TestNamespaceNameLabel(t *testing.T) {
 		t.Errorf("after create: label %s = %q, want team-a", corev1.LabelMetadataName, got)
 	}
 	ns.Labels = map[string]string{"team": "a"}
-	if _, err = nsClient.Update(ctx, ns, metav1.UpdateOptions{}); err != nil {
+	if ns, err = nsClient.Update(ctx, ns, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(map[string]string{"team": "a", corev1.LabelMetadataName: "team-a"}, ns.Labels); diff != "" {
