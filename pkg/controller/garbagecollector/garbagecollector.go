@@ -97,13 +97,13 @@ func New(client kubernetes.Interface, meta metadata.Interface, disc discovery.Di
 		// must not drop what resync compares against.
 		mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(disc)),
 		graph:  &uidToNode{nodes: make(map[types.UID]*node)},
-		graphChanges: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[*event](),
-			workqueue.TypedRateLimitingQueueConfig[*event]{Name: "garbage_collector_graph_changes"}),
-		attemptToDelete: workqueue.NewTypedRateLimitingQueueWithConfig(limiter(),
-			workqueue.TypedRateLimitingQueueConfig[*node]{Name: "garbage_collector_attempt_to_delete"}),
-		attemptToOrphan: workqueue.NewTypedRateLimitingQueueWithConfig(limiter(),
-			workqueue.TypedRateLimitingQueueConfig[*node]{Name: "garbage_collector_attempt_to_orphan"}),
-		absentOwners: lru.New(absentOwnerCacheSize),
+		// The queues are unnamed: a named queue would report into
+		// workqueue's process-wide metrics, shared by every cluster in a
+		// process.
+		graphChanges:    workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[*event]()),
+		attemptToDelete: workqueue.NewTypedRateLimitingQueue(limiter()),
+		attemptToOrphan: workqueue.NewTypedRateLimitingQueue(limiter()),
+		absentOwners:    lru.New(absentOwnerCacheSize),
 		// Unlike the other controllers, upstream's garbage collector does
 		// not log its events.
 		recorder: events.New(client, "garbage-collector-controller", events.WithoutLogging()),

@@ -53,8 +53,9 @@ func NewRootCAPublisher(client kubernetes.Interface, factory informers.SharedInf
 		client:     client,
 		rootCA:     string(rootCA),
 		configMaps: configMaps.Lister(),
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "root_ca_cert_publisher"}),
+		// Unnamed: a named queue would report into workqueue's
+		// process-wide metrics.
+		queue: workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
 	}
 	cmReg, err := configMaps.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		UpdateFunc: func(_, obj any) { p.configMapChanged(obj) },

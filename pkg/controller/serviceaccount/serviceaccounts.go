@@ -44,8 +44,9 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory) *
 		client:          client,
 		namespaces:      namespaces.Lister(),
 		serviceAccounts: serviceAccounts.Lister(),
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "serviceaccount"}),
+		// Unnamed: a named queue would report into workqueue's
+		// process-wide metrics.
+		queue: workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
 	}
 	saReg, err := serviceAccounts.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		DeleteFunc: c.serviceAccountDeleted,

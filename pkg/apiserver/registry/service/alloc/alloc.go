@@ -184,6 +184,14 @@ func (a *Allocators) AfterDelete(obj runtime.Object, options *metav1.DeleteOptio
 	if dryrun.IsDryRun(options.DryRun) {
 		return
 	}
+	select {
+	case <-a.ready:
+	default:
+		// A delete served before Start finished (the API listens while
+		// it repairs): there is nothing to release yet, and Start's
+		// repair, which reads the Services left, frees what this one held.
+		return
+	}
 	svc := obj.(*corev1.Service)
 	service.DefaultOnRead(svc, a.families.Primary)
 	ctx, cancel := context.WithTimeout(klog.NewContext(context.Background(), a.logger), 30*time.Second)

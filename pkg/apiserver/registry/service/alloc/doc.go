@@ -11,4 +11,9 @@
 // pkg/allocator picks addresses and ports; creating an IPAddress object, which
 // fails if the address already has one, is what takes an address, so two
 // Services never share one, across restarts too.
+//
+// Two differences from kube-apiserver v1.37, whose allocator follows every
+// Ready ServiceCIDR and every IPAddress through informers: only the
+// "kubernetes" ServiceCIDR read at Start is allocated from, and an address
+// whose IPAddress a user deletes stays taken until the next Start.
 package alloc
