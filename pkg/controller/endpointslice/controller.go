@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -13,13 +12,11 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	discoverylisters "k8s.io/client-go/listers/discovery/v1"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
 	endpointslicerec "k8s.io/endpointslice"
 	endpointsliceutil "k8s.io/endpointslice/util"
@@ -27,6 +24,7 @@ import (
 
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/events"
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/triggers"
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/workers"
 )
 
 // ControllerName is the value of the endpointslice.kubernetes.io/managed-by
@@ -75,17 +73,17 @@ type Controller struct {
 	client kubernetes.Interface
 	opts   Options
 
-	services      corelisters.ServiceLister
-	pods          corelisters.PodLister
-	nodes         corelisters.NodeLister
-	slices        discoverylisters.EndpointSliceLister
-	synced        []cache.InformerSynced
-	queue         workqueue.TypedRateLimitingInterface[string]
-	sliceTracker  *endpointsliceutil.EndpointSliceTracker
-	triggerTimes  *endpointsliceutil.TriggerTimeTracker
-	pending       *triggers.Pending
-	reconciler    *endpointslicerec.Reconciler
-	eventRecorder record.EventRecorder
+	services     corelisters.ServiceLister
+	pods         corelisters.PodLister
+	nodes        corelisters.NodeLister
+	slices       discoverylisters.EndpointSliceLister
+	synced       []cache.InformerSynced
+	queue        workqueue.TypedRateLimitingInterface[string]
+	sliceTracker *endpointsliceutil.EndpointSliceTracker
+	triggerTimes *endpointsliceutil.TriggerTimeTracker
+	pending      *triggers.Pending
+	reconciler   *endpointslicerec.Reconciler
+	events       *events.Recorder
 	// setupErr is why an event handler could not be added, if one could
 	// not.
 	setupErr error
@@ -117,7 +115,16 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, o
 		sliceTracker: endpointsliceutil.NewEndpointSliceTracker(),
 		triggerTimes: endpointsliceutil.NewTriggerTimeTracker(),
 		pending:      &triggers.Pending{},
+		// It records only while Run runs, so that a controller that never
+		// runs leaks no goroutine.
+		events: events.New(client, "endpoint-slice-controller"),
 	}
+	// No topology cache (topology-aware hints off). The library's metrics
+	// are never registered (we do not call its RegisterMetrics), so its
+	// updates to them are no-ops and nothing global is touched.
+	c.reconciler = endpointslicerec.NewReconciler(client, c.nodes, opts.MaxEndpointsPerSlice,
+		c.sliceTracker, nil, c.events, ControllerName,
+		endpointslicerec.WithPreferSameTrafficDistributionEnabled(true))
 	handlers := []struct {
 		what     string
 		informer cache.SharedIndexInformer
@@ -154,70 +161,33 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, o
 
 // Run syncs Services with the given number of workers until ctx is done,
 // and returns once they have all stopped.
-func (c *Controller) Run(ctx context.Context, workers int) {
-	defer utilruntime.HandleCrashWithContext(ctx)
-	logger := klog.FromContext(ctx).WithName("endpointslice-controller")
-	ctx = klog.NewContext(ctx, logger)
-	if c.setupErr != nil {
-		logger.Error(c.setupErr, "Not starting endpointslice controller")
-		c.queue.ShutDown()
-		return
+func (c *Controller) Run(ctx context.Context, n int) {
+	loop := workers.Loop[string]{
+		Pool:     workers.Pool[string]{Queue: c.queue, Sync: c.sync, OnError: c.retry},
+		Name:     "endpointslice-controller",
+		Title:    "endpointslice controller",
+		SetupErr: c.setupErr,
+		Synced:   c.synced,
+		Events:   c.events,
 	}
-	logger.V(2).Info("Starting endpointslice controller")
-	defer logger.V(2).Info("Stopped endpointslice controller")
-
-	// The recorder and what uses it are made here, not in New, so that a
-	// controller that never runs leaks no goroutine.
-	recorder := events.New(c.client, "endpoint-slice-controller")
-	defer recorder.Start(ctx)()
-	c.eventRecorder = recorder
-	// No topology cache (topology-aware hints off). The library's metrics
-	// are never registered (we do not call its RegisterMetrics), so its
-	// updates to them are no-ops and nothing global is touched.
-	c.reconciler = endpointslicerec.NewReconciler(c.client, c.nodes, c.opts.MaxEndpointsPerSlice,
-		c.sliceTracker, nil, c.eventRecorder, ControllerName,
-		endpointslicerec.WithPreferSameTrafficDistributionEnabled(true))
-
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return
-	}
-	for range workers {
-		wg.Go(func() { wait.UntilWithContext(ctx, c.worker, time.Second) })
-	}
-	<-ctx.Done()
+	loop.Run(ctx, n)
 }
 
-func (c *Controller) worker(ctx context.Context) {
-	for c.processNext(ctx) {
-	}
-}
-
-func (c *Controller) processNext(ctx context.Context) bool {
-	key, quit := c.queue.Get()
-	if quit {
-		return false
-	}
-	defer c.queue.Done(key)
-	err := c.sync(ctx, key)
+// retry requeues a Service whose sync failed, up to maxRetries times as
+// upstream does; a stale slice cache is routine and logged only at V(4).
+func (c *Controller) retry(ctx context.Context, key string, err error) {
 	logger := klog.FromContext(ctx)
-	switch {
-	case err == nil:
-		c.queue.Forget(key)
-	case c.queue.NumRequeues(key) < maxRetries:
-		if errors.Is(err, errStaleCache) {
-			logger.V(4).Info("EndpointSlice cache stale, retrying", "key", key)
-		} else {
-			logger.V(2).Info("Error syncing endpoint slices for service, retrying", "key", key, "err", err)
-		}
-		c.queue.AddRateLimited(key)
-	default:
+	if c.queue.NumRequeues(key) >= maxRetries {
 		c.queue.Forget(key)
 		utilruntime.HandleErrorWithContext(ctx, err, "Retry budget exceeded, dropping service out of the queue", "key", key)
+		return
 	}
-	return true
+	if errors.Is(err, errStaleCache) {
+		logger.V(4).Info("EndpointSlice cache stale, retrying", "key", key)
+	} else {
+		logger.V(2).Info("Error syncing endpoint slices for service, retrying", "key", key, "err", err)
+	}
+	c.queue.AddRateLimited(key)
 }
 
 // sync brings the slices of the Service key in line with its pods.
@@ -251,14 +221,14 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 
 	pods, err := c.pods.Pods(namespace).List(labels.Set(svc.Spec.Selector).AsSelectorPreValidated())
 	if err != nil {
-		c.eventRecorder.Eventf(svc, corev1.EventTypeWarning, "FailedToListPods",
+		c.events.Eventf(svc, corev1.EventTypeWarning, "FailedToListPods",
 			"Error listing Pods for Service %s/%s: %v", namespace, name, err)
 		return err
 	}
 	owned := labels.Set{discoveryv1.LabelServiceName: name, discoveryv1.LabelManagedBy: ControllerName}.AsSelectorPreValidated()
 	slices, err := c.slices.EndpointSlices(namespace).List(owned)
 	if err != nil {
-		c.eventRecorder.Eventf(svc, corev1.EventTypeWarning, "FailedToListEndpointSlices",
+		c.events.Eventf(svc, corev1.EventTypeWarning, "FailedToListEndpointSlices",
 			"Error listing Endpoint Slices for Service %s/%s: %v", namespace, name, err)
 		return err
 	}
@@ -280,7 +250,7 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	triggerTime = c.pending.Take(key, triggerTime)
 	if err := c.reconciler.Reconcile(logger, svc, pods, live, triggerTime); err != nil {
 		c.pending.Keep(key, triggerTime)
-		c.eventRecorder.Eventf(svc, corev1.EventTypeWarning, "FailedToUpdateEndpointSlices",
+		c.events.Eventf(svc, corev1.EventTypeWarning, "FailedToUpdateEndpointSlices",
 			"Error updating Endpoint Slices for Service %s/%s: %v", namespace, name, err)
 		return err
 	}

@@ -119,6 +119,10 @@ func TestForegroundDeletionPropagates(t *testing.T) {
 	owner := create(t, client, configMaps, "default", "root", nil)
 	child := create(t, client, secrets, "default", "child", []metav1.OwnerReference{owner.ref(true)})
 	grandchild := create(t, client, pods, "default", "grandchild", []metav1.OwnerReference{child.ref(true)}, holdFinalizer)
+	// The collector's graph, like upstream's, learns of objects through
+	// informers: a child deleted before its own dependent is in the graph
+	// has nothing to wait for. Let the watches deliver the tree first.
+	time.Sleep(settle)
 
 	del(t, client, owner, policy(metav1.DeletePropagationForeground))
 	clustertest.Poll(t, 10*time.Second, func() error {

@@ -209,4 +209,3 @@ func (g *uidToNode) delete(uid types.UID) {
 	defer g.mu.Unlock()
 	delete(g.nodes, uid)
 }
-

@@ -52,10 +52,15 @@ func (p *Pool[T]) processNext(ctx context.Context) bool {
 		return false
 	}
 	defer p.Queue.Done(item)
-	err := p.Sync(ctx, item)
+	syncCtx, cancel := graceful(ctx)
+	err := p.Sync(syncCtx, item)
+	cancel()
 	switch {
 	case err == nil:
 		p.Queue.Forget(item)
+	case ctx.Err() != nil:
+		// The controller is stopping: the item is not retried, and an
+		// error of a sync cut short is no news.
 	case p.OnError != nil:
 		p.OnError(ctx, item, err)
 	default:
@@ -63,6 +68,19 @@ func (p *Pool[T]) processNext(ctx context.Context) bool {
 		p.Queue.AddRateLimited(item)
 	}
 	return true
+}
+
+// stopGrace is how long a sync in flight when its controller stops may go
+// on. Its requests then finish instead of being cut off, which the API
+// server would log as errors, and stopping still does not wait long.
+const stopGrace = 2 * time.Second
+
+// graceful returns a context for one sync: ctx's values, and cancelled
+// stopGrace after ctx is, or when the returned cancel is called.
+func graceful(ctx context.Context) (context.Context, context.CancelFunc) {
+	syncCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(stopGrace, cancel) })
+	return syncCtx, func() { stop(); cancel() }
 }
 
 // Loop is a controller's Run: a Pool, the informers it waits for and how

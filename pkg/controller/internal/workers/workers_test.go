@@ -125,3 +125,40 @@ func TestRunStopsEarly(t *testing.T) {
 		})
 	}
 }
+
+// TestSyncInFlightFinishesOnStop: a sync running when the controller stops
+// keeps a live context, so that its requests finish rather than being cut
+// off, and its error, if any, is neither handled nor retried.
+func TestSyncInFlightFinishesOnStop(t *testing.T) {
+	t.Parallel()
+	_, ctx := ktesting.NewTestContext(t)
+	ctx, cancel := context.WithCancel(ctx)
+	queue := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]())
+	started, release := make(chan struct{}), make(chan struct{})
+	var syncErr error
+	loop := workers.Loop[string]{
+		Pool: workers.Pool[string]{Queue: queue,
+			Sync: func(syncCtx context.Context, _ string) error {
+				close(started)
+				<-release
+				syncErr = syncCtx.Err()
+				return errors.New("cut short")
+			},
+			OnError: func(context.Context, string, error) { t.Error("OnError called for a sync that ended while stopping") },
+		},
+		Name: "test", Title: "test controller",
+	}
+	queue.Add("a")
+	stopped := make(chan struct{})
+	go func() { defer close(stopped); loop.Run(ctx, 1) }()
+	<-started
+	cancel()
+	close(release)
+	<-stopped
+	if syncErr != nil {
+		t.Errorf("sync context right after stop: %v, want still live", syncErr)
+	}
+	if n := queue.NumRequeues("a"); n != 0 {
+		t.Errorf("NumRequeues = %d, want 0: not retried", n)
+	}
+}
