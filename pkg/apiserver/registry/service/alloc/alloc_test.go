@@ -176,8 +176,12 @@ func TestServiceCreate(t *testing.T) {
 		{"SingleStack two families", []func(*corev1.Service){policy(corev1.IPFamilyPolicySingleStack), families(v4, v6)},
 			want{"err: must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified", "err: when multiple IP families",
 				"err: when multiple IP families", "err: when multiple IP families"}},
-		{"static IPv4", []func(*corev1.Service){clusterIPs("10.0.0.200")},
-			want{"SingleStack [IPv4] 1", "err: spec.clusterIPs[0]: Invalid value: [\"10.0.0.200\"]: IPv4 is not configured on this cluster",
+		// Static picks come from the lower band (the first 16 addresses of
+		// the /24, the first 256 of the /112), which dynamic allocation
+		// leaves alone while the upper band has room: a pick above it
+		// could already be taken at random by an earlier row.
+		{"static IPv4", []func(*corev1.Service){clusterIPs("10.0.0.12")},
+			want{"SingleStack [IPv4] 1", "err: spec.clusterIPs[0]: Invalid value: [\"10.0.0.12\"]: IPv4 is not configured on this cluster",
 				"SingleStack [IPv4] 1", "SingleStack [IPv4] 1"}},
 		{"static IPv4 outside the range", []func(*corev1.Service){clusterIPs("192.168.1.1")},
 			want{"err: spec.clusterIPs: Invalid value: [\"192.168.1.1\"]: failed to allocate IP 192.168.1.1: the provided network does not match the current range",
@@ -185,7 +189,7 @@ func TestServiceCreate(t *testing.T) {
 		{"static network address", []func(*corev1.Service){clusterIPs("10.0.0.0")},
 			want{"err: failed to allocate IP 10.0.0.0: the provided IP (10.0.0.0) is not in the valid range. The range of valid IPs is 10.0.0.0/24",
 				"err: IPv4 is not configured on this cluster", "err: is not in the valid range", "err: is not in the valid range"}},
-		{"static dual-stack", []func(*corev1.Service){clusterIPs("fd00:10:96::20", "10.0.0.20"), policy(corev1.IPFamilyPolicyRequireDualStack)},
+		{"static dual-stack", []func(*corev1.Service){clusterIPs("fd00:10:96::20", "10.0.0.10"), policy(corev1.IPFamilyPolicyRequireDualStack)},
 			want{"err: IPv6 is not configured on this cluster", "err: IPv4 is not configured on this cluster",
 				"RequireDualStack [IPv6 IPv4] 2", "RequireDualStack [IPv6 IPv4] 2"}},
 		{"static kubernetes IP", []func(*corev1.Service){clusterIPs("10.0.0.1")},
@@ -434,12 +438,12 @@ func TestServiceUpdate(t *testing.T) {
 	}
 
 	// Dry runs change nothing.
-	dry := newService("dry", func(s *corev1.Service) { s.Spec.ClusterIP = "10.0.0.77" })
+	dry := newService("dry", func(s *corev1.Service) { s.Spec.ClusterIP = "10.0.0.7" })
 	if _, err := services.Create(ctx, dry, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := services.Create(ctx, dry, metav1.CreateOptions{}); err != nil {
-		t.Fatalf("10.0.0.77 after a dry run: %v", err)
+		t.Fatalf("10.0.0.7 after a dry run: %v", err)
 	}
 }
 
