@@ -89,35 +89,23 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, o
 		pending:      &triggers.Pending{},
 		events:       events.New(client, "endpoint-controller"),
 	}
-	handlers := []struct {
-		what     string
-		informer cache.SharedIndexInformer
-		handler  cache.ResourceEventHandler
-	}{
-		{"service", services.Informer(), cache.ResourceEventHandlerFuncs{
+	c.synced, c.setupErr = workers.AddHandlers(
+		workers.Handler{What: "service", Informer: services.Informer(), Handler: cache.ResourceEventHandlerFuncs{
 			AddFunc:    c.enqueue,
 			UpdateFunc: func(_, obj any) { c.enqueue(obj) },
 			DeleteFunc: c.enqueue,
 		}},
-		{"pod", pods.Informer(), cache.ResourceEventHandlerFuncs{
+		workers.Handler{What: "pod", Informer: pods.Informer(), Handler: cache.ResourceEventHandlerFuncs{
 			AddFunc:    func(obj any) { c.onPodChange(nil, obj) },
 			UpdateFunc: c.onPodChange,
 			DeleteFunc: func(obj any) { c.onPodChange(obj, nil) },
 		}},
 		// A deleted Endpoints of a selector Service is written again; one
 		// without a Service stays gone.
-		{"endpoints", endpoints.Informer(), cache.ResourceEventHandlerFuncs{
+		workers.Handler{What: "endpoints", Informer: endpoints.Informer(), Handler: cache.ResourceEventHandlerFuncs{
 			DeleteFunc: c.enqueue,
 		}},
-	}
-	for _, h := range handlers {
-		reg, err := h.informer.AddEventHandler(h.handler)
-		if err != nil {
-			c.setupErr = fmt.Errorf("add %s event handler: %w", h.what, err)
-			return c
-		}
-		c.synced = append(c.synced, reg.HasSynced)
-	}
+	)
 	return c
 }
 

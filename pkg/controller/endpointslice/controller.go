@@ -125,37 +125,25 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, o
 	c.reconciler = endpointslicerec.NewReconciler(client, c.nodes, opts.MaxEndpointsPerSlice,
 		c.sliceTracker, nil, c.events, ControllerName,
 		endpointslicerec.WithPreferSameTrafficDistributionEnabled(true))
-	handlers := []struct {
-		what     string
-		informer cache.SharedIndexInformer
-		handler  cache.ResourceEventHandler
-	}{
-		{"service", services.Informer(), cache.ResourceEventHandlerFuncs{
+	c.synced, c.setupErr = workers.AddHandlers(
+		workers.Handler{What: "service", Informer: services.Informer(), Handler: cache.ResourceEventHandlerFuncs{
 			AddFunc:    c.enqueueService,
 			UpdateFunc: func(_, obj any) { c.enqueueService(obj) },
 			DeleteFunc: c.enqueueService,
 		}},
-		{"pod", pods.Informer(), cache.ResourceEventHandlerFuncs{
+		workers.Handler{What: "pod", Informer: pods.Informer(), Handler: cache.ResourceEventHandlerFuncs{
 			AddFunc:    func(obj any) { c.onPodChange(nil, obj) },
 			UpdateFunc: c.onPodChange,
 			DeleteFunc: func(obj any) { c.onPodChange(obj, nil) },
 		}},
 		// Nodes only feed the lister (zones); topology hints are off.
-		{"node", nodes.Informer(), cache.ResourceEventHandlerFuncs{}},
-		{"endpointslice", slices.Informer(), cache.ResourceEventHandlerFuncs{
+		workers.Handler{What: "node", Informer: nodes.Informer(), Handler: cache.ResourceEventHandlerFuncs{}},
+		workers.Handler{What: "endpointslice", Informer: slices.Informer(), Handler: cache.ResourceEventHandlerFuncs{
 			AddFunc:    c.onSliceAdd,
 			UpdateFunc: c.onSliceUpdate,
 			DeleteFunc: c.onSliceDelete,
 		}},
-	}
-	for _, h := range handlers {
-		reg, err := h.informer.AddEventHandler(h.handler)
-		if err != nil {
-			c.setupErr = fmt.Errorf("add %s event handler: %w", h.what, err)
-			return c
-		}
-		c.synced = append(c.synced, reg.HasSynced)
-	}
+	)
 	return c
 }
 
