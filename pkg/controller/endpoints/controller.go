@@ -3,7 +3,6 @@ package endpoints
 import (
 	"context"
 	"errors"
-	"fmt"
 	"maps"
 	"sync"
 	"time"
@@ -28,6 +27,7 @@ import (
 	utilnet "k8s.io/utils/net"
 
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/events"
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/podservices"
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/triggers"
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/workers"
 )
@@ -95,11 +95,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, o
 			UpdateFunc: func(_, obj any) { c.enqueue(obj) },
 			DeleteFunc: c.enqueue,
 		}},
-		workers.Handler{What: "pod", Informer: pods.Informer(), Handler: cache.ResourceEventHandlerFuncs{
-			AddFunc:    func(obj any) { c.onPodChange(nil, obj) },
-			UpdateFunc: c.onPodChange,
-			DeleteFunc: func(obj any) { c.onPodChange(obj, nil) },
-		}},
+		workers.Handler{What: "pod", Informer: pods.Informer(), Handler: podservices.Handler(c.services, c.queue, c.opts.BatchPeriod)},
 		// A deleted Endpoints of a selector Service is written again; one
 		// without a Service stays gone.
 		workers.Handler{What: "endpoints", Informer: endpoints.Informer(), Handler: cache.ResourceEventHandlerFuncs{
@@ -142,28 +138,7 @@ func (c *Controller) queueLeftovers(ctx context.Context) {
 	}
 }
 
-func (c *Controller) enqueue(obj any) {
-	key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
-	if err != nil {
-		utilruntime.HandleError(fmt.Errorf("couldn't get key for object %+v: %w", obj, err))
-		return
-	}
-	c.queue.Add(key)
-}
-
-// onPodChange queues the Services a pod change matters to. Added and
-// deleted pods come with a nil old or cur.
-func (c *Controller) onPodChange(old, cur any) {
-	key := endpointsliceutil.GetPodUpdateProjectionKey(old, cur)
-	services, err := endpointsliceutil.GetServicesToUpdate(c.services, key)
-	if err != nil {
-		utilruntime.HandleError(fmt.Errorf("find services of a changed pod: %w", err))
-		return
-	}
-	for svc := range services {
-		c.queue.AddAfter(svc, c.opts.BatchPeriod)
-	}
-}
+func (c *Controller) enqueue(obj any) { workers.Enqueue(c.queue, obj) }
 
 // retry adds a Service whose sync failed back with the queue's backoff,
 // until it has failed maxRetries times.

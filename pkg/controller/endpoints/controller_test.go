@@ -12,7 +12,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -41,7 +40,6 @@ func startCluster(tb testing.TB) (kubernetes.Interface, *rest.Config) {
 	tb.Helper()
 	c := controllertest.StartWithout(tb, ownController...)
 	client := clustertest.Client(tb, c)
-	ensureDefaultServiceAccount(tb, client)
 	return client, clustertest.Config(c)
 }
 
@@ -51,17 +49,6 @@ func runController(tb testing.TB, client kubernetes.Interface) {
 	factory := informers.NewSharedInformerFactory(client, 0)
 	ctrl := endpoints.New(client, factory, endpoints.Options{})
 	controllertest.Run(controllertest.Context(tb), tb, factory, func(ctx context.Context) { ctrl.Run(ctx, 5) })
-}
-
-// ensureDefaultServiceAccount creates default/default, which pods need
-// for admission, as the service account controller would; it may already
-// be there when that controller runs.
-func ensureDefaultServiceAccount(tb testing.TB, client kubernetes.Interface) {
-	tb.Helper()
-	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: ns}}
-	if _, err := client.CoreV1().ServiceAccounts(ns).Create(tb.Context(), sa, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		tb.Fatalf("create default service account: %v", err)
-	}
 }
 
 const ns = metav1.NamespaceDefault
@@ -81,28 +68,6 @@ func createService(tb testing.TB, client kubernetes.Interface, svc *corev1.Servi
 		tb.Fatalf("create service %s: %v", svc.Name, err)
 	}
 	return got
-}
-
-// service selects app=<name> and targets the container port named "http".
-func service(name string, families []corev1.IPFamily, clusterIPs ...string) *corev1.Service {
-	policy := corev1.IPFamilyPolicySingleStack
-	if len(families) > 1 {
-		policy = corev1.IPFamilyPolicyRequireDualStack
-	}
-	svc := &corev1.Service{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: map[string]string{"team": "blue"}},
-		Spec: corev1.ServiceSpec{
-			Selector:       map[string]string{"app": name},
-			Ports:          []corev1.ServicePort{{Name: "web", Port: 80, Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromString("http")}},
-			IPFamilies:     families,
-			IPFamilyPolicy: &policy,
-			ClusterIPs:     clusterIPs,
-		},
-	}
-	if len(clusterIPs) > 0 {
-		svc.Spec.ClusterIP = clusterIPs[0]
-	}
-	return svc
 }
 
 func createPod(tb testing.TB, client kubernetes.Interface, pod *corev1.Pod) *corev1.Pod {
@@ -220,7 +185,7 @@ func TestEndpointsListPrimaryFamily(t *testing.T) {
 			t.Parallel()
 			client, _ := start(t)
 			createNode(t, client, "node-a")
-			svc := createService(t, client, service("web", tt.families, tt.clusterIPs...))
+			svc := createService(t, client, controllertest.SelectorService("web", tt.families, tt.clusterIPs...))
 
 			// Before any pod has an IP: an Endpoints with no subsets.
 			waitForSubsets(t, client, "web", nil)
@@ -271,7 +236,7 @@ func TestHeadlessServiceEndpoints(t *testing.T) {
 	t.Parallel()
 	client, _ := start(t)
 	createNode(t, client, "node-a")
-	svc := service("db", []corev1.IPFamily{corev1.IPv6Protocol, corev1.IPv4Protocol}, corev1.ClusterIPNone)
+	svc := controllertest.SelectorService("db", []corev1.IPFamily{corev1.IPv6Protocol, corev1.IPv4Protocol}, corev1.ClusterIPNone)
 	svc.Spec.Ports = nil
 	svc.Spec.PublishNotReadyAddresses = true
 	createService(t, client, svc)
@@ -289,7 +254,7 @@ func TestHeadlessServiceEndpoints(t *testing.T) {
 func TestSelectorlessServiceEndpointsLeftAlone(t *testing.T) {
 	t.Parallel()
 	client, _ := start(t)
-	manual := service("manual", []corev1.IPFamily{corev1.IPv4Protocol}, "10.96.20.5")
+	manual := controllertest.SelectorService("manual", []corev1.IPFamily{corev1.IPv4Protocol}, "10.96.20.5")
 	manual.Spec.Selector = nil
 	createService(t, client, manual)
 	hand := &corev1.Endpoints{
@@ -305,7 +270,7 @@ func TestSelectorlessServiceEndpointsLeftAlone(t *testing.T) {
 	}
 	// Once a Service created later has its Endpoints, the controller has
 	// looked at the first one too.
-	createService(t, client, service("web", []corev1.IPFamily{corev1.IPv4Protocol}, "10.96.20.6"))
+	createService(t, client, controllertest.SelectorService("web", []corev1.IPFamily{corev1.IPv4Protocol}, "10.96.20.6"))
 	waitForSubsets(t, client, "web", nil)
 	got, err := client.CoreV1().Endpoints(ns).Get(t.Context(), "manual", metav1.GetOptions{})
 	if err != nil {
@@ -323,7 +288,7 @@ func TestEndpointsTruncatedOverCapacity(t *testing.T) {
 	t.Parallel()
 	client, _ := start(t)
 	createNode(t, client, "node-a")
-	createService(t, client, service("big", []corev1.IPFamily{corev1.IPv4Protocol}, "10.96.20.7"))
+	createService(t, client, controllertest.SelectorService("big", []corev1.IPFamily{corev1.IPv4Protocol}, "10.96.20.7"))
 	const n = 1001
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
@@ -390,7 +355,7 @@ func TestEndpointsTruncatedOverCapacity(t *testing.T) {
 func TestOrphanEndpointsDeletedAtStart(t *testing.T) {
 	t.Parallel()
 	client, _ := startCluster(t)
-	manual := service("kept", []corev1.IPFamily{corev1.IPv4Protocol}, "10.96.20.9")
+	manual := controllertest.SelectorService("kept", []corev1.IPFamily{corev1.IPv4Protocol}, "10.96.20.9")
 	manual.Spec.Selector = nil
 	createService(t, client, manual)
 	for _, name := range []string{"kept", "orphan"} {
@@ -446,7 +411,7 @@ func TestEndpointsDeprecationWarning(t *testing.T) {
 
 	// A selectorless Service of the same name keeps the controller from
 	// deleting the Endpoints as an orphan.
-	svc := service("hand", []corev1.IPFamily{corev1.IPv4Protocol}, "10.96.20.8")
+	svc := controllertest.SelectorService("hand", []corev1.IPFamily{corev1.IPv4Protocol}, "10.96.20.8")
 	svc.Spec.Selector = nil
 	createService(t, client, svc)
 	ep := &corev1.Endpoints{ObjectMeta: metav1.ObjectMeta{Name: "hand", Namespace: ns}}

@@ -23,6 +23,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/events"
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/podservices"
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/triggers"
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/workers"
 )
@@ -131,11 +132,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, o
 			UpdateFunc: func(_, obj any) { c.enqueueService(obj) },
 			DeleteFunc: c.enqueueService,
 		}},
-		workers.Handler{What: "pod", Informer: pods.Informer(), Handler: cache.ResourceEventHandlerFuncs{
-			AddFunc:    func(obj any) { c.onPodChange(nil, obj) },
-			UpdateFunc: c.onPodChange,
-			DeleteFunc: func(obj any) { c.onPodChange(obj, nil) },
-		}},
+		workers.Handler{What: "pod", Informer: pods.Informer(), Handler: podservices.Handler(c.services, c.queue, c.opts.BatchPeriod)},
 		// Nodes only feed the lister (zones); topology hints are off.
 		workers.Handler{What: "node", Informer: nodes.Informer(), Handler: cache.ResourceEventHandlerFuncs{}},
 		workers.Handler{What: "endpointslice", Informer: slices.Informer(), Handler: cache.ResourceEventHandlerFuncs{
@@ -245,29 +242,7 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	return nil
 }
 
-func (c *Controller) enqueueService(obj any) {
-	key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
-	if err != nil {
-		utilruntime.HandleError(fmt.Errorf("couldn't get key for object %+v: %w", obj, err))
-		return
-	}
-	c.queue.Add(key)
-}
-
-// onPodChange queues the Services a pod change matters to: those it is or
-// was selected by, or only those it joined or left when just its labels
-// changed. Added and deleted pods come with a nil old or cur.
-func (c *Controller) onPodChange(old, cur any) {
-	key := endpointsliceutil.GetPodUpdateProjectionKey(old, cur)
-	services, err := endpointsliceutil.GetServicesToUpdate(c.services, key)
-	if err != nil {
-		utilruntime.HandleError(fmt.Errorf("find services of a changed pod: %w", err))
-		return
-	}
-	for svc := range services {
-		c.queue.AddAfter(svc, c.opts.BatchPeriod)
-	}
-}
+func (c *Controller) enqueueService(obj any) { workers.Enqueue(c.queue, obj) }
 
 // A slice event only queues its Service when this controller did not cause
 // it (the tracker knows which generations it wrote) or when the slice

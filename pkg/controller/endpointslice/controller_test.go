@@ -13,9 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/klog/v2/ktesting"
@@ -24,6 +22,7 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/cluster"
 	"github.com/fakecluster/fakecluster/pkg/cluster/clustertest"
 	"github.com/fakecluster/fakecluster/pkg/controller/endpointslice"
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/controllertest"
 )
 
 // ownController has the cluster run every controller but the one(s) a
@@ -43,7 +42,6 @@ func startWith(tb testing.TB, opts endpointslice.Options, sliceLag time.Duration
 	tb.Helper()
 	c := clustertest.StartWith(tb, cluster.Options{Controllers: ownController})
 	client := clustertest.Client(tb, c)
-	ensureDefaultServiceAccount(tb, client)
 	ctrlClient := client
 	if sliceLag > 0 {
 		cfg := clustertest.Config(c)
@@ -76,34 +74,6 @@ func startWith(tb testing.TB, opts endpointslice.Options, sliceLag time.Duration
 	return client
 }
 
-// ensureDefaultServiceAccount creates default/default, which pods need
-// for admission, as the service account controller would; it may already
-// be there when that controller runs.
-func ensureDefaultServiceAccount(tb testing.TB, client kubernetes.Interface) {
-	tb.Helper()
-	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: ns}}
-	if _, err := client.CoreV1().ServiceAccounts(ns).Create(tb.Context(), sa, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		tb.Fatalf("create default service account: %v", err)
-	}
-}
-
-// poll calls check every 20ms until it returns nil, failing tb with
-// check's last error once timeout has passed.
-func poll(tb testing.TB, timeout time.Duration, check func() error) {
-	tb.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("after %v: %v", timeout, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 const ns = metav1.NamespaceDefault
 
 func createNode(tb testing.TB, client kubernetes.Interface, name, zone string) {
@@ -112,29 +82,6 @@ func createNode(tb testing.TB, client kubernetes.Interface, name, zone string) {
 	if _, err := client.CoreV1().Nodes().Create(tb.Context(), node, metav1.CreateOptions{}); err != nil {
 		tb.Fatalf("create node: %v", err)
 	}
-}
-
-// service is a Service selecting app=<name> with one port 80 whose target
-// is the container port named "http".
-func service(name string, families []corev1.IPFamily, clusterIPs ...string) *corev1.Service {
-	policy := corev1.IPFamilyPolicySingleStack
-	if len(families) > 1 {
-		policy = corev1.IPFamilyPolicyRequireDualStack
-	}
-	svc := &corev1.Service{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: map[string]string{"team": "blue"}},
-		Spec: corev1.ServiceSpec{
-			Selector:       map[string]string{"app": name},
-			Ports:          []corev1.ServicePort{{Name: "web", Port: 80, Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromString("http")}},
-			IPFamilies:     families,
-			IPFamilyPolicy: &policy,
-			ClusterIPs:     clusterIPs,
-		},
-	}
-	if len(clusterIPs) > 0 {
-		svc.Spec.ClusterIP = clusterIPs[0]
-	}
-	return svc
 }
 
 func createService(tb testing.TB, client kubernetes.Interface, svc *corev1.Service) *corev1.Service {
@@ -244,7 +191,7 @@ func sliceView(items []discoveryv1.EndpointSlice) (map[discoveryv1.AddressType][
 func waitForView(t *testing.T, client kubernetes.Interface, svc string, want map[discoveryv1.AddressType][]endpointView) []discoveryv1.EndpointSlice {
 	t.Helper()
 	var items []discoveryv1.EndpointSlice
-	poll(t, 20*time.Second, func() error {
+	clustertest.Poll(t, 20*time.Second, func() error {
 		var err error
 		if items, err = ownedSlices(t.Context(), client, svc); err != nil {
 			return err
@@ -305,7 +252,7 @@ func TestSlicesFollowPods(t *testing.T) {
 			t.Parallel()
 			client := start(t)
 			createNode(t, client, "node-a", "zone-a")
-			svc := createService(t, client, service("web", tt.families, tt.clusterIPs...))
+			svc := createService(t, client, controllertest.SelectorService("web", tt.families, tt.clusterIPs...))
 			pods := []*corev1.Pod{createPod(t, client, "web-0", "web", "node-a"), createPod(t, client, "web-1", "web", "node-a")}
 
 			// Pods without IPs are not endpoints yet: one empty
@@ -387,7 +334,7 @@ func checkSliceMeta(t *testing.T, s *discoveryv1.EndpointSlice, svc *corev1.Serv
 func TestHeadlessServicePlaceholders(t *testing.T) {
 	t.Parallel()
 	client := start(t)
-	svc := service("db", []corev1.IPFamily{corev1.IPv4Protocol, corev1.IPv6Protocol}, corev1.ClusterIPNone)
+	svc := controllertest.SelectorService("db", []corev1.IPFamily{corev1.IPv4Protocol, corev1.IPv6Protocol}, corev1.ClusterIPNone)
 	svc.Spec.Ports = nil
 	createService(t, client, svc)
 	items := waitForView(t, client, "db", map[discoveryv1.AddressType][]endpointView{
@@ -404,7 +351,7 @@ func TestFamilyRemovedDeletesItsSlice(t *testing.T) {
 	t.Parallel()
 	client := start(t)
 	createNode(t, client, "node-a", "zone-a")
-	svc := service("web", []corev1.IPFamily{corev1.IPv4Protocol, corev1.IPv6Protocol}, "10.96.10.5", "fd00:10:96::a05")
+	svc := controllertest.SelectorService("web", []corev1.IPFamily{corev1.IPv4Protocol, corev1.IPv6Protocol}, "10.96.10.5", "fd00:10:96::a05")
 	svc.Spec.IPFamilyPolicy = ptr.To(corev1.IPFamilyPolicyPreferDualStack)
 	svc = createService(t, client, svc)
 	setStatus(t, client, createPod(t, client, "web-0", "web", "node-a"), true, "10.244.0.5", "fd00:10:244::5")
@@ -427,8 +374,8 @@ func TestPodLabelChangeMovesEndpoint(t *testing.T) {
 	t.Parallel()
 	client := start(t)
 	createNode(t, client, "node-a", "zone-a")
-	createService(t, client, service("blue", []corev1.IPFamily{corev1.IPv4Protocol}, "10.96.10.6"))
-	createService(t, client, service("green", []corev1.IPFamily{corev1.IPv4Protocol}, "10.96.10.7"))
+	createService(t, client, controllertest.SelectorService("blue", []corev1.IPFamily{corev1.IPv4Protocol}, "10.96.10.6"))
+	createService(t, client, controllertest.SelectorService("green", []corev1.IPFamily{corev1.IPv4Protocol}, "10.96.10.7"))
 	pod := setStatus(t, client, createPod(t, client, "p", "blue", "node-a"), true, "10.244.0.9")
 	ep := []endpointView{{Pod: "Pod/p", Addresses: "10.244.0.9", Node: "node-a", Zone: "zone-a", Ready: true, Serving: true}}
 	waitForView(t, client, "blue", map[discoveryv1.AddressType][]endpointView{discoveryv1.AddressTypeIPv4: ep})
@@ -445,12 +392,12 @@ func TestPodLabelChangeMovesEndpoint(t *testing.T) {
 func TestSelectorlessServiceHasNoManagedSlices(t *testing.T) {
 	t.Parallel()
 	client := start(t)
-	manual := service("manual", []corev1.IPFamily{corev1.IPv4Protocol}, "10.96.10.8")
+	manual := controllertest.SelectorService("manual", []corev1.IPFamily{corev1.IPv4Protocol}, "10.96.10.8")
 	manual.Spec.Selector = nil
 	createService(t, client, manual)
 	// A Service created after it has its placeholder: the controller
 	// has looked at both by then.
-	createService(t, client, service("web", []corev1.IPFamily{corev1.IPv4Protocol}, "10.96.10.9"))
+	createService(t, client, controllertest.SelectorService("web", []corev1.IPFamily{corev1.IPv4Protocol}, "10.96.10.9"))
 	waitForView(t, client, "web", map[discoveryv1.AddressType][]endpointView{discoveryv1.AddressTypeIPv4: {}})
 	l, err := client.DiscoveryV1().EndpointSlices(ns).List(t.Context(), metav1.ListOptions{LabelSelector: discoveryv1.LabelServiceName + "=manual"})
 	if err != nil {
@@ -465,7 +412,7 @@ func TestDeletedSliceIsRecreated(t *testing.T) {
 	t.Parallel()
 	client := start(t)
 	createNode(t, client, "node-a", "zone-a")
-	createService(t, client, service("web", []corev1.IPFamily{corev1.IPv4Protocol}, "10.96.10.10"))
+	createService(t, client, controllertest.SelectorService("web", []corev1.IPFamily{corev1.IPv4Protocol}, "10.96.10.10"))
 	setStatus(t, client, createPod(t, client, "web-0", "web", "node-a"), true, "10.244.0.5")
 	want := map[discoveryv1.AddressType][]endpointView{discoveryv1.AddressTypeIPv4: {
 		{Pod: "Pod/web-0", Addresses: "10.244.0.5", Node: "node-a", Zone: "zone-a", Ready: true, Serving: true}}}
@@ -473,7 +420,7 @@ func TestDeletedSliceIsRecreated(t *testing.T) {
 	if err := client.DiscoveryV1().EndpointSlices(ns).Delete(t.Context(), old[0].Name, metav1.DeleteOptions{}); err != nil {
 		t.Fatalf("delete slice: %v", err)
 	}
-	poll(t, 20*time.Second, func() error {
+	clustertest.Poll(t, 20*time.Second, func() error {
 		items, err := ownedSlices(t.Context(), client, "web")
 		if err != nil {
 			return err
@@ -493,13 +440,13 @@ func TestManyPodsSpreadOverSlices(t *testing.T) {
 	t.Parallel()
 	client := start(t)
 	createNode(t, client, "node-a", "zone-a")
-	createService(t, client, service("web", []corev1.IPFamily{corev1.IPv4Protocol}, "10.96.10.11"))
+	createService(t, client, controllertest.SelectorService("web", []corev1.IPFamily{corev1.IPv4Protocol}, "10.96.10.11"))
 	const n = 250
 	for i := range n {
 		pod := createPod(t, client, fmt.Sprintf("web-%03d", i), "web", "node-a")
 		setStatus(t, client, pod, true, fmt.Sprintf("10.244.%d.%d", i/200, i%200+2))
 	}
-	poll(t, 60*time.Second, func() error {
+	clustertest.Poll(t, 60*time.Second, func() error {
 		items, err := ownedSlices(t.Context(), client, "web")
 		if err != nil {
 			return err

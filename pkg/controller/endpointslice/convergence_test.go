@@ -12,7 +12,9 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 
+	"github.com/fakecluster/fakecluster/pkg/cluster/clustertest"
 	"github.com/fakecluster/fakecluster/pkg/controller/endpointslice"
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/controllertest"
 )
 
 // TestSliceEditedBySomeoneElseIsRestored checks that a write to one of the
@@ -37,7 +39,7 @@ func TestSliceEditedBySomeoneElseIsRestored(t *testing.T) {
 			t.Parallel()
 			client := start(t)
 			createNode(t, client, "node-a", "zone-a")
-			createService(t, client, service("web", []corev1.IPFamily{tt.family}, tt.clusterIP))
+			createService(t, client, controllertest.SelectorService("web", []corev1.IPFamily{tt.family}, tt.clusterIP))
 			setStatus(t, client, createPod(t, client, "web-0", "web", "node-a"), true, tt.podIP)
 			want := map[discoveryv1.AddressType][]endpointView{tt.addrType: {
 				{Pod: "Pod/web-0", Addresses: tt.podIP, Node: "node-a", Zone: "zone-a", Ready: true, Serving: true}}}
@@ -89,7 +91,7 @@ func TestLaggingSliceWatchDoesNotDuplicateEndpoints(t *testing.T) {
 			const lag = time.Second
 			client := startWith(t, endpointslice.Options{MaxEndpointsPerSlice: 4}, lag)
 			createNode(t, client, "node-a", "zone-a")
-			createService(t, client, service("web", []corev1.IPFamily{tt.family}, tt.clusterIP))
+			createService(t, client, controllertest.SelectorService("web", []corev1.IPFamily{tt.family}, tt.clusterIP))
 			pods := map[string]*corev1.Pod{}
 			for i := range 8 {
 				name := fmt.Sprintf("web-%d", i)
@@ -114,7 +116,7 @@ func TestLaggingSliceWatchDoesNotDuplicateEndpoints(t *testing.T) {
 			// A new pod's endpoint goes into one slice, S...
 			x := setStatus(t, client, createPod(t, client, "web-x", "web", "node-a"), true, tt.podIP(100))
 			var inS string
-			poll(t, lag/2, func() error {
+			clustertest.Poll(t, lag/2, func() error {
 				items, err := ownedSlices(t.Context(), client, "web")
 				if err != nil {
 					return err
@@ -146,7 +148,7 @@ func TestLaggingSliceWatchDoesNotDuplicateEndpoints(t *testing.T) {
 			}
 			setStatus(t, client, pods[y], false, pods[y].Status.PodIPs[0].IP)
 
-			poll(t, 20*time.Second, func() error {
+			clustertest.Poll(t, 20*time.Second, func() error {
 				items, err := ownedSlices(t.Context(), client, "web")
 				if err != nil {
 					return err
@@ -179,7 +181,7 @@ func TestLaggingSliceWatchDoesNotDuplicateEndpoints(t *testing.T) {
 func waitForSlices(t *testing.T, client kubernetes.Interface, n int, sizes ...int) []discoveryv1.EndpointSlice {
 	t.Helper()
 	var items []discoveryv1.EndpointSlice
-	poll(t, 20*time.Second, func() error {
+	clustertest.Poll(t, 20*time.Second, func() error {
 		var err error
 		if items, err = ownedSlices(t.Context(), client, "web"); err != nil {
 			return err

@@ -13,6 +13,9 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
+
+	"github.com/fakecluster/fakecluster/pkg/cluster/clustertest"
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/controllertest"
 )
 
 // TestReadyToSliceLatency measures, with 1,000 pods behind one Service,
@@ -26,7 +29,7 @@ func TestReadyToSliceLatency(t *testing.T) {
 	const n, samples = 1000, 5
 	client := start(t)
 	createNode(t, client, "node-a", "zone-a")
-	createService(t, client, service("web", []corev1.IPFamily{corev1.IPv4Protocol}, "10.96.10.12"))
+	createService(t, client, controllertest.SelectorService("web", []corev1.IPFamily{corev1.IPv4Protocol}, "10.96.10.12"))
 
 	setupStart := time.Now()
 	pods := make([]*corev1.Pod, n)
@@ -53,7 +56,7 @@ func TestReadyToSliceLatency(t *testing.T) {
 	lastIP := last.Status.PodIPs[0].IP
 	waitReady := func(want int, lastReady bool) {
 		t.Helper()
-		poll(t, 2*time.Minute, func() error {
+		clustertest.Poll(t, 2*time.Minute, func() error {
 			items, err := ownedSlices(t.Context(), client, "web")
 			if err != nil {
 				return err

@@ -124,14 +124,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, r
 	return c, nil
 }
 
-func (c *Controller) enqueue(obj any) {
-	key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
-	if err != nil {
-		utilruntime.HandleError(fmt.Errorf("couldn't get key for object %#v: %w", obj, err))
-		return
-	}
-	c.queue.Add(key)
-}
+func (c *Controller) enqueue(obj any) { workers.Enqueue(c.queue, obj) }
 
 // wantsLoadBalancer is upstream's: type LoadBalancer and no class, since a
 // class names another implementation.

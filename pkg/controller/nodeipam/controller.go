@@ -169,14 +169,7 @@ func needsSync(old, cur any) bool {
 		!slices.Equal(o.Spec.PodCIDRs, n.Spec.PodCIDRs)
 }
 
-func (c *Controller) enqueue(obj any) {
-	key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
-	if err != nil {
-		utilruntime.HandleError(fmt.Errorf("couldn't get key for object %#v: %w", obj, err))
-		return
-	}
-	c.queue.Add(key)
-}
+func (c *Controller) enqueue(obj any) { workers.Enqueue(c.queue, obj) }
 
 // Run relearns the CIDRs of existing Nodes, then processes Nodes with the
 // given number of workers until ctx is done, and returns once they have

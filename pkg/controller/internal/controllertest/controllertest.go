@@ -6,6 +6,9 @@ import (
 	"testing"
 
 	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/informers"
 	"k8s.io/klog/v2"
 	"k8s.io/klog/v2/ktesting"
@@ -68,4 +71,30 @@ func Run(ctx context.Context, tb testing.TB, factory informers.SharedInformerFac
 	}
 	tb.Cleanup(stop)
 	return stop
+}
+
+// SelectorService is a Service in the default namespace, labelled
+// team=blue, selecting app=<name>, with one port 80 ("web") whose target
+// is the container port named "http": the Service the endpoint
+// controllers' tests give pods to. Two families make it RequireDualStack;
+// clusterIPs, if given, are asked for.
+func SelectorService(name string, families []corev1.IPFamily, clusterIPs ...string) *corev1.Service {
+	policy := corev1.IPFamilyPolicySingleStack
+	if len(families) > 1 {
+		policy = corev1.IPFamilyPolicyRequireDualStack
+	}
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: metav1.NamespaceDefault, Labels: map[string]string{"team": "blue"}},
+		Spec: corev1.ServiceSpec{
+			Selector:       map[string]string{"app": name},
+			Ports:          []corev1.ServicePort{{Name: "web", Port: 80, Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromString("http")}},
+			IPFamilies:     families,
+			IPFamilyPolicy: &policy,
+			ClusterIPs:     clusterIPs,
+		},
+	}
+	if len(clusterIPs) > 0 {
+		svc.Spec.ClusterIP = clusterIPs[0]
+	}
+	return svc
 }

@@ -3,7 +3,9 @@ package workers
 import (
 	"fmt"
 
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
 )
 
 // Handler is one informer event handler a controller adds in its New.
@@ -28,4 +30,15 @@ func AddHandlers(handlers ...Handler) ([]cache.InformerSynced, error) {
 		synced = append(synced, reg.HasSynced)
 	}
 	return synced, nil
+}
+
+// Enqueue adds obj's namespace/name key to queue, also for the tombstone a
+// delete handler may get. An object without a key is reported, not queued.
+func Enqueue(queue workqueue.TypedInterface[string], obj any) {
+	key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
+	if err != nil {
+		utilruntime.HandleError(fmt.Errorf("couldn't get key for object %#v: %w", obj, err))
+		return
+	}
+	queue.Add(key)
 }
