@@ -72,11 +72,16 @@ type Options struct {
 
 	// Controllers says which controllers run (--controllers), with
 	// kube-controller-manager's rules: "*" is every controller, "name"
-	// enables one and "-name" disables one; nil means "*". ControllerNames
+	// enables one and "-name" disables one; nil means "*" and an empty
+	// non-nil list (NoControllers()) runs none. ControllerNames
 	// lists the names; ValidateControllers checks a list. A test that
 	// drives a controller itself disables the cluster's own.
 	Controllers []string
 }
+
+// NoControllers returns a Controllers list that runs no controller, for
+// tests of the API server alone or of a controller they drive themselves.
+func NoControllers() []string { return []string{} }
 
 // Cluster is a running fakecluster. Start makes one; Stop ends it.
 type Cluster struct {

@@ -120,9 +120,10 @@ func ValidateControllers(list []string) error {
 
 // controllerEnabled reports whether list enables name, with
 // kube-controller-manager's rules: "-name" disables, "name" enables, and
-// "*" enables every controller not named; an empty list means "*".
+// "*" enables every controller not named; nil means "*" and an empty
+// non-nil list enables none.
 func controllerEnabled(list []string, name string) bool {
-	if len(list) == 0 {
+	if list == nil {
 		return true
 	}
 	star := false

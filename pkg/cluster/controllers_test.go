@@ -12,6 +12,7 @@ func TestControllerEnabled(t *testing.T) {
 		want map[string]bool
 	}{
 		{name: "nil is every controller", list: nil, want: map[string]bool{"namespace-controller": true, "node-ipam-controller": true}},
+		{name: "empty is none", list: NoControllers(), want: map[string]bool{"namespace-controller": false, "node-ipam-controller": false}},
 		{name: "star", list: []string{"*"}, want: map[string]bool{"namespace-controller": true, "node-ipam-controller": true}},
 		{name: "star but one", list: []string{"*", "-node-ipam-controller"}, want: map[string]bool{"namespace-controller": true, "node-ipam-controller": false}},
 		{name: "only those named", list: []string{"node-ipam-controller"}, want: map[string]bool{"namespace-controller": false, "node-ipam-controller": true}},

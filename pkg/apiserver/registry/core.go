@@ -219,33 +219,6 @@ func coreEventFields(obj runtime.Object) fields.Set {
 	}
 }
 
-// qosClass is the pod's quality-of-service class from its requests and
-// limits: Guaranteed when every container sets equal cpu and memory limits
-// and requests, BestEffort when none sets any, Burstable otherwise.
-func qosClass(pod *corev1.Pod) corev1.PodQOSClass {
-	any, guaranteed := false, true
-	containers := append(append([]corev1.Container{}, pod.Spec.InitContainers...), pod.Spec.Containers...)
-	for _, c := range containers {
-		for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
-			req, hasReq := c.Resources.Requests[r]
-			lim, hasLim := c.Resources.Limits[r]
-			if hasReq || hasLim {
-				any = true
-			}
-			if !hasLim || (hasReq && req.Cmp(lim) != 0) {
-				guaranteed = false
-			}
-		}
-	}
-	switch {
-	case !any:
-		return corev1.PodQOSBestEffort
-	case guaranteed:
-		return corev1.PodQOSGuaranteed
-	}
-	return corev1.PodQOSBurstable
-}
-
 // servicesDefinition is the services resource. Its storage hooks are the
 // allocators' (cluster IPs, IP families, node ports), which run before the
 // strategy clears the fields a changed type no longer uses and validates.

@@ -52,6 +52,16 @@ func StartWith(tb testing.TB, opts cluster.Options) *cluster.Cluster {
 	return c
 }
 
+// StartAPI is StartWith with no controllers: only the API server and what
+// it bootstraps, for tests of the API itself or of one component the test
+// builds and runs against it, so that nothing the test did not ask for
+// races it.
+func StartAPI(tb testing.TB, opts cluster.Options) *cluster.Cluster {
+	tb.Helper()
+	opts.Controllers = cluster.NoControllers()
+	return StartWith(tb, opts)
+}
+
 // checkStorage reopens a stopped cluster's database and checks its
 // invariants, as bbolt's own test helper does before closing.
 func checkStorage(tb testing.TB, dataDir string) {

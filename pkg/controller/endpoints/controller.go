@@ -26,10 +26,10 @@ import (
 	"k8s.io/klog/v2"
 	utilnet "k8s.io/utils/net"
 
-	"github.com/fakecluster/fakecluster/pkg/controller/internal/events"
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/podservices"
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/triggers"
-	"github.com/fakecluster/fakecluster/pkg/controller/internal/workers"
+	"github.com/fakecluster/fakecluster/pkg/internal/events"
+	"github.com/fakecluster/fakecluster/pkg/internal/workers"
 )
 
 // LabelManagedBy and ControllerName mark the Endpoints this controller

@@ -22,10 +22,10 @@ import (
 	endpointsliceutil "k8s.io/endpointslice/util"
 	"k8s.io/klog/v2"
 
-	"github.com/fakecluster/fakecluster/pkg/controller/internal/events"
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/podservices"
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/triggers"
-	"github.com/fakecluster/fakecluster/pkg/controller/internal/workers"
+	"github.com/fakecluster/fakecluster/pkg/internal/events"
+	"github.com/fakecluster/fakecluster/pkg/internal/workers"
 )
 
 // ControllerName is the value of the endpointslice.kubernetes.io/managed-by

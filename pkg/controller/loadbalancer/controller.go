@@ -28,8 +28,8 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/fakecluster/fakecluster/pkg/allocator"
-	"github.com/fakecluster/fakecluster/pkg/controller/internal/events"
-	"github.com/fakecluster/fakecluster/pkg/controller/internal/workers"
+	"github.com/fakecluster/fakecluster/pkg/internal/events"
+	"github.com/fakecluster/fakecluster/pkg/internal/workers"
 )
 
 const (

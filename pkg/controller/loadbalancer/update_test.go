@@ -9,7 +9,7 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/ptr"
 
-	"github.com/fakecluster/fakecluster/pkg/controller/internal/events"
+	"github.com/fakecluster/fakecluster/pkg/internal/events"
 )
 
 func lbService(mutate func(*corev1.Service)) *corev1.Service {

@@ -26,7 +26,7 @@ import (
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 
-	"github.com/fakecluster/fakecluster/pkg/controller/internal/workers"
+	"github.com/fakecluster/fakecluster/pkg/internal/workers"
 )
 
 // finalizerEstimateSeconds is how long objects that wait on finalizers are

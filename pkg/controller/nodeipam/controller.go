@@ -23,8 +23,8 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/fakecluster/fakecluster/pkg/allocator"
-	"github.com/fakecluster/fakecluster/pkg/controller/internal/events"
-	"github.com/fakecluster/fakecluster/pkg/controller/internal/workers"
+	"github.com/fakecluster/fakecluster/pkg/internal/events"
+	"github.com/fakecluster/fakecluster/pkg/internal/workers"
 )
 
 // Upstream's event source and reasons (RangeAllocator, RecordNodeStatusChange).

@@ -11,7 +11,7 @@ import (
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2/ktesting"
 
-	"github.com/fakecluster/fakecluster/pkg/controller/internal/workers"
+	"github.com/fakecluster/fakecluster/pkg/internal/workers"
 )
 
 // TestFailedItemRetried: an item whose Sync fails comes back, with the

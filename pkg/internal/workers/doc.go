@@ -1,4 +1,4 @@
-// Package workers runs a controller's typed workqueue: the Run skeleton
+// Package workers runs a controller's or a kubelet's typed workqueue: the Run skeleton
 // kube-controller-manager's controllers share (a named logger, a setup
 // error that stops the Run early, waiting for the informer caches, n
 // workers each taking one item at a time until the context is done) and
