@@ -11,10 +11,12 @@
 //     (upper) bands and a random start in the dynamic band, like the apiserver's ipallocator.
 //   - PortAllocator: ports of a PortRange ("30000-32767"), banded the same way, like the
 //     apiserver's portallocator.
-//   - LBPool: LoadBalancer ingress addresses, lowest free first, as MetalLB-style pools hand
-//     them out (Kubernetes itself leaves this to cloud providers).
+//   - AddrPool: addresses of a range handed out lowest free first: LoadBalancer ingress
+//     addresses, as MetalLB-style pools hand them out (Kubernetes itself leaves this to cloud
+//     providers), node InternalIPs, as a docker network does for kind's nodes, and pod IPs
+//     from a node's podCIDRs, as the host-local IPAM plugin does.
 //
-// Dual-stack is one allocator per family, composed (IPRanges, CIDRSets, LBPools); the first two allocate across
+// Dual-stack is one allocator per family, composed (IPRanges, CIDRSets, AddrPools); the first two allocate across
 // families all-or-nothing.
 //
 // Errors are ErrFull, ErrAllocated and *NotInRangeError (test with errors.Is and errors.As);

@@ -51,7 +51,7 @@ type Controller struct {
 	lister corelisters.ServiceLister
 	synced cache.InformerSynced
 	queue  workqueue.TypedRateLimitingInterface[string]
-	pools  allocator.LBPools
+	pools  allocator.AddrPools
 
 	// mu guards assigned, what each Service (by namespace/name) holds.
 	mu       sync.Mutex
@@ -78,9 +78,9 @@ type assignment struct {
 // IP family, the first being the family of Services without
 // spec.ipFamilies); the caller starts factory and calls Run.
 func New(client kubernetes.Interface, factory informers.SharedInformerFactory, ranges []netip.Prefix) (*Controller, error) {
-	pools, err := allocator.NewLBPools(ranges)
+	pools, err := allocator.NewAddrPools(ranges)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("load balancer IP ranges: %w", err)
 	}
 	informer := factory.Core().V1().Services()
 	c := &Controller{

@@ -460,13 +460,13 @@ func TestNewRejectsRanges(t *testing.T) {
 		ranges  []netip.Prefix
 		wantErr string
 	}{
-		{name: "none", wantErr: "need one or two load balancer IP ranges, got 0"},
+		{name: "none", wantErr: "load balancer IP ranges: need one or two IP ranges, got 0"},
 		{name: "two IPv4", ranges: []netip.Prefix{v4Range, netip.MustParsePrefix("10.0.0.0/24")},
-			wantErr: "load balancer IP ranges 172.18.255.0/24 and 10.0.0.0/24 must be of different IP families"},
+			wantErr: "load balancer IP ranges: IP ranges 172.18.255.0/24 and 10.0.0.0/24 must be of different IP families"},
 		{name: "two IPv6", ranges: []netip.Prefix{v6Range, netip.MustParsePrefix("fd00::/120")},
-			wantErr: "load balancer IP ranges fc00:f853:ccd:e793:ffff::/112 and fd00::/120 must be of different IP families"},
+			wantErr: "load balancer IP ranges: IP ranges fc00:f853:ccd:e793:ffff::/112 and fd00::/120 must be of different IP families"},
 		{name: "IPv6 shorter than /64", ranges: []netip.Prefix{netip.MustParsePrefix("fd00::/48")},
-			wantErr: "invalid load balancer IP range fd00::/48: an IPv6 range must be a /64 or longer"},
+			wantErr: "load balancer IP ranges: invalid IP range fd00::/48: an IPv6 range must be a /64 or longer"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

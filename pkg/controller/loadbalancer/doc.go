@@ -18,7 +18,7 @@
 //     family its load balancer has no address of; a Service none of whose
 //     families has a range stays <pending> with a SyncLoadBalancerFailed
 //     event.
-//   - Addresses are handed out lowest free first (allocator.LBPool). The
+//   - Addresses are handed out lowest free first (allocator.AddrPool). The
 //     deprecated spec.loadBalancerIP is honoured for its family when it is in
 //     the range and free; otherwise the Service stays <pending> (for all its
 //     families) with a SyncLoadBalancerFailed Warning event, and is retried

@@ -7,18 +7,20 @@ import (
 	"sync"
 )
 
-// LBPool hands out the addresses of one LoadBalancer ingress range (--load-balancer-ip-range)
-// of one IP family. Unlike IPRange it has no bands and no randomness: AllocateNext takes the
-// lowest free address, as MetalLB does, so that which Service gets which address depends only
-// on the order they were served in, and a test or a user can predict it.
+// AddrPool hands out the addresses of one range of one IP family: a LoadBalancer ingress range
+// (--load-balancer-ip-range), the node network (--node-ip-range) or a node's podCIDR. Unlike
+// IPRange it has no bands and no randomness: AllocateNext takes the lowest free address, as
+// MetalLB, docker's networks and host-local IPAM do, so that which object gets which address
+// depends only on the order they were served in, and a test or a user can predict it.
 //
 // The network address is never handed out, nor, for IPv4, the broadcast address, since some
 // clients mishandle them; a range of one or two addresses (IPv4 /31 and /32, IPv6 /127 and
 // /128) has no such reserved address and hands out all it has, so a single-address pool works.
-// IPv6 ranges must be a /64 or longer, as the --load-balancer-ip-range flag requires.
+// IPv6 ranges must be a /64 or longer, as the flags require. Callers that keep a gateway
+// address out (pods and nodes: the first address) Allocate it first.
 //
 // It is safe for concurrent use; every check-and-take is atomic.
-type LBPool struct {
+type AddrPool struct {
 	prefix netip.Prefix
 	is4    bool
 	hi     uint64 // for IPv6, the upper 64 bits shared by every address of the pool
@@ -31,23 +33,23 @@ type LBPool struct {
 	low uint64
 }
 
-// NewLBPool returns an LBPool over cidr (which is masked first). It rejects invalid, zoned
+// NewAddrPool returns an AddrPool over cidr (which is masked first). It rejects invalid, zoned
 // and IPv4-mapped prefixes and IPv6 prefixes shorter than /64.
-func NewLBPool(cidr netip.Prefix) (*LBPool, error) {
+func NewAddrPool(cidr netip.Prefix) (*AddrPool, error) {
 	if !cidr.IsValid() {
-		return nil, fmt.Errorf("invalid load balancer IP range %v", cidr)
+		return nil, fmt.Errorf("invalid IP range %v", cidr)
 	}
 	if cidr.Addr().Is4In6() {
-		return nil, fmt.Errorf("invalid load balancer IP range %v: IPv4-mapped IPv6 prefix", cidr)
+		return nil, fmt.Errorf("invalid IP range %v: IPv4-mapped IPv6 prefix", cidr)
 	}
 	if cidr.Addr().Zone() != "" {
-		return nil, fmt.Errorf("invalid load balancer IP range %v: zoned address", cidr)
+		return nil, fmt.Errorf("invalid IP range %v: zoned address", cidr)
 	}
 	cidr = cidr.Masked()
 	if cidr.Addr().Is6() && cidr.Bits() < 64 {
-		return nil, fmt.Errorf("invalid load balancer IP range %v: an IPv6 range must be a /64 or longer", cidr)
+		return nil, fmt.Errorf("invalid IP range %v: an IPv6 range must be a /64 or longer", cidr)
 	}
-	p := &LBPool{prefix: cidr, is4: cidr.Addr().Is4(), used: make(map[uint64]struct{})}
+	p := &AddrPool{prefix: cidr, is4: cidr.Addr().Is4(), used: make(map[uint64]struct{})}
 	base := u128From(cidr.Addr())
 	p.hi, p.first = base.hi, base.lo
 	host := cidr.Addr().BitLen() - cidr.Bits()
@@ -68,10 +70,10 @@ func NewLBPool(cidr netip.Prefix) (*LBPool, error) {
 }
 
 // Prefix returns the range the pool serves.
-func (p *LBPool) Prefix() netip.Prefix { return p.prefix }
+func (p *AddrPool) Prefix() netip.Prefix { return p.prefix }
 
 // Family returns IPv4 or IPv6.
-func (p *LBPool) Family() Family {
+func (p *AddrPool) Family() Family {
 	if p.is4 {
 		return IPv4
 	}
@@ -79,35 +81,35 @@ func (p *LBPool) Family() Family {
 }
 
 // Size returns how many addresses the pool can hand out, capped at math.MaxInt.
-func (p *LBPool) Size() int { return p.toInt(p.size) }
+func (p *AddrPool) Size() int { return p.toInt(p.size) }
 
 // Used returns how many addresses are taken.
-func (p *LBPool) Used() int {
+func (p *AddrPool) Used() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return len(p.used)
 }
 
 // Free returns how many addresses are not taken, capped at math.MaxInt.
-func (p *LBPool) Free() int {
+func (p *AddrPool) Free() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.toInt(p.size - uint64(len(p.used)))
 }
 
 // toInt is n capped at math.MaxInt (an IPv6 /64 has more addresses).
-func (*LBPool) toInt(n uint64) int {
+func (*AddrPool) toInt(n uint64) int {
 	const maxInt = uint64(^uint(0) >> 1)
 	return int(min(n, maxInt))
 }
 
-func (p *LBPool) addr(off uint64) netip.Addr {
+func (p *AddrPool) addr(off uint64) netip.Addr {
 	return u128{hi: p.hi, lo: p.first + off}.addr(p.is4)
 }
 
 // offsetOf returns a's offset from the first usable address, or a *NotInRangeError if the
 // pool cannot hand a out.
-func (p *LBPool) offsetOf(a netip.Addr) (uint64, error) {
+func (p *AddrPool) offsetOf(a netip.Addr) (uint64, error) {
 	a = a.Unmap()
 	if !a.IsValid() || a.Zone() != "" || !p.prefix.Contains(a) {
 		return 0, &NotInRangeError{Addr: a, Prefix: p.prefix}
@@ -120,13 +122,13 @@ func (p *LBPool) offsetOf(a netip.Addr) (uint64, error) {
 }
 
 // Contains reports whether a is an address the pool hands out (taken or not).
-func (p *LBPool) Contains(a netip.Addr) bool {
+func (p *AddrPool) Contains(a netip.Addr) bool {
 	_, err := p.offsetOf(a)
 	return err == nil
 }
 
 // Has reports whether a is taken.
-func (p *LBPool) Has(a netip.Addr) bool {
+func (p *AddrPool) Has(a netip.Addr) bool {
 	off, err := p.offsetOf(a)
 	if err != nil {
 		return false
@@ -140,7 +142,7 @@ func (p *LBPool) Has(a netip.Addr) bool {
 // Allocate takes the requested address a. It returns *NotInRangeError if the pool cannot
 // hand a out (outside the range, other family, network or broadcast address) and
 // ErrAllocated if a is taken. IPv4-mapped IPv6 addresses count as IPv4.
-func (p *LBPool) Allocate(a netip.Addr) error {
+func (p *AddrPool) Allocate(a netip.Addr) error {
 	off, err := p.offsetOf(a)
 	if err != nil {
 		return err
@@ -155,7 +157,7 @@ func (p *LBPool) Allocate(a netip.Addr) error {
 }
 
 // AllocateNext takes and returns the lowest free address, or returns ErrFull.
-func (p *LBPool) AllocateNext() (netip.Addr, error) {
+func (p *AddrPool) AllocateNext() (netip.Addr, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if uint64(len(p.used)) >= p.size {
@@ -174,7 +176,7 @@ func (p *LBPool) AllocateNext() (netip.Addr, error) {
 }
 
 // Release frees a. Releasing a free address, or one the pool cannot hold, is a no-op.
-func (p *LBPool) Release(a netip.Addr) {
+func (p *AddrPool) Release(a netip.Addr) {
 	off, err := p.offsetOf(a)
 	if err != nil {
 		return
@@ -186,7 +188,7 @@ func (p *LBPool) Release(a netip.Addr) {
 }
 
 // Allocated returns the taken addresses in ascending order.
-func (p *LBPool) Allocated() []netip.Addr {
+func (p *AddrPool) Allocated() []netip.Addr {
 	p.mu.Lock()
 	offs := make([]uint64, 0, len(p.used))
 	for off := range p.used {
@@ -201,21 +203,21 @@ func (p *LBPool) Allocated() []netip.Addr {
 	return out
 }
 
-// LBPools is the LoadBalancer ingress ranges of a cluster, one LBPool per family, the
+// AddrPools is the LoadBalancer ingress ranges of a cluster, one AddrPool per family, the
 // primary (the family a Service without spec.ipFamilies gets) first.
-type LBPools []*LBPool
+type AddrPools []*AddrPool
 
-// NewLBPools builds one LBPool per range; there must be one or two, of different families.
-func NewLBPools(ranges []netip.Prefix) (LBPools, error) {
+// NewAddrPools builds one AddrPool per range; there must be one or two, of different families.
+func NewAddrPools(ranges []netip.Prefix) (AddrPools, error) {
 	if len(ranges) == 0 || len(ranges) > 2 {
-		return nil, fmt.Errorf("need one or two load balancer IP ranges, got %d", len(ranges))
+		return nil, fmt.Errorf("need one or two IP ranges, got %d", len(ranges))
 	}
 	if len(ranges) == 2 && ranges[0].Addr().Is4() == ranges[1].Addr().Is4() {
-		return nil, fmt.Errorf("load balancer IP ranges %v and %v must be of different IP families", ranges[0], ranges[1])
+		return nil, fmt.Errorf("IP ranges %v and %v must be of different IP families", ranges[0], ranges[1])
 	}
-	ps := make(LBPools, len(ranges))
+	ps := make(AddrPools, len(ranges))
 	for i, r := range ranges {
-		p, err := NewLBPool(r)
+		p, err := NewAddrPool(r)
 		if err != nil {
 			return nil, err
 		}
@@ -225,7 +227,7 @@ func NewLBPools(ranges []netip.Prefix) (LBPools, error) {
 }
 
 // Family returns the pool of family f, or nil.
-func (ps LBPools) Family(f Family) *LBPool {
+func (ps AddrPools) Family(f Family) *AddrPool {
 	for _, p := range ps {
 		if p.Family() == f {
 			return p
@@ -235,7 +237,7 @@ func (ps LBPools) Family(f Family) *LBPool {
 }
 
 // ForAddr returns the pool that hands out a (taken or not), or nil.
-func (ps LBPools) ForAddr(a netip.Addr) *LBPool {
+func (ps AddrPools) ForAddr(a netip.Addr) *AddrPool {
 	for _, p := range ps {
 		if p.Contains(a) {
 			return p

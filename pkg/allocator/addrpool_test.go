@@ -8,18 +8,18 @@ import (
 	"testing"
 )
 
-// newTestLBPool builds an LBPool and checks its invariants on cleanup.
-func newTestLBPool(tb testing.TB, cidr string) *LBPool {
+// newTestAddrPool builds an AddrPool and checks its invariants on cleanup.
+func newTestAddrPool(tb testing.TB, cidr string) *AddrPool {
 	tb.Helper()
-	p, err := NewLBPool(netip.MustParsePrefix(cidr))
+	p, err := NewAddrPool(netip.MustParsePrefix(cidr))
 	if err != nil {
-		tb.Fatalf("NewLBPool(%s): %v", cidr, err)
+		tb.Fatalf("NewAddrPool(%s): %v", cidr, err)
 	}
-	tb.Cleanup(func() { checkLBPool(tb, p) })
+	tb.Cleanup(func() { checkAddrPool(tb, p) })
 	return p
 }
 
-func checkLBPool(tb testing.TB, p *LBPool) {
+func checkAddrPool(tb testing.TB, p *AddrPool) {
 	tb.Helper()
 	all := p.Allocated()
 	if len(all) != p.Used() {
@@ -35,7 +35,7 @@ func checkLBPool(tb testing.TB, p *LBPool) {
 	}
 }
 
-func TestNewLBPool(t *testing.T) {
+func TestNewAddrPool(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name        string
@@ -55,20 +55,20 @@ func TestNewLBPool(t *testing.T) {
 		{name: "v4 unmasked is masked", cidr: "10.1.2.3/29", size: 6, first: "10.1.2.1", last: "10.1.2.6"},
 		{name: "v6 unmasked is masked", cidr: "2001:db8::3/125", size: 7, first: "2001:db8::1", last: "2001:db8::7"},
 		{name: "v6 /64 largest", cidr: "2001:db8:1:2::/64", size: int(^uint(0) >> 1), first: "2001:db8:1:2::1"},
-		{name: "v6 /63 too large", cidr: "2001:db8::/63", wantErr: "invalid load balancer IP range 2001:db8::/63: an IPv6 range must be a /64 or longer"},
-		{name: "v4-mapped rejected", cidr: "::ffff:10.0.0.0/120", wantErr: "invalid load balancer IP range ::ffff:10.0.0.0/120: IPv4-mapped IPv6 prefix"},
+		{name: "v6 /63 too large", cidr: "2001:db8::/63", wantErr: "invalid IP range 2001:db8::/63: an IPv6 range must be a /64 or longer"},
+		{name: "v4-mapped rejected", cidr: "::ffff:10.0.0.0/120", wantErr: "invalid IP range ::ffff:10.0.0.0/120: IPv4-mapped IPv6 prefix"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			p, err := NewLBPool(netip.MustParsePrefix(tc.cidr))
+			p, err := NewAddrPool(netip.MustParsePrefix(tc.cidr))
 			if errText(err) != tc.wantErr {
-				t.Fatalf("NewLBPool(%s) error = %q, want %q", tc.cidr, errText(err), tc.wantErr)
+				t.Fatalf("NewAddrPool(%s) error = %q, want %q", tc.cidr, errText(err), tc.wantErr)
 			}
 			if err != nil {
 				return
 			}
-			t.Cleanup(func() { checkLBPool(t, p) })
+			t.Cleanup(func() { checkAddrPool(t, p) })
 			if p.Size() != tc.size || p.Used() != 0 {
 				t.Errorf("Size %d Used %d, want size %d, none used", p.Size(), p.Used(), tc.size)
 			}
@@ -95,7 +95,7 @@ func TestNewLBPool(t *testing.T) {
 	}
 }
 
-func TestLBPoolLowestFree(t *testing.T) {
+func TestAddrPoolLowestFree(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
@@ -132,7 +132,7 @@ func TestLBPoolLowestFree(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			p := newTestLBPool(t, tc.cidr)
+			p := newTestAddrPool(t, tc.cidr)
 			var got []string
 			for _, op := range tc.ops {
 				switch op[0] {
@@ -157,7 +157,7 @@ func TestLBPoolLowestFree(t *testing.T) {
 	}
 }
 
-func TestLBPoolAllocateErrors(t *testing.T) {
+func TestAddrPoolAllocateErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name    string
@@ -179,7 +179,7 @@ func TestLBPoolAllocateErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			p := newTestLBPool(t, tc.cidr)
+			p := newTestAddrPool(t, tc.cidr)
 			a := netip.MustParseAddr(tc.ip)
 			if tc.target != nil {
 				if err := p.Allocate(a); err != nil {
@@ -201,9 +201,9 @@ func TestLBPoolAllocateErrors(t *testing.T) {
 	}
 }
 
-func TestLBPoolMappedAddress(t *testing.T) {
+func TestAddrPoolMappedAddress(t *testing.T) {
 	t.Parallel()
-	p := newTestLBPool(t, "192.0.2.0/24")
+	p := newTestAddrPool(t, "192.0.2.0/24")
 	mapped := netip.MustParseAddr("::ffff:192.0.2.7")
 	if err := p.Allocate(mapped); err != nil {
 		t.Fatalf("Allocate(%v): %v", mapped, err)
@@ -217,7 +217,7 @@ func TestLBPoolMappedAddress(t *testing.T) {
 	}
 }
 
-func TestNewLBPools(t *testing.T) {
+func TestNewAddrPools(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name     string
@@ -229,9 +229,9 @@ func TestNewLBPools(t *testing.T) {
 		{name: "v6 only", ranges: []string{"fc00::/112"}, families: []Family{IPv6}},
 		{name: "v4 first", ranges: []string{"172.18.255.0/24", "fc00::/112"}, families: []Family{IPv4, IPv6}},
 		{name: "v6 first", ranges: []string{"fc00::/112", "172.18.255.0/24"}, families: []Family{IPv6, IPv4}},
-		{name: "two v4", ranges: []string{"172.18.255.0/24", "10.0.0.0/24"}, wantErr: "load balancer IP ranges 172.18.255.0/24 and 10.0.0.0/24 must be of different IP families"},
-		{name: "two v6", ranges: []string{"fc00::/112", "fd00::/112"}, wantErr: "load balancer IP ranges fc00::/112 and fd00::/112 must be of different IP families"},
-		{name: "none", wantErr: "need one or two load balancer IP ranges, got 0"},
+		{name: "two v4", ranges: []string{"172.18.255.0/24", "10.0.0.0/24"}, wantErr: "IP ranges 172.18.255.0/24 and 10.0.0.0/24 must be of different IP families"},
+		{name: "two v6", ranges: []string{"fc00::/112", "fd00::/112"}, wantErr: "IP ranges fc00::/112 and fd00::/112 must be of different IP families"},
+		{name: "none", wantErr: "need one or two IP ranges, got 0"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -240,9 +240,9 @@ func TestNewLBPools(t *testing.T) {
 			for _, r := range tc.ranges {
 				prefixes = append(prefixes, netip.MustParsePrefix(r))
 			}
-			ps, err := NewLBPools(prefixes)
+			ps, err := NewAddrPools(prefixes)
 			if errText(err) != tc.wantErr {
-				t.Fatalf("NewLBPools(%v) error = %q, want %q", tc.ranges, errText(err), tc.wantErr)
+				t.Fatalf("NewAddrPools(%v) error = %q, want %q", tc.ranges, errText(err), tc.wantErr)
 			}
 			var got []Family
 			for _, p := range ps {
@@ -265,14 +265,14 @@ func TestNewLBPools(t *testing.T) {
 	}
 }
 
-// TestLBPoolConcurrent hands out a whole pool from many goroutines at once: every address
+// TestAddrPoolConcurrent hands out a whole pool from many goroutines at once: every address
 // exactly once, and then ErrFull.
-func TestLBPoolConcurrent(t *testing.T) {
+func TestAddrPoolConcurrent(t *testing.T) {
 	t.Parallel()
 	for _, cidr := range []string{"192.0.2.0/24", "2001:db8::/120"} {
 		t.Run(cidr, func(t *testing.T) {
 			t.Parallel()
-			p := newTestLBPool(t, cidr)
+			p := newTestAddrPool(t, cidr)
 			var mu sync.Mutex
 			seen := map[netip.Addr]bool{}
 			var wg sync.WaitGroup
@@ -304,9 +304,9 @@ func TestLBPoolConcurrent(t *testing.T) {
 	}
 }
 
-// FuzzLBPool runs an LBPool against a slow reference: every usable address listed by walking
+// FuzzAddrPool runs an AddrPool against a slow reference: every usable address listed by walking
 // the prefix, lowest free found by scanning the list.
-func FuzzLBPool(f *testing.F) {
+func FuzzAddrPool(f *testing.F) {
 	f.Add(false, uint8(4), []byte{0, 0, 1, 3, 2, 3, 0, 0})
 	f.Add(true, uint8(4), []byte{0, 0, 1, 3, 2, 3, 0, 0})
 	f.Add(false, uint8(0), []byte{0, 0, 0})
@@ -319,7 +319,7 @@ func FuzzLBPool(f *testing.F) {
 		} else {
 			p = netip.PrefixFrom(netip.MustParseAddr("192.0.2.0"), 32-host)
 		}
-		pool, err := NewLBPool(p)
+		pool, err := NewAddrPool(p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -398,6 +398,6 @@ func FuzzLBPool(f *testing.F) {
 					op, a, pool.Used(), pool.Has(a), pool.Contains(a), len(taken), taken[a], inRange)
 			}
 		}
-		checkLBPool(t, pool)
+		checkAddrPool(t, pool)
 	})
 }
