@@ -14,12 +14,13 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	corev1apply "k8s.io/client-go/applyconfigurations/core/v1"
 
+	"github.com/fakecluster/fakecluster/pkg/cluster"
 	"github.com/fakecluster/fakecluster/pkg/cluster/clustertest"
 )
 
 func TestServerSideApply(t *testing.T) {
 	t.Parallel()
-	client := clustertest.Client(t, clustertest.Start(t))
+	client := clustertest.Client(t, clustertest.StartControlPlane(t, cluster.Options{}))
 	ctx := t.Context()
 	cms := client.CoreV1().ConfigMaps("default")
 
@@ -115,7 +116,7 @@ func TestServerSideApply(t *testing.T) {
 // kubelets and users apply to the same pod.
 func TestApplyStatus(t *testing.T) {
 	t.Parallel()
-	client := clustertest.Client(t, clustertest.Start(t))
+	client := clustertest.Client(t, clustertest.StartControlPlane(t, cluster.Options{}))
 	ctx := t.Context()
 	pods := client.CoreV1().Pods("default")
 	_, err := pods.Apply(ctx, corev1apply.Pod("web", "default").
@@ -145,7 +146,7 @@ func TestApplyStatus(t *testing.T) {
 
 func TestPatch(t *testing.T) {
 	t.Parallel()
-	client := clustertest.Client(t, clustertest.Start(t))
+	client := clustertest.Client(t, clustertest.StartControlPlane(t, cluster.Options{}))
 	ctx := t.Context()
 	pods := client.CoreV1().Pods("default")
 

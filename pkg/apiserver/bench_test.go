@@ -68,7 +68,7 @@ var clientCounts = []int{1, 32}
 func BenchmarkPodCreate(b *testing.B) {
 	for _, n := range clientCounts {
 		b.Run(fmt.Sprintf("clients=%d", n), func(b *testing.B) {
-			c := clustertest.Start(b)
+			c := clustertest.StartControlPlane(b, cluster.Options{})
 			clients := benchClients(b, c, n, "")
 			parallel(b, clients, func(client kubernetes.Interface, i int) error {
 				_, err := client.CoreV1().Pods("default").Create(context.Background(), benchPod(fmt.Sprintf("pod-%d", i)), metav1.CreateOptions{})
@@ -82,7 +82,7 @@ func BenchmarkPodGet(b *testing.B) {
 	const pods = 100
 	for _, n := range clientCounts {
 		b.Run(fmt.Sprintf("clients=%d", n), func(b *testing.B) {
-			c := clustertest.Start(b)
+			c := clustertest.StartControlPlane(b, cluster.Options{})
 			clients := benchClients(b, c, n, "")
 			createPods(b, clients, pods)
 			parallel(b, clients, func(client kubernetes.Interface, i int) error {
@@ -98,7 +98,7 @@ func BenchmarkPodList(b *testing.B) {
 	const pods = 100
 	for _, n := range clientCounts {
 		b.Run(fmt.Sprintf("pods=%d/clients=%d", pods, n), func(b *testing.B) {
-			c := clustertest.Start(b)
+			c := clustertest.StartControlPlane(b, cluster.Options{})
 			clients := benchClients(b, c, n, "")
 			createPods(b, clients, pods)
 			parallel(b, clients, func(client kubernetes.Interface, i int) error {
@@ -116,7 +116,7 @@ func BenchmarkPodList(b *testing.B) {
 // default) and as protobuf (what kube-controller-manager asks for).
 func BenchmarkListPods10k(b *testing.B) {
 	const pods = 10000
-	c := clustertest.Start(b)
+	c := clustertest.StartControlPlane(b, cluster.Options{})
 	createPods(b, benchClients(b, c, 32, ""), pods)
 	for _, encoding := range []struct{ name, contentType string }{
 		{"json", ""},

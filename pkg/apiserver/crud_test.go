@@ -126,7 +126,7 @@ func TestCRUD(t *testing.T) {
 	t.Parallel()
 	// The node IPAM controller would patch the Node under test between
 	// its update and the get that compares them.
-	c := clustertest.StartWith(t, cluster.Options{Controllers: []string{"*", "-node-ipam-controller"}})
+	c := clustertest.StartControlPlane(t, cluster.Options{Controllers: []string{"*", "-node-ipam-controller"}})
 	client := clustertest.Client(t, c)
 
 	tests := []struct {
@@ -237,7 +237,7 @@ func TestCRUD(t *testing.T) {
 // finalizer, marked Terminating by delete, gone once finalized and deleted.
 func TestNamespaceLifecycle(t *testing.T) {
 	t.Parallel()
-	client := clustertest.Client(t, clustertest.Start(t))
+	client := clustertest.Client(t, clustertest.StartControlPlane(t, cluster.Options{}))
 	ctx := t.Context()
 	nsClient := client.CoreV1().Namespaces()
 
@@ -291,7 +291,7 @@ func TestNamespaceLifecycle(t *testing.T) {
 // namespace selectors can pick a namespace by name.
 func TestNamespaceNameLabel(t *testing.T) {
 	t.Parallel()
-	client := clustertest.Client(t, clustertest.Start(t))
+	client := clustertest.Client(t, clustertest.StartControlPlane(t, cluster.Options{}))
 	ctx := t.Context()
 	nsClient := client.CoreV1().Namespaces()
 	ns, err := nsClient.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "team-a"}}, metav1.CreateOptions{})
@@ -330,7 +330,7 @@ func TestNamespaceNameLabel(t *testing.T) {
 // folds it into data, stringData winning, and never returns it.
 func TestSecretStringData(t *testing.T) {
 	t.Parallel()
-	client := clustertest.Client(t, clustertest.Start(t))
+	client := clustertest.Client(t, clustertest.StartControlPlane(t, cluster.Options{}))
 	ctx := t.Context()
 	secrets := client.CoreV1().Secrets("default")
 	created, err := secrets.Create(ctx, &corev1.Secret{
@@ -364,7 +364,7 @@ func TestSecretStringData(t *testing.T) {
 
 func TestSystemNamespacesCannotBeDeleted(t *testing.T) {
 	t.Parallel()
-	client := clustertest.Client(t, clustertest.Start(t))
+	client := clustertest.Client(t, clustertest.StartControlPlane(t, cluster.Options{}))
 	for _, name := range []string{"default", "kube-system", "kube-public"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -391,7 +391,7 @@ func TestSystemNamespacesCannotBeDeleted(t *testing.T) {
 // bypassing the Terminating phase.
 func TestNamespacesHaveNoDeleteCollection(t *testing.T) {
 	t.Parallel()
-	client := clustertest.Client(t, clustertest.Start(t))
+	client := clustertest.Client(t, clustertest.StartControlPlane(t, cluster.Options{}))
 	ctx := t.Context()
 	if _, err := client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "team-a"}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
@@ -417,7 +417,7 @@ func TestNamespacesHaveNoDeleteCollection(t *testing.T) {
 
 func TestCreateInMissingNamespace(t *testing.T) {
 	t.Parallel()
-	client := clustertest.Client(t, clustertest.Start(t))
+	client := clustertest.Client(t, clustertest.StartControlPlane(t, cluster.Options{}))
 	ctx := t.Context()
 	_, err := client.CoreV1().ConfigMaps("nope").Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "cm"}}, metav1.CreateOptions{})
 	if !apierrors.IsNotFound(err) {
@@ -438,7 +438,7 @@ func TestCreateInMissingNamespace(t *testing.T) {
 
 func TestUpdateConflict(t *testing.T) {
 	t.Parallel()
-	client := clustertest.Client(t, clustertest.Start(t))
+	client := clustertest.Client(t, clustertest.StartControlPlane(t, cluster.Options{}))
 	ctx := t.Context()
 	cms := client.CoreV1().ConfigMaps("default")
 	v1, err := cms.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "cm"}, Data: map[string]string{"n": "1"}}, metav1.CreateOptions{})
@@ -487,7 +487,7 @@ func TestUpdateConflict(t *testing.T) {
 
 func TestGenerateName(t *testing.T) {
 	t.Parallel()
-	client := clustertest.Client(t, clustertest.Start(t))
+	client := clustertest.Client(t, clustertest.StartControlPlane(t, cluster.Options{}))
 	ctx := t.Context()
 	seen := map[string]bool{}
 	for range 5 {
@@ -521,7 +521,7 @@ func TestGenerateName(t *testing.T) {
 
 func TestDryRun(t *testing.T) {
 	t.Parallel()
-	client := clustertest.Client(t, clustertest.Start(t))
+	client := clustertest.Client(t, clustertest.StartControlPlane(t, cluster.Options{}))
 	ctx := t.Context()
 	cms := client.CoreV1().ConfigMaps("default")
 	dryRun := []string{metav1.DryRunAll}

@@ -9,12 +9,13 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/fakecluster/fakecluster/pkg/cluster"
 	"github.com/fakecluster/fakecluster/pkg/cluster/clustertest"
 )
 
 func TestFieldSelectors(t *testing.T) {
 	t.Parallel()
-	client := clustertest.Client(t, clustertest.Start(t))
+	client := clustertest.Client(t, clustertest.StartControlPlane(t, cluster.Options{}))
 	ctx := t.Context()
 	pods := client.CoreV1().Pods("default")
 
@@ -110,7 +111,7 @@ func TestFieldSelectors(t *testing.T) {
 
 func TestLabelSelectors(t *testing.T) {
 	t.Parallel()
-	client := clustertest.Client(t, clustertest.Start(t))
+	client := clustertest.Client(t, clustertest.StartControlPlane(t, cluster.Options{}))
 	ctx := t.Context()
 	cms := client.CoreV1().ConfigMaps("default")
 	for name, labels := range map[string]map[string]string{

@@ -75,6 +75,10 @@ type Config struct {
 	// verifies them. Nil means serviceaccounts/token is not served and no
 	// service account token authenticates.
 	ServiceAccountKey crypto.Signer
+	// KubeletClientCertPEM and KubeletClientKeyPEM are the client
+	// certificate the API server presents to kubelets (kubeadm's
+	// apiserver-kubelet-client); empty means none.
+	KubeletClientCertPEM, KubeletClientKeyPEM []byte
 }
 
 // Server is a configured API server, ready to Run.
@@ -109,7 +113,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	// In kube-apiserver's order: NamespaceLifecycle, then ServiceAccount.
-	gc.AdmissionControl = admission.NewChainHandler(namespaces, serviceaccount.NewAdmission(client, informerFactory))
+	gc.AdmissionControl = admission.NewChainHandler(namespaces, serviceaccount.NewAdmission(client, informerFactory), newTaintNodesByCondition())
 	var tokens *serviceaccount.Issuer
 	if cfg.ServiceAccountKey != nil {
 		if tokens, err = serviceAccountTokens(gc, cfg, client, informerFactory); err != nil {
@@ -121,7 +125,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create API server: %w", err)
 	}
-	kubelet, err := kubeletConnection(cfg.CAPEM)
+	kubelet, err := kubeletConnection(cfg.CAPEM, cfg.KubeletClientCertPEM, cfg.KubeletClientKeyPEM)
 	if err != nil {
 		return nil, err
 	}
@@ -160,20 +164,38 @@ func serviceAllocators(cfg Config, loopback *restclient.Config) (*alloc.Allocato
 	return alloc.New(alloc.Config{ServiceCIDRs: cfg.ServiceCIDRs, NodePorts: cfg.ServiceNodePortRange, Client: client})
 }
 
-// kubeletConnection reaches fakecluster's kubelets: on loopback, over TLS
-// with serving certificates from the cluster CA.
-func kubeletConnection(caPEM []byte) (registry.KubeletConnection, error) {
+// kubeletConnection reaches fakecluster's kubelets: on loopback whatever
+// node the URL names, over TLS with serving certificates from the cluster
+// CA for the node's name, presenting the API server's client certificate.
+func kubeletConnection(caPEM, clientCertPEM, clientKeyPEM []byte) (registry.KubeletConnection, error) {
 	pool := x509.NewCertPool()
 	if len(caPEM) > 0 && !pool.AppendCertsFromPEM(caPEM) {
 		return registry.KubeletConnection{}, errors.New("no certificate in the CA bundle")
 	}
+	tlsConfig := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	if len(clientCertPEM) > 0 {
+		pair, err := tls.X509KeyPair(clientCertPEM, clientKeyPEM)
+		if err != nil {
+			return registry.KubeletConnection{}, fmt.Errorf("kubelet client certificate: %w", err)
+		}
+		tlsConfig.Certificates = []tls.Certificate{pair}
+	}
+	const host = "127.0.0.1"
+	var dialer net.Dialer
 	transport := &http.Transport{
-		Proxy:               nil,
-		TLSClientConfig:     &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
+		Proxy: nil,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			_, port, err := net.SplitHostPort(addr)
+			if err != nil {
+				return nil, err
+			}
+			return dialer.DialContext(ctx, network, net.JoinHostPort(host, port))
+		},
+		TLSClientConfig:     tlsConfig,
 		TLSHandshakeTimeout: 10 * time.Second,
 		IdleConnTimeout:     90 * time.Second,
 	}
-	return registry.KubeletConnection{Host: "127.0.0.1", Transport: transport}, nil
+	return registry.KubeletConnection{Host: host, Transport: transport}, nil
 }
 
 // serviceAccountTokens returns the issuer of service account tokens and

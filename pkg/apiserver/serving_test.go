@@ -19,6 +19,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/fakecluster/fakecluster/pkg/cluster"
 	"github.com/fakecluster/fakecluster/pkg/cluster/clustertest"
 )
 
@@ -29,7 +30,7 @@ const kubectlTableAccept = "application/json;as=Table;v=v1;g=meta.k8s.io,applica
 
 func TestTable(t *testing.T) {
 	t.Parallel()
-	client := clustertest.Client(t, clustertest.Start(t))
+	client := clustertest.Client(t, clustertest.StartControlPlane(t, cluster.Options{}))
 	ctx := t.Context()
 	pod := newPod("web", "default")
 	pod.Spec.Containers = append(pod.Spec.Containers, corev1.Container{Name: "sidecar", Image: "envoy"})
@@ -113,7 +114,7 @@ func TestTable(t *testing.T) {
 
 func TestFieldValidation(t *testing.T) {
 	t.Parallel()
-	client := clustertest.Client(t, clustertest.Start(t))
+	client := clustertest.Client(t, clustertest.StartControlPlane(t, cluster.Options{}))
 	const unknownField = `{"apiVersion":"v1","kind":"Service","metadata":{"name":%q},
 		"spec":{"ipFamily":"IPv4","ports":[{"port":80,"protocol":"TCP"}]}}`
 	tests := []struct {
@@ -199,7 +200,7 @@ func TestFieldValidation(t *testing.T) {
 // short names, group version, scope and kind.
 func TestAPIResources(t *testing.T) {
 	t.Parallel()
-	client := clustertest.Client(t, clustertest.Start(t))
+	client := clustertest.Client(t, clustertest.StartControlPlane(t, cluster.Options{}))
 	lists, err := client.Discovery().ServerPreferredResources()
 	if err != nil {
 		t.Fatal(err)

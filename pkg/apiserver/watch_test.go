@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/utils/ptr"
 
+	"github.com/fakecluster/fakecluster/pkg/cluster"
 	"github.com/fakecluster/fakecluster/pkg/cluster/clustertest"
 )
 
@@ -32,7 +33,7 @@ type seen struct {
 
 func TestWatchFromResourceVersion(t *testing.T) {
 	t.Parallel()
-	client := clustertest.Client(t, clustertest.Start(t))
+	client := clustertest.Client(t, clustertest.StartControlPlane(t, cluster.Options{}))
 	ctx := t.Context()
 	cms := client.CoreV1().ConfigMaps("default")
 
@@ -148,7 +149,7 @@ func TestWatchFromResourceVersion(t *testing.T) {
 
 func TestInformer(t *testing.T) {
 	t.Parallel()
-	c := clustertest.Start(t)
+	c := clustertest.StartControlPlane(t, cluster.Options{})
 	// Record what client-go asks for, to see that the informer starts with
 	// a WatchList request (sendInitialEvents) rather than a LIST.
 	var mu sync.Mutex
@@ -265,7 +266,7 @@ func TestInformer(t *testing.T) {
 // TestWatchListInitialEvents is the raw request client-go's informers make.
 func TestWatchListInitialEvents(t *testing.T) {
 	t.Parallel()
-	client := clustertest.Client(t, clustertest.Start(t))
+	client := clustertest.Client(t, clustertest.StartControlPlane(t, cluster.Options{}))
 	ctx := t.Context()
 	cms := client.CoreV1().ConfigMaps("default")
 	var last string

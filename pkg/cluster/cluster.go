@@ -70,6 +70,22 @@ type Options struct {
 	// LoadBalancer Service one ingress IP per family in spec.ipFamilies.
 	LoadBalancerIPRanges []netip.Prefix
 
+	// Nodes is how many fake nodes run (--nodes), named worker0 to
+	// worker{N-1}, each with its kubelet. 0 means one; NoNodes none.
+	Nodes int
+	// NodeIPRanges are the simulated node network (--node-ip-range): one
+	// prefix per family of ClusterCIDRs. Each node gets the lowest free
+	// address of each after the first (the network's gateway), never one
+	// of LoadBalancerIPRanges, and keeps it across restarts.
+	NodeIPRanges []netip.Prefix
+	// SandboxDir is where kubelets write their nodes' and pods' files
+	// (--sandbox-dir): <SandboxDir>/<node>/pods/<uid>/… and
+	// <SandboxDir>/<node>/logs/pods/…. Empty means <DataDir>/sandbox.
+	SandboxDir string
+	// ClusterDomain is the DNS domain of Services and pods
+	// (--cluster-domain); empty means cluster.local.
+	ClusterDomain string
+
 	// Controllers says which controllers run (--controllers), with
 	// kube-controller-manager's rules: "*" is every controller, "name"
 	// enables one and "-name" disables one; nil means "*" and an empty
@@ -78,6 +94,9 @@ type Options struct {
 	// drives a controller itself disables the cluster's own.
 	Controllers []string
 }
+
+// NoNodes is the Nodes value that runs no node and no kubelet.
+const NoNodes = -1
 
 // NoControllers returns a Controllers list that runs no controller, for
 // tests of the API server alone or of a controller they drive themselves.

@@ -40,6 +40,9 @@ const (
 	DefaultNodeCIDRMaskSizeIPv6 = 64
 )
 
+// DefaultClusterDomain is the cluster's DNS domain (--cluster-domain).
+const DefaultClusterDomain = "cluster.local"
+
 // withDefaults returns o with every zero network field set to its default.
 func (o Options) withDefaults() Options {
 	if len(o.ServiceClusterIPRanges) == 0 {
@@ -59,6 +62,15 @@ func (o Options) withDefaults() Options {
 	}
 	if len(o.LoadBalancerIPRanges) == 0 {
 		o.LoadBalancerIPRanges = DefaultLoadBalancerIPRanges()
+	}
+	if len(o.NodeIPRanges) == 0 {
+		o.NodeIPRanges = DefaultNodeIPRanges()
+	}
+	if o.Nodes == 0 {
+		o.Nodes = 1
+	}
+	if o.ClusterDomain == "" {
+		o.ClusterDomain = DefaultClusterDomain
 	}
 	return o
 }

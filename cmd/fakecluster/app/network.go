@@ -3,8 +3,11 @@ package app
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/fakecluster/fakecluster/pkg/allocator"
 	"github.com/fakecluster/fakecluster/pkg/cluster"
@@ -21,6 +24,8 @@ type networkOptions struct {
 	NodeCIDRMaskSizeIPv6  int
 	ServiceNodePortRange  string
 	LoadBalancerIPRange   string
+	NodeIPRange           string
+	ClusterDomain         string
 
 	// Text given to the mask size flags that was not a whole number.
 	nodeCIDRMaskSizeIPv4Text, nodeCIDRMaskSizeIPv6Text string
@@ -101,6 +106,36 @@ func (o *networkOptions) network() (cluster.Options, []error) {
 	if len(lbErrs) == 0 {
 		out.LoadBalancerIPRanges = lb
 	}
+
+	// --node-ip-range is ours too: one range per family of the pod network,
+	// since each node has an InternalIP of each family its pods have.
+	const nodeFlag = "--node-ip-range"
+	nodes, nodeErrs := parseCIDRs(o.NodeIPRange, nodeFlag, cluster.DefaultNodeIPRanges())
+	for i, p := range nodes {
+		if p.Addr().Is6() && p.Bits() < 64 {
+			nodeErrs = append(nodeErrs, invalid(o.NodeIPRange, nodeFlag, fmt.Sprintf(
+				"entry [%d] is a /%d: an IPv6 range must be a /64 or longer, such as fc00:f853:ccd:e793::/64", i, p.Bits())))
+		}
+	}
+	if len(nodeErrs) == 0 && len(podErrs) == 0 {
+		for _, c := range pods {
+			if !slices.ContainsFunc(nodes, func(n netip.Prefix) bool { return n.Addr().Is4() == c.Addr().Is4() }) {
+				nodeErrs = append(nodeErrs, invalid(o.NodeIPRange, nodeFlag, fmt.Sprintf(
+					"has no %s range, which --cluster-cidr %s needs: give one range per family of --cluster-cidr, such as %s",
+					allocator.FamilyOf(c.Addr()), c, joinPrefixes(cluster.DefaultNodeIPRanges()))))
+			}
+		}
+	}
+	errs = append(errs, nodeErrs...)
+	if len(nodeErrs) == 0 {
+		out.NodeIPRanges = nodes
+	}
+
+	// --cluster-domain: the kubelet's rule, a DNS subdomain.
+	if msgs := validation.IsDNS1123Subdomain(o.ClusterDomain); o.ClusterDomain != "" && len(msgs) > 0 {
+		errs = append(errs, invalid(o.ClusterDomain, "--cluster-domain", strings.Join(msgs, "; ")+", such as cluster.local"))
+	}
+	out.ClusterDomain = o.ClusterDomain
 	return out, errs
 }
 

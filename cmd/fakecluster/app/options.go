@@ -26,13 +26,17 @@ type Options struct {
 	// Controllers are the controllers to run, as kube-controller-manager's
 	// --controllers takes them.
 	Controllers []string
+	// Nodes is --nodes: how many fake nodes run; 0 runs none.
+	Nodes int
+	// SandboxDir is --sandbox-dir, where kubelets write pod files.
+	SandboxDir string
 	networkOptions
 
 	// securePortText and verbosityText hold what was given to those flags
 	// when it was not a whole number. Parsing leniently lets Validate report
 	// a bad number together with every other problem, instead of the flag
 	// parser stopping at the first.
-	securePortText, verbosityText string
+	securePortText, verbosityText, nodesText string
 }
 
 // NewOptions returns the defaults that do not depend on the environment;
@@ -43,7 +47,9 @@ func NewOptions() *Options {
 		ClusterCIDR:           joinPrefixes(cluster.DefaultClusterCIDRs()),
 		ServiceNodePortRange:  cluster.DefaultServiceNodePortRange().String(),
 		LoadBalancerIPRange:   joinPrefixes(cluster.DefaultLoadBalancerIPRanges()),
-	}}
+		NodeIPRange:           joinPrefixes(cluster.DefaultNodeIPRanges()),
+		ClusterDomain:         cluster.DefaultClusterDomain,
+	}, Nodes: 1}
 }
 
 // AddFlags binds the options to fs. Flag names follow kube-apiserver's.
@@ -75,6 +81,15 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 		"NodePort range NodePort and LoadBalancer Services take node ports from, first-last inclusive")
 	fs.StringVar(&o.LoadBalancerIPRange, "load-balancer-ip-range", o.LoadBalancerIPRange,
 		"LoadBalancer ingress IPs: one CIDR, or one IPv4 and one IPv6 CIDR")
+
+	fs.Var(lenientInt{&o.Nodes, &o.nodesText}, "nodes",
+		"how many fake nodes run, named worker0 to worker{N-1}, each with a kubelet; 0 runs none")
+	fs.StringVar(&o.NodeIPRange, "node-ip-range", o.NodeIPRange,
+		"simulated node InternalIPs: one CIDR per family of --cluster-cidr; nodes take the lowest free address after the gateway")
+	fs.StringVar(&o.SandboxDir, "sandbox-dir", o.SandboxDir,
+		"where kubelets write their nodes' pod files and logs (default <data-dir>/sandbox)")
+	fs.StringVar(&o.ClusterDomain, "cluster-domain", o.ClusterDomain,
+		"DNS domain of Services and pods, as in the pods' resolv.conf search list")
 }
 
 func joinPrefixes(ps []netip.Prefix) string {
@@ -106,6 +121,12 @@ func (o *Options) complete(getenv func(string) string) {
 	}
 	if abs, err := filepath.Abs(o.Kubeconfig); err == nil && o.Kubeconfig != "" {
 		o.Kubeconfig = abs
+	}
+	if o.SandboxDir == "" && o.DataDir != "" {
+		o.SandboxDir = filepath.Join(o.DataDir, "sandbox")
+	}
+	if abs, err := filepath.Abs(o.SandboxDir); err == nil && o.SandboxDir != "" {
+		o.SandboxDir = abs
 	}
 }
 
@@ -150,6 +171,15 @@ func (o *Options) Validate() error {
 	} else if o.Verbosity < 0 {
 		errs = append(errs, invalid(strconv.Itoa(o.Verbosity), "-v", verbosityRule))
 	}
+	const nodesRule = "must be a whole number, 0 or more (0 runs no node)"
+	if o.nodesText != "" {
+		errs = append(errs, invalid(o.nodesText, "--nodes", nodesRule))
+	} else if o.Nodes < 0 {
+		errs = append(errs, invalid(strconv.Itoa(o.Nodes), "--nodes", nodesRule))
+	}
+	if info, err := os.Stat(o.SandboxDir); o.SandboxDir != "" && err == nil && !info.IsDir() {
+		errs = append(errs, invalid(o.SandboxDir, "--sandbox-dir", "must be a directory, or a path where one can be created; this is a file"))
+	}
 	if err := cluster.ValidateControllers(o.Controllers); err != nil {
 		errs = append(errs, invalid(strings.Join(o.Controllers, ","), "--controllers", err.Error()))
 	}
@@ -172,6 +202,10 @@ func (o *Options) Config() (CompletedConfig, error) {
 	opts.DataDir, opts.Kubeconfig = o.DataDir, o.Kubeconfig
 	opts.BindAddress, opts.SecurePort = o.BindAddress, o.SecurePort
 	opts.Controllers = o.Controllers
+	opts.Nodes, opts.SandboxDir = o.Nodes, o.SandboxDir
+	if o.Nodes == 0 {
+		opts.Nodes = cluster.NoNodes
+	}
 	return CompletedConfig{&completedConfig{
 		cluster:   opts,
 		verbosity: o.Verbosity,

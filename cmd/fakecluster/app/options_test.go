@@ -38,6 +38,18 @@ func withNetworkDefaults(o cluster.Options) cluster.Options {
 	if o.ServiceNodePortRange == (allocator.PortRange{}) {
 		o.ServiceNodePortRange = cluster.DefaultServiceNodePortRange()
 	}
+	if o.Nodes == 0 {
+		o.Nodes = 1
+	}
+	if o.NodeIPRanges == nil {
+		o.NodeIPRanges = cluster.DefaultNodeIPRanges()
+	}
+	if o.SandboxDir == "" {
+		o.SandboxDir = filepath.Join(o.DataDir, "sandbox")
+	}
+	if o.ClusterDomain == "" {
+		o.ClusterDomain = cluster.DefaultClusterDomain
+	}
 	if o.LoadBalancerIPRanges == nil {
 		o.LoadBalancerIPRanges = cluster.DefaultLoadBalancerIPRanges()
 	}
@@ -245,6 +257,30 @@ func TestParseAndValidate(t *testing.T) {
 		env:         home,
 		wantCluster: cluster.Options{DataDir: "/home/u/.local/state/fakecluster", Kubeconfig: "/home/u/.local/state/fakecluster/kubeconfig", BindAddress: "127.0.0.1", SecurePort: 6443, ServiceNodePortRange: allocator.PortRange{Base: 30000, Size: 100}},
 	}, {
+		name:        "nodes, their network, sandbox and domain",
+		args:        []string{"--nodes", "3", "--node-ip-range", "fd00:1::/64,192.168.0.0/16", "--sandbox-dir", "/sb", "--cluster-domain", "example.test"},
+		env:         home,
+		wantCluster: cluster.Options{DataDir: "/home/u/.local/state/fakecluster", Kubeconfig: "/home/u/.local/state/fakecluster/kubeconfig", BindAddress: "127.0.0.1", SecurePort: 6443, Nodes: 3, NodeIPRanges: prefixes("fd00:1::/64", "192.168.0.0/16"), SandboxDir: "/sb", ClusterDomain: "example.test"},
+	}, {
+		name:        "no nodes",
+		args:        []string{"--nodes", "0"},
+		env:         home,
+		wantCluster: cluster.Options{DataDir: "/home/u/.local/state/fakecluster", Kubeconfig: "/home/u/.local/state/fakecluster/kubeconfig", BindAddress: "127.0.0.1", SecurePort: 6443, Nodes: cluster.NoNodes},
+	}, {
+		name: "bad nodes, node network and domain",
+		args: []string{"--nodes", "two", "--node-ip-range", "192.168.0.0/16,fd00::/48", "--cluster-domain", "Cluster_Local"},
+		env:  home,
+		wantErrs: []string{
+			`invalid value "two" for --nodes: must be a whole number, 0 or more (0 runs no node)`,
+			`invalid value "192.168.0.0/16,fd00::/48" for --node-ip-range: entry [1] is a /48: an IPv6 range must be a /64 or longer, such as fc00:f853:ccd:e793::/64`,
+			`invalid value "Cluster_Local" for --cluster-domain: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*'), such as cluster.local`,
+		},
+	}, {
+		name:     "node network without the pod network's family",
+		args:     []string{"--node-ip-range", "192.168.0.0/16"},
+		env:      home,
+		wantErrs: []string{`invalid value "192.168.0.0/16" for --node-ip-range: has no IPv6 range, which --cluster-cidr fd00:10:244::/56 needs: give one range per family of --cluster-cidr, such as 172.18.0.0/16,fc00:f853:ccd:e793::/64`},
+	}, {
 		name:        "port range of one port",
 		args:        []string{"--service-node-port-range", "30080"},
 		env:         home,
@@ -415,9 +451,9 @@ func TestParseAndValidate(t *testing.T) {
 		},
 	}, {
 		name:    "unknown flag",
-		args:    []string{"--nodes", "3"},
+		args:    []string{"--workers", "3"},
 		env:     home,
-		wantErr: "unknown flag: --nodes\nRun 'fakecluster --help' for usage.",
+		wantErr: "unknown flag: --workers\nRun 'fakecluster --help' for usage.",
 	}, {
 		name:    "unknown shorthand",
 		args:    []string{"-x"},

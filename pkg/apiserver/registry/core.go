@@ -125,7 +125,7 @@ func core(t *tables.Convertors, kubelet KubeletConnection, tokens *serviceaccoun
 			ValidateUpdate: validateNodeUpdate,
 			Extra: func(store *genericregistry.Store) map[string]rest.Storage {
 				nodes.store = store // for the pod streams' kubelet lookup
-				return nil
+				return map[string]rest.Storage{"nodes/proxy": &nodeProxyREST{kubelet: &kubeletLocator{nodes: nodes, conn: kubelet}}}
 			},
 		}, FieldLabels: []string{"spec.unschedulable"}},
 		{GroupVersion: gv, Definition: resource.Definition{

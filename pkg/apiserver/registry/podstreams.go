@@ -23,7 +23,9 @@ import (
 // KubeletConnection says how the API server reaches kubelets: every
 // fakecluster kubelet listens on Host, at the port its Node reports in
 // status.daemonEndpoints.kubeletEndpoint, and speaks HTTPS through
-// Transport.
+// Transport. URLs name the node (https://worker0:10250/…), so one
+// listener can serve many nodes and tell them apart by TLS server name;
+// Transport dials Host whatever the URL's host.
 type KubeletConnection struct {
 	Host      string
 	Transport http.RoundTripper
@@ -111,7 +113,7 @@ func (k *kubeletLocator) location(ctx context.Context, nodeName, path string, qu
 	if port == 0 {
 		port = defaultKubeletPort
 	}
-	return &url.URL{Scheme: "https", Host: net.JoinHostPort(k.conn.Host, strconv.Itoa(port)), Path: path, RawQuery: query.Encode()}, nil
+	return &url.URL{Scheme: "https", Host: net.JoinHostPort(nodeName, strconv.Itoa(port)), Path: path, RawQuery: query.Encode()}, nil
 }
 
 // logREST is pods/log. An unscheduled pod has no kubelet and so no logs:

@@ -17,6 +17,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry"
+	"github.com/fakecluster/fakecluster/pkg/cluster"
 	"github.com/fakecluster/fakecluster/pkg/cluster/clustertest"
 )
 
@@ -32,7 +33,7 @@ func newPod(name string) *corev1.Pod {
 
 func startClient(t *testing.T) (kubernetes.Interface, context.Context) {
 	t.Helper()
-	return clustertest.Client(t, clustertest.Start(t)), t.Context()
+	return clustertest.Client(t, clustertest.StartControlPlane(t, cluster.Options{})), t.Context()
 }
 
 func TestBindingAssignsOnceAndDeletionBecomesGraceful(t *testing.T) {

@@ -36,9 +36,9 @@ import (
 func startCluster(t *testing.T, opts ...cluster.Options) (c *cluster.Cluster, stop func()) {
 	t.Helper()
 	if len(opts) == 0 {
-		c = clustertest.Start(t)
+		c = clustertest.StartControlPlane(t, cluster.Options{})
 	} else {
-		c = clustertest.StartWith(t, opts[0])
+		c = clustertest.StartControlPlane(t, opts[0])
 	}
 	client := clustertest.Client(t, c)
 	factory := informers.NewSharedInformerFactory(client, 0)

@@ -52,13 +52,23 @@ func StartWith(tb testing.TB, opts cluster.Options) *cluster.Cluster {
 	return c
 }
 
-// StartAPI is StartWith with no controllers: only the API server and what
-// it bootstraps, for tests of the API itself or of one component the test
-// builds and runs against it, so that nothing the test did not ask for
-// races it.
+// StartControlPlane is StartWith with no nodes: the API server and the
+// controllers, as a cluster whose kubelets are not up, for tests of the
+// API and of controllers that pods must not start running under.
+func StartControlPlane(tb testing.TB, opts cluster.Options) *cluster.Cluster {
+	tb.Helper()
+	opts.Nodes = cluster.NoNodes
+	return StartWith(tb, opts)
+}
+
+// StartAPI is StartWith with no controllers and no nodes: only the API
+// server and what it bootstraps, for tests of the API itself or of one
+// component the test builds and runs against it, so that nothing the test
+// did not ask for races it.
 func StartAPI(tb testing.TB, opts cluster.Options) *cluster.Cluster {
 	tb.Helper()
 	opts.Controllers = cluster.NoControllers()
+	opts.Nodes = cluster.NoNodes
 	return StartWith(tb, opts)
 }
 

@@ -40,7 +40,7 @@ func start(tb testing.TB) kubernetes.Interface {
 // watch delivers every event sliceLag late (see lagWatches).
 func startWith(tb testing.TB, opts endpointslice.Options, sliceLag time.Duration) kubernetes.Interface {
 	tb.Helper()
-	c := clustertest.StartWith(tb, cluster.Options{Controllers: ownController})
+	c := clustertest.StartControlPlane(tb, cluster.Options{Controllers: ownController})
 	client := clustertest.Client(tb, c)
 	ctrlClient := client
 	if sliceLag > 0 {

@@ -278,7 +278,7 @@ func TestCollectsAfterControllerRestart(t *testing.T) {
 func TestCollectsAfterClusterRestart(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	c := clustertest.StartWith(t, cluster.Options{DataDir: dir, Controllers: controllertest.Without(ownController...)})
+	c := clustertest.StartControlPlane(t, cluster.Options{DataDir: dir, Controllers: controllertest.Without(ownController...)})
 	client := clustertest.Client(t, c)
 
 	owner := create(t, client, configMaps, "default", "owner", nil)
@@ -300,7 +300,7 @@ func TestCollectsAfterClusterRestart(t *testing.T) {
 		t.Fatalf("stop cluster: %v", err)
 	}
 
-	c = clustertest.StartWith(t, cluster.Options{DataDir: dir, Controllers: controllertest.Without(ownController...)})
+	c = clustertest.StartControlPlane(t, cluster.Options{DataDir: dir, Controllers: controllertest.Without(ownController...)})
 	client = clustertest.Client(t, c)
 	startGC(t, clustertest.Config(c))
 	clustertest.Poll(t, 10*time.Second, gone(t, client, append(deps, orphaned)...))

@@ -428,7 +428,7 @@ func TestRestartRelearns(t *testing.T) {
 
 func testRelearn(t *testing.T, restartCluster bool) {
 	dataDir := t.TempDir()
-	c := clustertest.StartWith(t, cluster.Options{DataDir: dataDir, Controllers: controllertest.Without(ownController...)})
+	c := clustertest.StartControlPlane(t, cluster.Options{DataDir: dataDir, Controllers: controllertest.Without(ownController...)})
 	client := clustertest.Client(t, c)
 	stop := runController(t, c, v4Range, v6Range)
 	createService(t, client, "a", svcSpec{families: v4v6})
@@ -440,7 +440,7 @@ func testRelearn(t *testing.T, restartCluster bool) {
 		if err := c.Stop(); err != nil {
 			t.Fatalf("stop cluster: %v", err)
 		}
-		c = clustertest.StartWith(t, cluster.Options{DataDir: dataDir, Controllers: controllertest.Without(ownController...)})
+		c = clustertest.StartControlPlane(t, cluster.Options{DataDir: dataDir, Controllers: controllertest.Without(ownController...)})
 		client = clustertest.Client(t, c)
 	}
 	createService(t, client, "c", svcSpec{families: v4v6}) // while no controller runs

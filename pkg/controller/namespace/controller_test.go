@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/fakecluster/fakecluster/pkg/cluster"
 	"github.com/fakecluster/fakecluster/pkg/cluster/clustertest"
 )
 
@@ -48,7 +49,7 @@ func deleteNamespace(t *testing.T, client kubernetes.Interface, name string) {
 func TestDeleteNamespaceWithContent(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	client := clustertest.Client(t, clustertest.Start(t))
+	client := clustertest.Client(t, clustertest.StartControlPlane(t, cluster.Options{}))
 	const ns = "doomed"
 	createNamespace(t, client, ns)
 	for i := range 3 {
@@ -107,7 +108,7 @@ func TestDeleteNamespaceWithContent(t *testing.T) {
 func TestDeleteNamespaceWaitsForFinalizers(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	client := clustertest.Client(t, clustertest.Start(t))
+	client := clustertest.Client(t, clustertest.StartControlPlane(t, cluster.Options{}))
 	const ns, finalizer = "held", "example.com/hold"
 	createNamespace(t, client, ns)
 	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "held", Namespace: ns, Finalizers: []string{finalizer}}}
@@ -176,7 +177,7 @@ func TestDeleteNamespaceWithManyObjects(t *testing.T) {
 	}
 	t.Parallel()
 	ctx := t.Context()
-	client := clustertest.Client(t, clustertest.Start(t))
+	client := clustertest.Client(t, clustertest.StartControlPlane(t, cluster.Options{}))
 	const ns, n = "crowded", 300
 	createNamespace(t, client, ns)
 	for i := range n {

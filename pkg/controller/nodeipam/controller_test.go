@@ -223,7 +223,7 @@ func testRelearn(t *testing.T, restartCluster bool) {
 		NodeCIDRMaskSizeIPv6: 64,
 	}
 
-	c := clustertest.StartWith(t, cluster.Options{DataDir: dataDir, Controllers: controllertest.Without(ownController...)})
+	c := clustertest.StartControlPlane(t, cluster.Options{DataDir: dataDir, Controllers: controllertest.Without(ownController...)})
 	client := clustertest.Client(t, c)
 	stop := runController(t, c, cfg)
 	createNode(t, client, "a")
@@ -235,7 +235,7 @@ func testRelearn(t *testing.T, restartCluster bool) {
 		if err := c.Stop(); err != nil {
 			t.Fatalf("stop cluster: %v", err)
 		}
-		c = clustertest.StartWith(t, cluster.Options{DataDir: dataDir, Controllers: controllertest.Without(ownController...)})
+		c = clustertest.StartControlPlane(t, cluster.Options{DataDir: dataDir, Controllers: controllertest.Without(ownController...)})
 		client = clustertest.Client(t, c)
 	}
 	createNode(t, client, "c") // while no controller runs

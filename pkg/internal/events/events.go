@@ -22,6 +22,7 @@ const logVerbosity = 3
 type Recorder struct {
 	client    kubernetes.Interface
 	component string
+	host      string
 	log       bool
 
 	// mu guards current: recording holds it shared, so that stop, which
@@ -40,6 +41,12 @@ type Option func(*Recorder)
 // collector does, instead of also logging each at V(3).
 func WithoutLogging() Option {
 	return func(r *Recorder) { r.log = false }
+}
+
+// WithHost names the node the events come from (the source's host), as a
+// kubelet's events do.
+func WithHost(host string) Option {
+	return func(r *Recorder) { r.host = host }
 }
 
 // New returns a recorder of events with source component, written
@@ -70,7 +77,7 @@ func (r *Recorder) Start(ctx context.Context) (stop func()) {
 	}
 	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: r.client.CoreV1().Events("")})
 	r.mu.Lock()
-	r.current = broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: r.component})
+	r.current = broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: r.component, Host: r.host})
 	r.mu.Unlock()
 	return func() {
 		r.mu.Lock()

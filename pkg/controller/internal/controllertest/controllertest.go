@@ -27,11 +27,12 @@ func Without(names ...string) []string {
 	return out
 }
 
-// StartWithout starts a cluster for tb, as clustertest.Start does, that
+// StartWithout starts a cluster without nodes for tb, as
+// clustertest.StartControlPlane does, that
 // runs every controller but those named: the ones the test runs itself.
 func StartWithout(tb testing.TB, names ...string) *cluster.Cluster {
 	tb.Helper()
-	return clustertest.StartWith(tb, cluster.Options{Controllers: Without(names...)})
+	return clustertest.StartControlPlane(tb, cluster.Options{Controllers: Without(names...)})
 }
 
 // Context is a context for Run whose logger writes through tb, or

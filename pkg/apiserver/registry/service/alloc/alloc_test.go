@@ -53,7 +53,7 @@ func start(t testing.TB, ports string, ranges ...netip.Prefix) *testCluster {
 		}
 		opts.ServiceNodePortRange = pr
 	}
-	c := clustertest.StartWith(t, opts)
+	c := clustertest.StartControlPlane(t, opts)
 	return &testCluster{c: c, client: clustertest.Client(t, c), ranges: ranges}
 }
 

@@ -24,7 +24,7 @@ func restart(t *testing.T, c *cluster.Cluster, ranges ...netip.Prefix) (*cluster
 	if err := c.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	c = clustertest.StartWith(t, cluster.Options{DataDir: c.DataDir(), ServiceClusterIPRanges: ranges})
+	c = clustertest.StartControlPlane(t, cluster.Options{DataDir: c.DataDir(), ServiceClusterIPRanges: ranges})
 	return c, clustertest.Client(t, c)
 }
 
