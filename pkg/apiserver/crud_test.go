@@ -126,7 +126,7 @@ func TestCRUD(t *testing.T) {
 	t.Parallel()
 	// The node IPAM controller would patch the Node under test between
 	// its update and the get that compares them.
-	c := clustertest.StartControlPlane(t, cluster.Options{Controllers: []string{"*", "-node-ipam-controller"}})
+	c := clustertest.StartControlPlane(t, cluster.Options{Controllers: []string{"*", "-node-ipam-controller", "-node-lifecycle-controller"}})
 	client := clustertest.Client(t, c)
 
 	tests := []struct {

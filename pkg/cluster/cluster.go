@@ -111,8 +111,11 @@ type Cluster struct {
 	db         *storage.DB
 	api        *apiserver.Server
 
-	// stopControllers stops the controllers and waits for them.
+	// stopControllers stops the controllers and waits for them;
+	// stopKubelets likewise the kubelets.
 	stopControllers func()
+	stopKubelets    func()
+	sandboxDir      string
 	// cancel stops the API server; served is closed when it has stopped,
 	// with serveErr set first if it failed.
 	cancel   context.CancelFunc
@@ -202,6 +205,9 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		ServiceNodePortRange: opts.ServiceNodePortRange,
 
 		ServiceAccountKey: creds.serviceAccountKey,
+
+		KubeletClientCertPEM: creds.kubeletClientCertPEM,
+		KubeletClientKeyPEM:  creds.kubeletClientKeyPEM,
 	})
 	if err != nil {
 		return fail(err)
@@ -232,6 +238,15 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		return fail(fmt.Errorf("start controllers: %w", err))
 	}
 	undo = append(undo, func() error { c.stopControllers(); return nil })
+	sandboxDir := opts.SandboxDir
+	if sandboxDir == "" {
+		sandboxDir = filepath.Join(dataDir, "sandbox")
+	}
+	if c.stopKubelets, err = startKubelets(runCtx, api.LoopbackConfig(), opts, sandboxDir, creds); err != nil {
+		return fail(fmt.Errorf("start kubelets: %w", err))
+	}
+	c.sandboxDir = sandboxDir
+	undo = append(undo, func() error { c.stopKubelets(); return nil })
 	if err := writeKubeconfig(kubeconfig, "https://"+addr, creds); err != nil {
 		return fail(fmt.Errorf("write kubeconfig: %w", err))
 	}
@@ -278,6 +293,7 @@ func (c *Cluster) waitReady(ctx context.Context) error {
 func (c *Cluster) Stop() error {
 	c.stopOnce.Do(func() {
 		var errs []error
+		c.stopKubelets()
 		c.stopControllers()
 		c.cancel()
 		<-c.served
@@ -303,6 +319,9 @@ func (c *Cluster) Kubeconfig() string { return c.kubeconfig }
 // Addr is the host:port clients dial: the bind address (its family's loopback
 // address when bound to every interface) and the port actually listened on.
 func (c *Cluster) Addr() string { return c.addr }
+
+// SandboxDir is where the cluster's kubelets write their nodes' files.
+func (c *Cluster) SandboxDir() string { return c.sandboxDir }
 
 // DataDir is the absolute path of the directory holding the cluster's state.
 func (c *Cluster) DataDir() string { return c.dataDir }

@@ -19,6 +19,9 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/controller/loadbalancer"
 	"github.com/fakecluster/fakecluster/pkg/controller/namespace"
 	"github.com/fakecluster/fakecluster/pkg/controller/nodeipam"
+	"github.com/fakecluster/fakecluster/pkg/controller/nodelifecycle"
+	"github.com/fakecluster/fakecluster/pkg/controller/podgc"
+	"github.com/fakecluster/fakecluster/pkg/controller/scheduler"
 	"github.com/fakecluster/fakecluster/pkg/controller/serviceaccount"
 )
 
@@ -88,6 +91,17 @@ func controllerSpecs() []controllerSpec {
 		}},
 		{"service-lb-controller", 1, func(d controllerDeps) (runner, error) {
 			return loadbalancer.New(d.client, d.factory, d.opts.LoadBalancerIPRanges)
+		}},
+		{"node-lifecycle-controller", 1, func(d controllerDeps) (runner, error) {
+			return nodelifecycle.New(d.client, d.factory, nodelifecycle.Options{})
+		}},
+		{"pod-garbage-collector", 1, func(d controllerDeps) (runner, error) {
+			return podgc.New(d.client, d.factory, podgc.Options{})
+		}},
+		// kube-scheduler is its own component upstream; here it is one more
+		// controller, named as kube-scheduler names itself.
+		{"default-scheduler", 1, func(d controllerDeps) (runner, error) {
+			return scheduler.New(d.client, d.factory)
 		}},
 	}
 }

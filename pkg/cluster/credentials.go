@@ -22,6 +22,8 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"k8s.io/client-go/util/cert"
 	"k8s.io/client-go/util/keyutil"
+
+	"github.com/fakecluster/fakecluster/pkg/kubelet"
 )
 
 // credentials are what a cluster serves with and what its clients present.
@@ -37,6 +39,12 @@ type credentials struct {
 	// serviceAccountKey signs service account tokens (kube-apiserver's
 	// --service-account-signing-key-file); its public half verifies them.
 	serviceAccountKey crypto.Signer
+	// caCert and caKey sign the kubelets' serving certificates.
+	caCert *x509.Certificate
+	caKey  crypto.Signer
+	// kubeletClientCertPEM and kubeletClientKeyPEM are what the API
+	// server presents to kubelets, as kubeadm's apiserver-kubelet-client.
+	kubeletClientCertPEM, kubeletClientKeyPEM []byte
 }
 
 const (
@@ -69,12 +77,23 @@ func loadOrCreateCredentials(dataDir string, dial netip.Addr) (credentials, erro
 	if err != nil {
 		return credentials{}, fmt.Errorf("issue serving certificate: %w", err)
 	}
+	clientCertPEM, clientKeyPEM, err := issueCert(caCert, caKey, &x509.Certificate{
+		Subject:     pkix.Name{CommonName: kubelet.APIServerClientCN, Organization: []string{"system:masters"}},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	})
+	if err != nil {
+		return credentials{}, fmt.Errorf("issue kubelet client certificate: %w", err)
+	}
 	return credentials{
-		caPEM:             pemCert(caCert),
-		servingCertPEM:    append(certPEM, pemCert(caCert)...),
-		servingKeyPEM:     keyPEM,
-		token:             token,
-		serviceAccountKey: saKey,
+		caPEM:                pemCert(caCert),
+		servingCertPEM:       append(certPEM, pemCert(caCert)...),
+		servingKeyPEM:        keyPEM,
+		token:                token,
+		serviceAccountKey:    saKey,
+		caCert:               caCert,
+		caKey:                caKey,
+		kubeletClientCertPEM: clientCertPEM,
+		kubeletClientKeyPEM:  clientKeyPEM,
 	}, nil
 }
 
@@ -164,6 +183,22 @@ func loadOrCreateToken(path string) (string, error) {
 // issueServingCert signs a certificate valid for the dial address, the
 // loopback addresses and the names in-cluster clients use for the API.
 func issueServingCert(ca *x509.Certificate, caKey crypto.Signer, dial netip.Addr) (certPEM, keyPEM []byte, err error) {
+	tmpl := &x509.Certificate{
+		Subject:     pkix.Name{CommonName: "kube-apiserver"},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames: []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
+			"kubernetes.default.svc.cluster.local"},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+	}
+	if !dial.IsLoopback() {
+		tmpl.IPAddresses = append(tmpl.IPAddresses, dial.AsSlice())
+	}
+	return issueCert(ca, caKey, tmpl)
+}
+
+// issueCert signs tmpl, with a new P-256 key, a random serial and a year
+// of validity, with ca.
+func issueCert(ca *x509.Certificate, caKey crypto.Signer, tmpl *x509.Certificate) (certPEM, keyPEM []byte, err error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, nil, err
@@ -173,20 +208,9 @@ func issueServingCert(ca *x509.Certificate, caKey crypto.Signer, dial netip.Addr
 		return nil, nil, err
 	}
 	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: "kube-apiserver"},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(365 * 24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames: []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
-			"kubernetes.default.svc.cluster.local"},
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-	}
-	if !dial.IsLoopback() {
-		tmpl.IPAddresses = append(tmpl.IPAddresses, dial.AsSlice())
-	}
+	tmpl.SerialNumber = serial
+	tmpl.NotBefore, tmpl.NotAfter = now.Add(-time.Hour), now.Add(365*24*time.Hour)
+	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, key.Public(), caKey)
 	if err != nil {
 		return nil, nil, err

@@ -20,7 +20,7 @@ import (
 func TestNodePodCIDRsAreImmutableOnceSet(t *testing.T) {
 	t.Parallel()
 	// This test sets the pod CIDRs itself, as the node IPAM controller would.
-	client := clustertest.Client(t, clustertest.StartControlPlane(t, cluster.Options{Controllers: []string{"*", "-node-ipam-controller"}}))
+	client := clustertest.Client(t, clustertest.StartControlPlane(t, cluster.Options{Controllers: []string{"*", "-node-ipam-controller", "-node-lifecycle-controller"}}))
 	ctx := t.Context()
 	nodes := client.CoreV1().Nodes()
 	if _, err := nodes.Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n"}}, metav1.CreateOptions{}); err != nil {
@@ -59,7 +59,7 @@ func TestNodePodCIDRsAreImmutableOnceSet(t *testing.T) {
 // spec.podCIDRs, on create and on the update that first sets them.
 func TestNodePodCIDRsValidation(t *testing.T) {
 	t.Parallel()
-	client := clustertest.Client(t, clustertest.StartControlPlane(t, cluster.Options{Controllers: []string{"*", "-node-ipam-controller"}}))
+	client := clustertest.Client(t, clustertest.StartControlPlane(t, cluster.Options{Controllers: []string{"*", "-node-ipam-controller", "-node-lifecycle-controller"}}))
 	ctx := t.Context()
 	tests := []struct {
 		name     string

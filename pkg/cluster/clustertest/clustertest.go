@@ -3,6 +3,7 @@ package clustertest
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/go-logr/logr"
@@ -52,12 +53,17 @@ func StartWith(tb testing.TB, opts cluster.Options) *cluster.Cluster {
 	return c
 }
 
-// StartControlPlane is StartWith with no nodes: the API server and the
-// controllers, as a cluster whose kubelets are not up, for tests of the
-// API and of controllers that pods must not start running under.
+// StartControlPlane is StartWith with no nodes and no scheduler: the API
+// server and the other controllers, for tests of the API and of
+// controllers under which pods must stay as the test made them (neither
+// bound nor marked unschedulable), even on Nodes the test creates.
 func StartControlPlane(tb testing.TB, opts cluster.Options) *cluster.Cluster {
 	tb.Helper()
 	opts.Nodes = cluster.NoNodes
+	if opts.Controllers == nil {
+		opts.Controllers = []string{"*"}
+	}
+	opts.Controllers = append(slices.Clone(opts.Controllers), "-default-scheduler")
 	return StartWith(tb, opts)
 }
 

@@ -1,0 +1,403 @@
+package kubelet
+
+import (
+	"context"
+	"errors"
+	"os"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/retry"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/ptr"
+)
+
+// Upstream's back-offs: a crashing container waits 10 s, doubling to 5
+// minutes, reset after 10 minutes of running; image pulls likewise.
+const (
+	initialBackoff    = 10 * time.Second
+	maxBackoff        = 300 * time.Second
+	backoffResetAfter = 10 * time.Minute
+	// sandboxRetry is how soon a pod whose sandbox could not be set up
+	// (no IP left, a volume's source missing) is tried again.
+	sandboxRetry = 5 * time.Second
+)
+
+// podWorker runs one pod: its sandbox, its containers and its status. The
+// informer hands it pod updates; its own goroutine does all the work, so
+// nothing of the pod's state needs a lock but the latest update.
+type podWorker struct {
+	k   *Kubelet
+	uid types.UID
+
+	mu      sync.Mutex
+	pod     *corev1.Pod
+	gone    bool
+	signal  chan struct{}
+	stopped chan struct{}
+	once    sync.Once
+
+	// Owned by run.
+	sandbox  *sandbox
+	init     []*containerRun
+	regular  []*containerRun
+	written  *corev1.PodStatus // the status last written
+	start    metav1.Time
+	adopted  bool
+	terminal bool
+}
+
+func newPodWorker(k *Kubelet, pod *corev1.Pod) *podWorker {
+	return &podWorker{k: k, uid: pod.UID, signal: make(chan struct{}, 1), stopped: make(chan struct{})}
+}
+
+// update records the pod's latest state and wakes the worker.
+func (w *podWorker) update(pod *corev1.Pod, gone bool) {
+	w.mu.Lock()
+	w.pod, w.gone = pod, w.gone || gone
+	w.mu.Unlock()
+	w.wake()
+}
+
+func (w *podWorker) wake() {
+	select {
+	case w.signal <- struct{}{}:
+	default:
+	}
+}
+
+// stop ends the worker without touching the API: the kubelet is stopping.
+func (w *podWorker) stop() { w.once.Do(func() { close(w.stopped) }) }
+
+func (w *podWorker) latest() (*corev1.Pod, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.pod, w.gone
+}
+
+// run is the worker's loop: sync on every update, container exit and
+// back-off expiry, until the pod is gone or the kubelet stops.
+func (w *podWorker) run(ctx context.Context) {
+	logger := klog.FromContext(ctx)
+	var timer <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			w.kill(0)
+			return
+		case <-w.stopped:
+			w.kill(0)
+			return
+		case <-w.signal:
+		case <-timer:
+		}
+		pod, gone := w.latest()
+		logger := klog.LoggerWithValues(logger, "pod", klog.KObj(pod))
+		ctx := klog.NewContext(ctx, logger)
+		if gone {
+			w.kill(0)
+			w.cleanup(ctx, pod)
+			return
+		}
+		if pod.DeletionTimestamp != nil {
+			w.terminate(ctx, pod)
+			return
+		}
+		next := w.sync(ctx, pod)
+		timer = nil
+		if next > 0 {
+			timer = w.k.clock.After(next)
+		}
+	}
+}
+
+// sync moves the pod one step on: sandbox, init containers in order, then
+// the app containers, restarting those the restart policy says to, and
+// writes its status. It returns how soon it wants to run again without an
+// update (0 for never).
+func (w *podWorker) sync(ctx context.Context, pod *corev1.Pod) time.Duration {
+	if w.init == nil && w.regular == nil {
+		w.setUp(pod)
+		if w.adopt(ctx, pod) {
+			return 0
+		}
+	}
+	for _, r := range append(append([]*containerRun{}, w.init...), w.regular...) {
+		if r.proc != nil {
+			select {
+			case <-r.exited:
+				w.exited(r)
+			default:
+			}
+		}
+	}
+	if w.terminal {
+		return 0
+	}
+	var next time.Duration
+	soon := func(d time.Duration) {
+		if d > 0 && (next == 0 || d < next) {
+			next = d
+		}
+	}
+	if w.sandbox == nil {
+		w.writeStatus(ctx, pod) // ContainerCreating / PodInitializing
+		sb, err := w.k.createSandbox(ctx, pod)
+		if err != nil {
+			if !errors.Is(err, errNoPodCIDR) {
+				w.k.recorder.Eventf(pod, corev1.EventTypeWarning, "FailedCreatePodSandBox", "Failed to create pod sandbox: %v", err)
+			}
+			klog.FromContext(ctx).V(2).Info("Could not create pod sandbox, will retry", "err", err)
+			return sandboxRetry
+		}
+		w.sandbox = sb
+	}
+
+	initDone := true
+	for i, run := range w.init {
+		spec := &pod.Spec.InitContainers[i]
+		if isSidecar(spec) {
+			soon(w.ensureRunning(ctx, pod, run, true))
+			if !run.info.started {
+				initDone = false
+				break
+			}
+			continue
+		}
+		if t := run.info.state.Terminated; t != nil && t.ExitCode == 0 {
+			continue
+		}
+		initDone = false
+		if run.proc == nil {
+			if run.info.state.Terminated != nil && pod.Spec.RestartPolicy == corev1.RestartPolicyNever {
+				break // the pod has failed
+			}
+			soon(w.ensureRunning(ctx, pod, run, true))
+		}
+		break
+	}
+	if initDone {
+		for _, run := range w.regular {
+			soon(w.ensureRunning(ctx, pod, run, false))
+		}
+	}
+	st := w.writeStatus(ctx, pod)
+	if st != nil && (st.Phase == corev1.PodSucceeded || st.Phase == corev1.PodFailed) {
+		w.terminal = true
+		w.kill(0) // sidecars end with the pod
+		w.k.ips.release(string(pod.UID))
+	}
+	return next
+}
+
+// setUp builds the worker's view of the pod's containers from its spec.
+func (w *podWorker) setUp(pod *corev1.Pod) {
+	mk := func(cs []corev1.Container) []*containerRun {
+		out := make([]*containerRun, len(cs))
+		for i := range cs {
+			out[i] = &containerRun{info: containerInfo{name: cs[i].Name, image: cs[i].Image,
+				state: waiting("ContainerCreating", "")}}
+		}
+		return out
+	}
+	w.init, w.regular = mk(pod.Spec.InitContainers), mk(pod.Spec.Containers)
+	if len(w.init) > 0 {
+		for _, r := range append(append([]*containerRun{}, w.init...), w.regular...) {
+			r.info.state = waiting("PodInitializing", "")
+		}
+	}
+	w.start = metav1.NewTime(w.k.clock.Now())
+	if pod.Status.StartTime != nil {
+		w.start = *pod.Status.StartTime
+	}
+	w.terminal = pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed
+}
+
+// adopt takes over a pod a previous run of this kubelet started: its IPs,
+// files and container states stay as the API has them, and its running
+// containers run again in the runtime, as containers outlive a kubelet
+// restart. It reports whether there is nothing more to do now.
+func (w *podWorker) adopt(ctx context.Context, pod *corev1.Pod) bool {
+	if w.terminal {
+		w.written = pod.Status.DeepCopy()
+		return true
+	}
+	if len(pod.Status.PodIPs) == 0 && !pod.Spec.HostNetwork {
+		return false
+	}
+	statuses := map[string]corev1.ContainerStatus{}
+	for _, s := range append(append([]corev1.ContainerStatus{}, pod.Status.InitContainerStatuses...), pod.Status.ContainerStatuses...) {
+		statuses[s.Name] = s
+	}
+	for _, r := range append(append([]*containerRun{}, w.init...), w.regular...) {
+		s, ok := statuses[r.info.name]
+		if !ok {
+			continue
+		}
+		r.info.id, r.info.state, r.info.last = s.ContainerID, s.State, s.LastTerminationState
+		r.info.restarts, r.info.ready, r.info.imageRef, r.info.imageID = s.RestartCount, s.Ready, s.Image, s.ImageID
+		r.info.started = ptr.Deref(s.Started, false)
+	}
+	sb, err := w.k.createSandbox(ctx, pod)
+	if err != nil {
+		return false
+	}
+	w.sandbox = sb
+	w.adopted = true
+	for i, r := range w.init {
+		if r.info.state.Running != nil {
+			w.restartProcess(ctx, pod, &pod.Spec.InitContainers[i], r)
+		}
+	}
+	for i, r := range w.regular {
+		if r.info.state.Running != nil {
+			w.restartProcess(ctx, pod, &pod.Spec.Containers[i], r)
+		}
+	}
+	w.written = pod.Status.DeepCopy()
+	return false
+}
+
+// status is the pod's status as the kubelet sees it now.
+func (w *podWorker) status(pod *corev1.Pod) *corev1.PodStatus {
+	st := pod.Status.DeepCopy()
+	infos := func(runs []*containerRun) []*containerInfo {
+		out := make([]*containerInfo, len(runs))
+		for i, r := range runs {
+			out[i] = &r.info
+		}
+		return out
+	}
+	init, regular := infos(w.init), infos(w.regular)
+	now := metav1.NewTime(w.k.clock.Now())
+	st.Phase = podPhase(&pod.Spec, init, regular)
+	st.Conditions = podConditions(pod, st.Phase, w.sandbox != nil, init, regular, now)
+	st.ObservedGeneration = pod.Generation
+	st.StartTime = &w.start
+	st.HostIP, st.HostIPs = "", nil
+	for _, ip := range w.k.cfg.NodeIPs {
+		st.HostIPs = append(st.HostIPs, corev1.HostIP{IP: ip.String()})
+	}
+	if len(st.HostIPs) > 0 {
+		st.HostIP = st.HostIPs[0].IP
+	}
+	if w.sandbox != nil {
+		st.PodIP, st.PodIPs = "", nil
+		for _, ip := range w.sandbox.ips {
+			st.PodIPs = append(st.PodIPs, corev1.PodIP{IP: ip.String()})
+		}
+		if len(st.PodIPs) > 0 {
+			st.PodIP = st.PodIPs[0].IP
+		}
+	}
+	st.InitContainerStatuses, st.ContainerStatuses = nil, nil
+	for _, c := range init {
+		st.InitContainerStatuses = append(st.InitContainerStatuses, c.status())
+	}
+	for _, c := range regular {
+		st.ContainerStatuses = append(st.ContainerStatuses, c.status())
+	}
+	return st
+}
+
+// writeStatus writes the pod's status if it changed since the last write
+// and returns it (nil if it could not be written).
+func (w *podWorker) writeStatus(ctx context.Context, pod *corev1.Pod) *corev1.PodStatus {
+	st := w.status(pod)
+	if w.written != nil && apiequality.Semantic.DeepEqual(st, w.written) {
+		return st
+	}
+	pods := w.k.cfg.Client.CoreV1().Pods(pod.Namespace)
+	base := pod
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		p := base.DeepCopy()
+		p.Status = *st
+		_, err := pods.UpdateStatus(ctx, p, metav1.UpdateOptions{})
+		if apierrors.IsConflict(err) {
+			fresh, gerr := pods.Get(ctx, pod.Name, metav1.GetOptions{})
+			if gerr != nil {
+				return gerr
+			}
+			if fresh.UID != pod.UID {
+				return apierrors.NewNotFound(corev1.Resource("pods"), pod.Name)
+			}
+			base = fresh
+			st = w.status(fresh)
+		}
+		return err
+	})
+	if err != nil {
+		if ctx.Err() == nil && !apierrors.IsNotFound(err) {
+			klog.FromContext(ctx).Error(err, "Failed to update status for pod")
+		}
+		return nil
+	}
+	w.written = st
+	return st
+}
+
+// terminate stops a pod being deleted: every container gets the grace
+// period the deletion gave, the final status is written, and the pod is
+// deleted for good (grace 0, this UID only), then its IPs and files go.
+func (w *podWorker) terminate(ctx context.Context, pod *corev1.Pod) {
+	grace := time.Duration(ptr.Deref(pod.DeletionGracePeriodSeconds, 30)) * time.Second
+	var wg sync.WaitGroup
+	for _, runs := range [][]*containerRun{w.regular, w.init} {
+		for _, r := range runs {
+			if r.proc == nil {
+				continue
+			}
+			w.k.recorder.Eventf(r.ref(pod), corev1.EventTypeNormal, "Killing", "Stopping container %s", r.info.name)
+			wg.Go(func() { r.proc.Stop(grace) })
+		}
+	}
+	wg.Wait()
+	for _, runs := range [][]*containerRun{w.regular, w.init} {
+		for _, r := range runs {
+			if r.proc != nil {
+				<-r.exited
+				w.exited(r)
+			}
+		}
+	}
+	if w.init != nil && !w.terminal {
+		w.writeStatus(ctx, pod)
+	}
+	err := w.k.cfg.Client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{
+		GracePeriodSeconds: ptr.To[int64](0),
+		Preconditions:      &metav1.Preconditions{UID: &pod.UID},
+	})
+	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) && ctx.Err() == nil {
+		klog.FromContext(ctx).Error(err, "Failed to delete pod")
+	}
+	w.cleanup(ctx, pod)
+}
+
+// kill stops every running container at once, without status: the pod is
+// gone or the kubelet is stopping.
+func (w *podWorker) kill(grace time.Duration) {
+	for _, runs := range [][]*containerRun{w.regular, w.init} {
+		for _, r := range runs {
+			if r.proc != nil {
+				r.proc.Stop(grace)
+				<-r.exited
+				w.exited(r)
+			}
+		}
+	}
+}
+
+// cleanup frees what the pod held on the node: its IPs and its folders.
+func (w *podWorker) cleanup(ctx context.Context, pod *corev1.Pod) {
+	w.k.ips.release(string(pod.UID))
+	for _, dir := range []string{w.k.podDir(pod.UID), w.k.podLogDir(pod)} {
+		if err := os.RemoveAll(dir); err != nil {
+			klog.FromContext(ctx).Error(err, "Could not remove pod folder", "dir", dir)
+		}
+	}
+}
