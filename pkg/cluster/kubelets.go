@@ -19,6 +19,7 @@ import (
 
 	"github.com/fakecluster/fakecluster/pkg/kubelet"
 	"github.com/fakecluster/fakecluster/pkg/kubelet/runtime"
+	"github.com/fakecluster/fakecluster/pkg/kubelet/runtime/proc"
 )
 
 // kubeletQPS and kubeletBurst are the kubelets' client-side limits: high,
@@ -27,6 +28,10 @@ const (
 	kubeletQPS   = 500
 	kubeletBurst = 1000
 )
+
+// nodeKernel is the kernel release the fake nodes report and their pods'
+// `uname -r` prints: simulated, so that it is the same on every machine.
+const nodeKernel = "6.8.0-fakecluster"
 
 // nodeName is the name of the i'th fake node.
 func nodeName(i int) string { return "worker" + strconv.Itoa(i) }
@@ -70,7 +75,7 @@ func startKubelets(ctx context.Context, cfg *rest.Config, opts Options, sandboxD
 		return nil, fmt.Errorf("kubelet listener: %w", err)
 	}
 	port := int32(listener.Addr().(*net.TCPAddr).Port)
-	rt := runtime.New(runtime.Options{})
+	rt := runtime.New(runtime.Options{Uname: proc.Uname{Release: nodeKernel}})
 	server := kubelet.NewServer(creds.caCert, creds.caKey)
 	var kubelets []*kubelet.Kubelet
 	for i := range opts.Nodes {
@@ -82,7 +87,7 @@ func startKubelets(ctx context.Context, cfg *rest.Config, opts Options, sandboxD
 			Dir:            filepath.Join(sandboxDir, nodeName(i)),
 			ClusterDNS:     []netip.Addr{dns},
 			ClusterDomain:  opts.ClusterDomain,
-			KernelVersion:  kernelVersion(),
+			KernelVersion:  nodeKernel,
 			OSImage:        "fakecluster",
 			RuntimeVersion: "fakecluster://" + kubelet.KubeletVersion,
 			Runtime:        rt,

@@ -341,6 +341,11 @@ var (
 	rvPattern           = regexp.MustCompile(`(resourceVersion"?: )"\d+"`)
 	diffDirPattern      = regexp.MustCompile(`\b(LIVE|MERGED)-\d+/`) // kubectl diff's os.MkdirTemp dirs
 	tokenVolPattern     = regexp.MustCompile(`\bkube-api-access-[a-z0-9]{5}\b`)
+	containerIDPattern  = regexp.MustCompile(`\bcontainerd://[0-9a-f]{64}\b`) // a new random ID per container start
+	// eventAgePattern is the Age cell of kubectl describe's event rows;
+	// pullTimePattern the time a (simulated) image pull took.
+	eventAgePattern = regexp.MustCompile(`(?m)^(  (?:Normal|Warning) +\S+ +)(?:\d+[smh])+( +)`)
+	pullTimePattern = regexp.MustCompile(`in [0-9.]+[mµn]?s \([0-9.]+[mµn]?s including waiting\)`)
 	tableHeader         = regexp.MustCompile(`^(EVENT +)?(NAMESPACE +)?NAME +.*\bAGE\b`)
 	ageCell             = regexp.MustCompile(`( {2,}|^)((?:\d+[smhdy])+)( +|$)`)
 )
@@ -362,6 +367,9 @@ func (e *env) normalize(s step, out string) string {
 	out = strings.ReplaceAll(out, e.tmp, "$TMPDIR")
 	out = diffDirPattern.ReplaceAllString(out, "$1-<n>/")
 	out = tokenVolPattern.ReplaceAllString(out, "kube-api-access-<id>")
+	out = containerIDPattern.ReplaceAllString(out, "containerd://<id>")
+	out = eventAgePattern.ReplaceAllString(out, "${1}<a>${2}")
+	out = pullTimePattern.ReplaceAllString(out, "in <d> (<d> including waiting)")
 	for _, m := range s.masks {
 		out = m.re.ReplaceAllString(out, m.with)
 	}
