@@ -346,8 +346,8 @@ var (
 	// pullTimePattern the time a (simulated) image pull took.
 	eventAgePattern = regexp.MustCompile(`(?m)^(  (?:Normal|Warning) +\S+ +)(?:\d+[smh])+( +)`)
 	pullTimePattern = regexp.MustCompile(`in [0-9.]+[mµn]?s \([0-9.]+[mµn]?s including waiting\)`)
-	tableHeader         = regexp.MustCompile(`^(EVENT +)?(NAMESPACE +)?NAME +.*\bAGE\b`)
-	ageCell             = regexp.MustCompile(`( {2,}|^)((?:\d+[smhdy])+)( +|$)`)
+	tableHeader     = regexp.MustCompile(`^(EVENT +)?(NAMESPACE +)?NAME +.*\bAGE\b`)
+	ageCell         = regexp.MustCompile(`( {2,}|^)((?:\d+[smhdy])+)( +|$)`)
 )
 
 const ageMark = "<age>"
