@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/util/sets"
+	genericfilters "k8s.io/apiserver/pkg/server/filters"
 	apimachineryversion "k8s.io/apimachinery/pkg/version"
 	"k8s.io/apiserver/pkg/admission"
 	"k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle"
@@ -257,6 +258,10 @@ func genericConfig(cfg Config, codecs serializer.CodecFactory) (*genericapiserve
 	// Stopping ends open watches (kubectl get -w, informers) promptly
 	// instead of waiting out the HTTP shutdown timeout for them.
 	gc.ShutdownWatchTerminationGracePeriod = 2 * time.Second
+	// As kube-apiserver: watches, proxies and the streaming subresources
+	// run as long as their clients want, outside the request timeout.
+	gc.LongRunningFunc = genericfilters.BasicLongRunningRequestCheck(
+		sets.NewString("watch", "proxy"), sets.NewString("attach", "exec", "proxy", "log", "portforward"))
 	gc.EffectiveVersion = effectiveVersion{compatibility.NewEffectiveVersionFromString(KubernetesVersion, "", "")}
 
 	cert, err := dynamiccertificates.NewStaticCertKeyContent("serving-cert", cfg.ServingCertPEM, cfg.ServingKeyPEM)

@@ -276,7 +276,7 @@ func (e execer) ExecInContainer(ctx context.Context, _ string, _ string, contain
 	}()
 	code, err := proc.Exec(ctx, cmd, in, stdout, stderr, tty, sizes)
 	if err != nil {
-		return fmt.Errorf("failed to exec in container: failed to start exec %q: %w", newContainerID(), err)
+		return err // the runtime's error has containerd's words already
 	}
 	if code != 0 {
 		return utilexec.CodeExitError{Err: fmt.Errorf("command terminated with exit code %d", code), Code: code}

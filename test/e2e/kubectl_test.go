@@ -111,12 +111,19 @@ var scenarios = []scenario{{
 		k("explain", "service.spec.ipFamilyPolicy"),
 	},
 }, {
-	// From the seed (HostAliases): run a pod and look at it. With no
-	// scheduler or kubelet yet it stays Pending on no node.
+	// From the seed (HostAliases): run a pod, look at it and at the hosts
+	// file its kubelet wrote, then the seed's hostaliases pod.
 	name: "pods",
 	steps: []step{
 		k("run", "nginx", "--image", "nginx"),
+		k("wait", "--for=condition=Ready", "pod/nginx", "--timeout=60s"),
 		k("get", "pods", "--output=wide"),
+		k("exec", "nginx", "--", "cat", "/etc/hosts"),
+		k("apply", "-f", "hostaliases-pod.yaml"),
+		k("wait", "--for=jsonpath={.status.phase}=Succeeded", "pod/hostaliases-pod", "--timeout=60s"),
+		k("get", "pod", "hostaliases-pod", "--output=wide"),
+		k("logs", "hostaliases-pod"),
+		k("delete", "pod", "hostaliases-pod").versionSpecificOutput(),
 		k("get", "pod", "nginx", "-o", "yaml"),
 		k("get", "pod", "nginx", "-o", "json"),
 		k("get", "pod", "nginx", "-o", "jsonpath={.spec.containers[0].image}"),

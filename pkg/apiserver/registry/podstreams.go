@@ -18,6 +18,8 @@ import (
 	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	genericrest "k8s.io/apiserver/pkg/registry/generic/rest"
 	"k8s.io/apiserver/pkg/registry/rest"
+	utilproxy "k8s.io/apiserver/pkg/util/proxy"
+	"k8s.io/streaming/pkg/httpstream/wsstream"
 )
 
 // KubeletConnection says how the API server reaches kubelets: every
@@ -217,15 +219,18 @@ func (r *streamREST) Connect(ctx context.Context, name string, options runtime.O
 	query := url.Values{}
 	path := fmt.Sprintf("/%s/%s/%s", r.path, pod.Namespace, pod.Name)
 	var container string
+	var streams *utilproxy.Options
 	switch opts := options.(type) {
 	case *corev1.PodExecOptions:
 		container = opts.Container
+		streams = &utilproxy.Options{Stdin: opts.Stdin, Stdout: opts.Stdout, Stderr: opts.Stderr, Tty: opts.TTY}
 		streamFlags(query, opts.Stdin, opts.Stdout, opts.Stderr, opts.TTY)
 		for _, c := range opts.Command {
 			query.Add("command", c)
 		}
 	case *corev1.PodAttachOptions:
 		container = opts.Container
+		streams = &utilproxy.Options{Stdin: opts.Stdin, Stdout: opts.Stdout, Stderr: opts.Stderr, Tty: opts.TTY}
 		streamFlags(query, opts.Stdin, opts.Stdout, opts.Stderr, opts.TTY)
 	case *corev1.PodPortForwardOptions:
 		for _, p := range opts.Ports {
@@ -247,7 +252,15 @@ func (r *streamREST) Connect(ctx context.Context, name string, options runtime.O
 	if err != nil {
 		return nil, err
 	}
-	return proxy.NewUpgradeAwareHandler(loc, r.kubelet.conn.Transport, false, true, proxy.NewErrorResponder(responder)), nil
+	handler := proxy.NewUpgradeAwareHandler(loc, r.kubelet.conn.Transport, false, true, proxy.NewErrorResponder(responder))
+	// As kube-apiserver does, a client speaking websocket (kubectl's
+	// default) is translated to SPDY towards the kubelet, which speaks the
+	// streaming protocols of the CRI streaming server.
+	if streams != nil {
+		translator := utilproxy.NewStreamTranslatorHandler(loc, r.kubelet.conn.Transport, 0, *streams)
+		return utilproxy.NewTranslatingHandler(handler, translator, wsstream.IsWebSocketRequestWithStreamCloseProtocol), nil
+	}
+	return utilproxy.NewTranslatingHandler(handler, utilproxy.NewTunnelingHandler(handler), wsstream.IsWebSocketRequestWithTunnelingProtocol), nil
 }
 
 func streamFlags(q url.Values, stdin, stdout, stderr, tty bool) {
