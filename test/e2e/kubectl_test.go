@@ -124,6 +124,14 @@ var scenarios = []scenario{{
 		k("get", "pod", "hostaliases-pod", "--output=wide"),
 		k("logs", "hostaliases-pod"),
 		k("delete", "pod", "hostaliases-pod").versionSpecificOutput(),
+		// From the seed (dual-stack): the pod's IPs through the downward API
+		// and in its hosts file.
+		k("apply", "-f", "pod01.yaml"),
+		k("wait", "--for=condition=Ready", "pod/pod01", "--timeout=60s"),
+		k("get", "pods", "pod01", "-o", "go-template", "--template={{range .status.podIPs}}{{printf \"%s\\n\" .ip}}{{end}}"),
+		k("exec", "pod01", "--", "sh", "-c", "set | grep MY_POD_IPS"),
+		k("exec", "pod01", "--", "cat", "/etc/hosts"),
+		k("delete", "pod", "pod01", "--grace-period=1").versionSpecificOutput(),
 		k("get", "pod", "nginx", "-o", "yaml"),
 		k("get", "pod", "nginx", "-o", "json"),
 		k("get", "pod", "nginx", "-o", "jsonpath={.spec.containers[0].image}"),
