@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/fakecluster/fakecluster/pkg/api/downwardapi"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/fieldcheck"
 )
 
@@ -302,24 +303,6 @@ func validateEnv(vars []corev1.EnvVar, fldPath *field.Path) field.ErrorList {
 	return allErrs
 }
 
-// validEnvFieldPaths are the fieldRef paths env may use (subscripted labels and
-// annotations are checked separately).
-var validEnvFieldPaths = sets.New(
-	"metadata.name", "metadata.namespace", "metadata.uid",
-	"spec.nodeName", "spec.serviceAccountName",
-	"status.hostIP", "status.hostIPs", "status.podIP", "status.podIPs",
-)
-
-// validVolumeFieldPaths are the fieldRef paths a downwardAPI volume may use.
-var validVolumeFieldPaths = sets.New(
-	"metadata.name", "metadata.namespace", "metadata.labels", "metadata.annotations", "metadata.uid",
-)
-
-var validResourceFieldPaths = sets.New(
-	"limits.cpu", "limits.memory", "limits.ephemeral-storage",
-	"requests.cpu", "requests.memory", "requests.ephemeral-storage",
-)
-
 const (
 	hugePagesRequestsPrefix = "requests.hugepages-"
 	hugePagesLimitsPrefix   = "limits.hugepages-"
@@ -334,7 +317,7 @@ func validateEnvVarValueFrom(ev corev1.EnvVar, fldPath *field.Path) field.ErrorL
 	n := 0
 	if vf.FieldRef != nil {
 		n++
-		allErrs = append(allErrs, validateObjectFieldSelector(vf.FieldRef, validEnvFieldPaths, fldPath.Child("fieldRef"))...)
+		allErrs = append(allErrs, validateObjectFieldSelector(vf.FieldRef, downwardapi.EnvFieldPaths(), fldPath.Child("fieldRef"))...)
 	}
 	if vf.ResourceFieldRef != nil {
 		n++
@@ -373,11 +356,11 @@ func validateObjectFieldSelector(fs *corev1.ObjectFieldSelector, allowed sets.Se
 	if fs.FieldPath == "" {
 		return field.ErrorList{field.Required(fldPath.Child("fieldPath"), "")}
 	}
-	path, err := convertDownwardAPIFieldLabel(fs.APIVersion, fs.FieldPath)
+	path, err := downwardapi.ConvertFieldLabel(fs.APIVersion, fs.FieldPath)
 	if err != nil {
 		return field.ErrorList{field.Invalid(fldPath.Child("fieldPath"), fs.FieldPath, fmt.Sprintf("error converting fieldPath: %v", err))}
 	}
-	if base, subscript, ok := splitSubscriptedPath(path); ok {
+	if base, subscript, ok := downwardapi.SplitSubscriptedPath(path); ok {
 		switch base {
 		case "metadata.annotations":
 			return validateQualifiedName(strings.ToLower(subscript), fldPath)
@@ -393,44 +376,6 @@ func validateObjectFieldSelector(fs *corev1.ObjectFieldSelector, allowed sets.Se
 	return nil
 }
 
-// convertDownwardAPIFieldLabel is upstream's pods.ConvertDownwardAPIFieldLabel:
-// the field paths a v1 pod can be asked about.
-func convertDownwardAPIFieldLabel(version, label string) (string, error) {
-	if version != "v1" {
-		return "", fmt.Errorf("unsupported pod version: %s", version)
-	}
-	if base, _, ok := splitSubscriptedPath(label); ok {
-		switch base {
-		case "metadata.annotations", "metadata.labels":
-			return label, nil
-		default:
-			return "", fmt.Errorf("field label does not support subscript: %s", label)
-		}
-	}
-	switch label {
-	case "metadata.annotations", "metadata.labels", "metadata.name", "metadata.namespace", "metadata.uid",
-		"spec.nodeName", "spec.restartPolicy", "spec.serviceAccountName", "spec.schedulerName",
-		"status.phase", "status.hostIP", "status.hostIPs", "status.podIP", "status.podIPs":
-		return label, nil
-	case "spec.host": // old v1 clients
-		return "spec.nodeName", nil
-	default:
-		return "", fmt.Errorf("field label not supported: %s", label)
-	}
-}
-
-// splitSubscriptedPath splits "metadata.labels['key']" into its path and key.
-func splitSubscriptedPath(fieldPath string) (string, string, bool) {
-	if !strings.HasSuffix(fieldPath, "']") {
-		return fieldPath, "", false
-	}
-	base, subscript, ok := strings.Cut(strings.TrimSuffix(fieldPath, "']"), "['")
-	if !ok || base == "" {
-		return fieldPath, "", false
-	}
-	return base, subscript, true
-}
-
 func validateResourceFieldSelector(fs *corev1.ResourceFieldSelector, fldPath *field.Path, volume bool) field.ErrorList {
 	var allErrs field.ErrorList
 	switch {
@@ -438,9 +383,9 @@ func validateResourceFieldSelector(fs *corev1.ResourceFieldSelector, fldPath *fi
 		allErrs = append(allErrs, field.Required(fldPath.Child("containerName"), ""))
 	case fs.Resource == "":
 		allErrs = append(allErrs, field.Required(fldPath.Child("resource"), ""))
-	case !validResourceFieldPaths.Has(fs.Resource) &&
+	case !downwardapi.ResourceFieldPaths().Has(fs.Resource) &&
 		!strings.HasPrefix(fs.Resource, hugePagesRequestsPrefix) && !strings.HasPrefix(fs.Resource, hugePagesLimitsPrefix):
-		allErrs = append(allErrs, field.NotSupported(fldPath.Child("resource"), fs.Resource, sets.List(validResourceFieldPaths)))
+		allErrs = append(allErrs, field.NotSupported(fldPath.Child("resource"), fs.Resource, sets.List(downwardapi.ResourceFieldPaths())))
 	}
 	return append(allErrs, validateResourceDivisor(fs.Resource, fs.Divisor, fldPath)...)
 }

@@ -15,6 +15,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/fakecluster/fakecluster/pkg/api/downwardapi"
 )
 
 // validateVolumes checks spec.volumes and returns the volumes that are valid,
@@ -280,7 +282,7 @@ func validateDownwardAPIVolumeFile(f *corev1.DownwardAPIVolumeFile, fldPath *fie
 	allErrs = append(allErrs, validateLocalNonReservedPath(f.Path, fldPath.Child("path"))...)
 	switch {
 	case f.FieldRef != nil:
-		allErrs = append(allErrs, validateObjectFieldSelector(f.FieldRef, validVolumeFieldPaths, fldPath.Child("fieldRef"))...)
+		allErrs = append(allErrs, validateObjectFieldSelector(f.FieldRef, downwardapi.VolumeFieldPaths(), fldPath.Child("fieldRef"))...)
 		if f.ResourceFieldRef != nil {
 			allErrs = append(allErrs, field.Invalid(fldPath, "resource", "fieldRef and resourceFieldRef can not be specified simultaneously"))
 		}
