@@ -141,15 +141,21 @@ func (k *Kubelet) Run(ctx context.Context) error {
 	if err := os.MkdirAll(filepath.Join(k.cfg.Dir, "pods"), 0o750); err != nil {
 		return fmt.Errorf("kubelet %s: create sandbox: %w", k.cfg.NodeName, err)
 	}
-	stopEvents := k.recorder.Start(ctx)
+	// The recorder outlives ctx until Run returns, so that the events of
+	// the last moments are written rather than dropped with an error.
+	stopEvents := k.recorder.Start(context.WithoutCancel(ctx))
 	defer stopEvents()
 	k.recorder.Event(k.nodeRef, corev1.EventTypeNormal, "Starting", "Starting kubelet.")
 
 	var node *corev1.Node
 	err := wait.PollUntilContextCancel(ctx, time.Second, true, func(ctx context.Context) (bool, error) {
-		n, err := k.registerNode(ctx)
+		rctx, cancel := requestContext(ctx)
+		defer cancel()
+		n, err := k.registerNode(rctx)
 		if err != nil {
-			logger.Error(err, "Unable to register node with API server")
+			if ctx.Err() == nil {
+				logger.Error(err, "Unable to register node with API server")
+			}
 			return false, nil
 		}
 		node = n
@@ -189,7 +195,10 @@ func (k *Kubelet) Run(ctx context.Context) error {
 		return err
 	}
 	k.nodeChanged(node)
-	if err := k.restorePodIPs(ctx); err != nil {
+	rctx, cancel := requestContext(ctx)
+	err = k.restorePodIPs(rctx)
+	cancel()
+	if err != nil {
 		logger.Error(err, "Could not restore pod IPs")
 	}
 
@@ -227,7 +236,10 @@ func (k *Kubelet) runNodeStatus(ctx context.Context) {
 		case <-t.C():
 		}
 		force := k.clock.Since(last) >= nodeStatusReportFrequency
-		if _, err := k.updateNodeStatus(ctx, nil, force); err != nil {
+		rctx, cancel := requestContext(ctx)
+		_, err := k.updateNodeStatus(rctx, nil, force)
+		cancel()
+		if err != nil {
 			if ctx.Err() == nil {
 				klog.FromContext(ctx).Error(err, "Error updating node status, will retry")
 			}

@@ -313,6 +313,9 @@ func (w *podWorker) writeStatus(ctx context.Context, pod *corev1.Pod) *corev1.Po
 		return st
 	}
 	pods := w.k.cfg.Client.CoreV1().Pods(pod.Namespace)
+	stopping := ctx
+	ctx, cancel := requestContext(ctx)
+	defer cancel()
 	base := pod
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		p := base.DeepCopy()
@@ -332,7 +335,7 @@ func (w *podWorker) writeStatus(ctx context.Context, pod *corev1.Pod) *corev1.Po
 		return err
 	})
 	if err != nil {
-		if ctx.Err() == nil && !apierrors.IsNotFound(err) {
+		if stopping.Err() == nil && !apierrors.IsNotFound(err) {
 			klog.FromContext(ctx).Error(err, "Failed to update status for pod")
 		}
 		return nil
@@ -368,7 +371,9 @@ func (w *podWorker) terminate(ctx context.Context, pod *corev1.Pod) {
 	if w.init != nil && !w.terminal {
 		w.writeStatus(ctx, pod)
 	}
-	err := w.k.cfg.Client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{
+	rctx, cancel := requestContext(ctx)
+	defer cancel()
+	err := w.k.cfg.Client.CoreV1().Pods(pod.Namespace).Delete(rctx, pod.Name, metav1.DeleteOptions{
 		GracePeriodSeconds: ptr.To[int64](0),
 		Preconditions:      &metav1.Preconditions{UID: &pod.UID},
 	})

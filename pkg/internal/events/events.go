@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -75,7 +76,8 @@ func (r *Recorder) Start(ctx context.Context) (stop func()) {
 	if r.log {
 		broadcaster.StartStructuredLogging(logVerbosity)
 	}
-	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: r.client.CoreV1().Events("")})
+	sink := &stoppableSink{EventSink: &typedcorev1.EventSinkImpl{Interface: r.client.CoreV1().Events("")}}
+	broadcaster.StartRecordingToSink(sink)
 	r.mu.Lock()
 	r.current = broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: r.component, Host: r.host})
 	r.mu.Unlock()
@@ -83,6 +85,7 @@ func (r *Recorder) Start(ctx context.Context) (stop func()) {
 		r.mu.Lock()
 		r.current = nil
 		r.mu.Unlock()
+		sink.stopped.Store(true)
 		broadcaster.Shutdown()
 	}
 }
@@ -113,4 +116,34 @@ func (r *Recorder) AnnotatedEventf(obj runtime.Object, annotations map[string]st
 	if r.current != nil {
 		r.current.AnnotatedEventf(obj, annotations, eventType, reason, format, args...)
 	}
+}
+
+// stoppableSink writes events until stopped, then drops them as written:
+// the broadcaster hands its sink what was queued before the stop even after
+// Shutdown returns, when the API server may be gone, and would log each
+// failed write as an error.
+type stoppableSink struct {
+	record.EventSink
+	stopped atomic.Bool
+}
+
+func (s *stoppableSink) Create(e *corev1.Event) (*corev1.Event, error) {
+	if s.stopped.Load() {
+		return e, nil
+	}
+	return s.EventSink.Create(e)
+}
+
+func (s *stoppableSink) Update(e *corev1.Event) (*corev1.Event, error) {
+	if s.stopped.Load() {
+		return e, nil
+	}
+	return s.EventSink.Update(e)
+}
+
+func (s *stoppableSink) Patch(e *corev1.Event, data []byte) (*corev1.Event, error) {
+	if s.stopped.Load() {
+		return e, nil
+	}
+	return s.EventSink.Patch(e, data)
 }
