@@ -313,7 +313,7 @@ func (c *Container) runMain(fn proc.Func, child *proc.Proc, argv []string) {
 	c.finished = time.Now()
 	c.mu.Unlock()
 	// the rest of the container's processes die with its init
-	c.cancel(killed{proc.SIGKILL})
+	c.cancel(proc.Killed{Signal: proc.SIGKILL})
 	if c.term != nil {
 		c.term.CloseInput()
 	}
@@ -336,8 +336,9 @@ func (c *Container) Stop(grace time.Duration) {
 		return
 	default:
 	}
-	c.main.signal(c.stop, true)
+	// with no grace period containerd sends SIGKILL alone
 	if grace > 0 {
+		c.main.signal(c.stop, true)
 		t := time.NewTimer(grace)
 		defer t.Stop()
 		select {
@@ -352,8 +353,8 @@ func (c *Container) Stop(grace time.Duration) {
 
 // Kill sends SIGKILL to every process of the container.
 func (c *Container) Kill() {
-	c.main.cancel(killed{proc.SIGKILL})
-	c.cancel(killed{proc.SIGKILL})
+	c.main.cancel(proc.Killed{Signal: proc.SIGKILL})
+	c.cancel(proc.Killed{Signal: proc.SIGKILL})
 }
 
 // Signal sends sig to the main process as `kill` from the node would.

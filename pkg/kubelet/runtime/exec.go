@@ -60,7 +60,7 @@ func (c *Container) Exec(ctx context.Context, cmd []string, stdin io.Reader, std
 	}
 	// the exec process belongs to the container; the request only bounds how long we wait
 	p := c.newProcess(c.ctx, argv)
-	stopReq := context.AfterFunc(ctx, func() { p.cancel(killed{proc.SIGKILL}) })
+	stopReq := context.AfterFunc(ctx, func() { p.cancel(proc.Killed{Signal: proc.SIGKILL}) })
 	defer stopReq()
 	child := &proc.Proc{Env: env, Dir: c.dir, TTY: tty}
 	var wg sync.WaitGroup
@@ -165,8 +165,9 @@ func (pu *pump) Read(p []byte) (int, error) {
 
 // Attach connects a client to the main process' streams as `kubectl attach` and
 // `kubectl run -it` do: output from now on goes to stdout/stderr (with a TTY, all of it to
-// stdout), stdin is typed into the process (or its terminal). It returns when the container
-// exits, ctx ends, or the client's stdin ends on a StdinOnce container.
+// stdout), stdin is typed into the process (or its terminal); on a StdinOnce container the
+// end of the client's input closes the process' stdin. It returns when the container exits,
+// ctx ends or writing to the client fails.
 func (c *Container) Attach(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, tty bool) error {
 	select {
 	case <-c.done:
@@ -186,10 +187,8 @@ func (c *Container) Attach(ctx context.Context, stdin io.Reader, stdout, stderr 
 			c.stderr.drop(cl)
 		}
 	}()
-	inDone := make(chan struct{})
 	if stdin != nil && (c.term != nil || c.stdinW != nil) {
 		go func() {
-			defer close(inDone)
 			buf := make([]byte, 4096)
 			for {
 				n, err := stdin.Read(buf)
@@ -213,8 +212,6 @@ func (c *Container) Attach(ctx context.Context, stdin io.Reader, stdout, stderr 
 				}
 			}
 		}()
-	} else {
-		inDone = nil
 	}
 	var outDone <-chan struct{}
 	if len(clients) > 0 {
@@ -225,17 +222,8 @@ func (c *Container) Attach(ctx context.Context, stdin io.Reader, stdout, stderr 
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-outDone:
-	case <-inDoneOnce(inDone, c.stdinOnce):
 	}
 	return nil
-}
-
-// inDoneOnce is the end of the client's input when it ends the attach (StdinOnce).
-func inDoneOnce(ch chan struct{}, once bool) <-chan struct{} {
-	if !once || ch == nil {
-		return nil
-	}
-	return ch
 }
 
 func (c *Container) closeStdin() {

@@ -119,7 +119,9 @@ func snapshotTree(t testing.TB, root, skip string) []string {
 type startOpt func(*ContainerConfig)
 
 func withCommand(argv ...string) startOpt { return func(c *ContainerConfig) { c.Command = argv } }
-func withEnv(env ...string) startOpt     { return func(c *ContainerConfig) { c.Env = append(c.Env, env...) } }
+func withEnv(env ...string) startOpt {
+	return func(c *ContainerConfig) { c.Env = append(c.Env, env...) }
+}
 
 // start starts a container of image ref with the pod's mounts; its output is collected in
 // the returned log. The container is killed at cleanup.

@@ -19,11 +19,6 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/kubelet/runtime/vfs"
 )
 
-// killed is the cancellation cause of a process ended by a signal.
-type killed struct{ sig proc.Signal }
-
-func (k killed) Error() string { return "killed by " + k.sig.String() }
-
 // process is one program running in a container; it is the proc.Sys its program sees.
 type process struct {
 	c      *Container
@@ -145,7 +140,7 @@ func (p *process) signal(sig proc.Signal, fromOutside bool) {
 		if p.pid == 1 && !fromOutside {
 			return
 		}
-		p.cancel(killed{sig})
+		p.cancel(proc.Killed{Signal: sig})
 		return
 	}
 	p.mu.Lock()
@@ -160,15 +155,15 @@ func (p *process) signal(sig proc.Signal, fromOutside bool) {
 		}
 	case p.pid == 1:
 	case sig.Terminates():
-		p.cancel(killed{sig})
+		p.cancel(proc.Killed{Signal: sig})
 	}
 }
 
 // exitStatus is the status of a process whose program returned code: 128+signal when it was
 // killed.
 func (p *process) exitStatus(code int) int {
-	if k, ok := context.Cause(p.ctx).(killed); ok {
-		return 128 + int(k.sig)
+	if k, ok := context.Cause(p.ctx).(proc.Killed); ok {
+		return 128 + int(k.Signal)
 	}
 	return code & 0xff
 }

@@ -404,16 +404,19 @@ func httpClient(p *proc.Proc, timeout time.Duration, follow bool) *http.Client {
 			if len(found) == 0 {
 				return nil, &dialError{host: host, err: lerr, dns: true}
 			}
-			var last error
+			// every address is tried; the first failure is the one reported
+			var first error
 			for _, f := range found {
 				ap := netip.AddrPortFrom(f.addr, uint16(port))
 				c, err := p.Sys.Dial(ctx, ap)
 				if err == nil {
 					return c, nil
 				}
-				last = &dialError{host: host, addr: ap, err: err}
+				if first == nil {
+					first = &dialError{host: host, addr: ap, err: err}
+				}
 			}
-			return nil, last
+			return nil, first
 		},
 	}
 	c := &http.Client{Transport: tr, Timeout: timeout}

@@ -286,11 +286,13 @@ func (Empty) Read([]byte) (int, error) { return 0, io.EOF }
 
 // Terminal is the line discipline behind the standard input of a process started with a TTY:
 // Read returns at most one typed line per call, io.EOF once for each ^D on an empty line, and
-// ErrInterrupted to a reader waiting when ^C discards the line being typed.
+// ErrInterrupted once after ^C (which also discards what was typed ahead).
 type Terminal interface {
 	io.Reader
 	// Interrupts receives a value for each ^C typed.
 	Interrupts() <-chan struct{}
+	// ClearInterrupt forgets the ^C typed so far: the program has handled them.
+	ClearInterrupt()
 }
 
 // ErrInterrupted is returned by a Terminal's Read when ^C is typed.

@@ -70,3 +70,9 @@ func (s Signal) Terminates() bool {
 	}
 	return true
 }
+
+// Killed is the cancellation cause (context.Cause) of a process' context when a signal
+// ended it; a program that cancels a child with Killed{SIGINT} makes it exit 130, as ^C does.
+type Killed struct{ Signal Signal }
+
+func (k Killed) Error() string { return "killed by " + k.Signal.String() }

@@ -18,7 +18,7 @@ import (
 func (s *shell) call(ctx context.Context, args []string) ([]string, error) {
 	hc := interp.HandlerCtx(ctx)
 	if hc.Pos.IsValid() {
-		s.line = int(hc.Pos.Line())
+		s.line.Store(int64(hc.Pos.Line()))
 	}
 	switch args[0] {
 	case "set":

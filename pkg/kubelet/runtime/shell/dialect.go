@@ -33,12 +33,12 @@ func Applet(d Dialect) proc.Func {
 func (s *shell) where() string {
 	switch s.d {
 	case Dash:
-		return s.arg0 + ": " + strconv.Itoa(max(1, s.line)) + ": "
+		return s.arg0 + ": " + strconv.Itoa(max(1, int(s.line.Load()))) + ": "
 	case Bash:
 		if s.interactive {
 			return s.arg0 + ": "
 		}
-		return s.arg0 + ": line " + strconv.Itoa(max(1, s.line)) + ": "
+		return s.arg0 + ": line " + strconv.Itoa(max(1, int(s.line.Load()))) + ": "
 	}
 	return s.arg0 + ": "
 }
@@ -102,7 +102,7 @@ func (s *shell) syntaxError(err error) string {
 	text := err.Error()
 	if pe, ok := err.(syntax.ParseError); ok {
 		text = pe.Text
-		s.line = int(pe.Pos.Line())
+		s.line.Store(int64(pe.Pos.Line()))
 	}
 	unterminated := strings.Contains(text, "without closing quote") || strings.Contains(text, "reached EOF without")
 	switch s.d {
@@ -118,9 +118,9 @@ func (s *shell) syntaxError(err error) string {
 		return s.where() + "Syntax error: " + text
 	}
 	if unterminated {
-		return s.arg0 + ": -c: line " + strconv.Itoa(max(1, s.line)) + ": unexpected EOF while looking for matching `''"
+		return s.arg0 + ": -c: line " + strconv.Itoa(max(1, int(s.line.Load()))) + ": unexpected EOF while looking for matching `''"
 	}
-	return s.arg0 + ": -c: line " + strconv.Itoa(max(1, s.line)) + ": syntax error: " + text
+	return s.arg0 + ": -c: line " + strconv.Itoa(max(1, int(s.line.Load()))) + ": syntax error: " + text
 }
 
 // quoteValue quotes a value for `set` output: ash and dash always single-quote, bash only

@@ -77,32 +77,31 @@ func (s *shell) repl(term proc.Terminal, params []string) int {
 			continue
 		}
 		for _, stmt := range file.Stmts {
-			last = s.runInteractive(r, term, stmt)
+			var interrupted bool
+			last, interrupted = s.runInteractive(r, term, stmt)
 			if r.Exited() || s.p.Ctx.Err() != nil {
 				return last
+			}
+			if interrupted {
+				break // ^C abandons the rest of the line
 			}
 		}
 		io.WriteString(s.p.Stdout, s.prompt(r, "PS1"))
 	}
 }
 
-// runInteractive runs one statement with ^C interrupting it.
-func (s *shell) runInteractive(r *interp.Runner, term proc.Terminal, stmt *syntax.Stmt) int {
-	for drained := false; !drained; {
-		select {
-		case <-term.Interrupts():
-		default:
-			drained = true
-		}
-	}
-	ctx, cancel := context.WithCancel(s.p.Ctx)
+// runInteractive runs one statement with ^C interrupting it (also a ^C typed after the line
+// was read but before the command started).
+func (s *shell) runInteractive(r *interp.Runner, term proc.Terminal, stmt *syntax.Stmt) (int, bool) {
+	ctx, cancel := context.WithCancelCause(s.p.Ctx)
 	done := make(chan struct{})
 	interrupted := make(chan bool, 1)
 	go func() {
 		select {
 		case <-term.Interrupts():
 			interrupted <- true
-			cancel()
+			// the foreground command gets the SIGINT, so it exits 130
+			cancel(proc.Killed{Signal: proc.SIGINT})
 		case <-done:
 			interrupted <- false
 		}
@@ -110,11 +109,14 @@ func (s *shell) runInteractive(r *interp.Runner, term proc.Terminal, stmt *synta
 	err := r.Run(ctx, stmt)
 	close(done)
 	was := <-interrupted
-	cancel()
+	cancel(context.Canceled)
 	if was {
-		return 130
+		term.ClearInterrupt()
 	}
-	return exitCode(err)
+	if was {
+		return 130, true
+	}
+	return exitCode(err), false
 }
 
 // prompt expands PS1 or PS2 as the shell would: the backslash escapes of bash and busybox's

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"mvdan.cc/sh/v3/expand"
@@ -41,7 +42,7 @@ type shell struct {
 	d           Dialect
 	arg0        string
 	interactive bool
-	line        int
+	line        atomic.Int64 // of the command running, for messages; pipelines update it concurrently
 	envOrder    []string
 	opts        []string
 
@@ -540,7 +541,7 @@ func (s *shell) execMiddleware(next interp.ExecHandlerFunc) interp.ExecHandlerFu
 	return func(ctx context.Context, args []string) error {
 		hc := interp.HandlerCtx(ctx)
 		if hc.Pos.IsValid() {
-			s.line = int(hc.Pos.Line())
+			s.line.Store(int64(hc.Pos.Line()))
 		}
 		if strings.HasPrefix(args[0], internal) && args[0] != internal+"replace" {
 			return s.builtin(ctx, hc, strings.TrimPrefix(args[0], internal), args[1:])

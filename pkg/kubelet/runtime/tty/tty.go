@@ -21,7 +21,9 @@ type Terminal struct {
 	queue   [][]byte // completed lines; a nil entry is an end-of-file (^D)
 	partial []byte   // rest of a line a short Read did not take
 	closed  bool
+	// intrGen counts ^C; seen is the count the readers have been told about
 	intrGen int
+	seen    int
 	lastCR  bool
 	esc     int // 0 none, 1 after ESC, 2 inside a CSI/SS3 sequence
 
@@ -108,7 +110,8 @@ func (t *Terminal) Feed(p []byte) {
 			} else {
 				echo.WriteString("^\\\r\n")
 			}
-			t.line = nil
+			// like ISIG without NOFLSH: the interrupt flushes what was typed ahead
+			t.line, t.queue, t.partial = nil, nil, nil
 			t.intrGen++
 			t.cond.Broadcast()
 			select {
@@ -155,13 +158,17 @@ func (t *Terminal) CloseInput() {
 	t.cond.Broadcast()
 }
 
-// Read returns at most one line.
+// Read returns at most one line, or ErrInterrupted once for ^C typed since a reader was last
+// told (or ClearInterrupt called).
 func (t *Terminal) Read(p []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	gen := t.intrGen
-	for len(t.partial) == 0 && len(t.queue) == 0 && !t.closed && gen == t.intrGen {
+	for len(t.partial) == 0 && len(t.queue) == 0 && !t.closed && t.seen == t.intrGen {
 		t.cond.Wait()
+	}
+	if t.seen != t.intrGen {
+		t.seen = t.intrGen
+		return 0, proc.ErrInterrupted
 	}
 	if len(t.partial) > 0 {
 		n := copy(p, t.partial)
@@ -178,10 +185,22 @@ func (t *Terminal) Read(p []byte) (int, error) {
 		t.partial = l[n:]
 		return n, nil
 	}
-	if gen != t.intrGen {
-		return 0, proc.ErrInterrupted
-	}
 	return 0, io.EOF
+}
+
+// ClearInterrupt forgets the ^C typed so far, once the program has dealt with them (a shell
+// that interrupted its foreground command).
+func (t *Terminal) ClearInterrupt() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.seen = t.intrGen
+	for {
+		select {
+		case <-t.intr:
+		default:
+			return
+		}
+	}
 }
 
 // Output is the program's side of the terminal: every newline goes out as CR LF.
