@@ -3,7 +3,6 @@ package events
 import (
 	"context"
 	"sync"
-	"sync/atomic"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -85,7 +84,7 @@ func (r *Recorder) Start(ctx context.Context) (stop func()) {
 		r.mu.Lock()
 		r.current = nil
 		r.mu.Unlock()
-		sink.stopped.Store(true)
+		sink.stop()
 		broadcaster.Shutdown()
 	}
 }
@@ -121,29 +120,38 @@ func (r *Recorder) AnnotatedEventf(obj runtime.Object, annotations map[string]st
 // stoppableSink writes events until stopped, then drops them as written:
 // the broadcaster hands its sink what was queued before the stop even after
 // Shutdown returns, when the API server may be gone, and would log each
-// failed write as an error.
+// failed write as an error. stop waits for the writes in flight.
 type stoppableSink struct {
 	record.EventSink
-	stopped atomic.Bool
+	// mu is held shared by each write and exclusively by stop.
+	mu      sync.RWMutex
+	stopped bool
+}
+
+func (s *stoppableSink) stop() {
+	s.mu.Lock()
+	s.stopped = true
+	s.mu.Unlock()
+}
+
+// write runs fn unless the sink has stopped.
+func (s *stoppableSink) write(e *corev1.Event, fn func() (*corev1.Event, error)) (*corev1.Event, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.stopped {
+		return e, nil
+	}
+	return fn()
 }
 
 func (s *stoppableSink) Create(e *corev1.Event) (*corev1.Event, error) {
-	if s.stopped.Load() {
-		return e, nil
-	}
-	return s.EventSink.Create(e)
+	return s.write(e, func() (*corev1.Event, error) { return s.EventSink.Create(e) })
 }
 
 func (s *stoppableSink) Update(e *corev1.Event) (*corev1.Event, error) {
-	if s.stopped.Load() {
-		return e, nil
-	}
-	return s.EventSink.Update(e)
+	return s.write(e, func() (*corev1.Event, error) { return s.EventSink.Update(e) })
 }
 
 func (s *stoppableSink) Patch(e *corev1.Event, data []byte) (*corev1.Event, error) {
-	if s.stopped.Load() {
-		return e, nil
-	}
-	return s.EventSink.Patch(e, data)
+	return s.write(e, func() (*corev1.Event, error) { return s.EventSink.Patch(e, data) })
 }
