@@ -185,7 +185,11 @@ var scenarios = []scenario{{
 	name: "controllers",
 	steps: []step{
 		k("create", "namespace", "controllers"),
-		k("wait", "--for=create", "serviceaccount/default", "configmap/kube-root-ca.crt", "-n", "controllers", "--timeout=10s"),
+		// One object per wait: kubectl v1.37's --for=create gives up at once
+		// when every object it names is missing at its first look (the
+		// NotFound errors come back aggregated, which it does not retry).
+		k("wait", "--for=create", "serviceaccount/default", "-n", "controllers", "--timeout=10s"),
+		k("wait", "--for=create", "configmap/kube-root-ca.crt", "-n", "controllers", "--timeout=10s"),
 		k("get", "serviceaccounts", "-n", "controllers"),
 		k("get", "configmap", "kube-root-ca.crt", "-n", "controllers", "-o", "jsonpath={.metadata.annotations}"),
 		k("create", "token", "default", "-n", "controllers").mask(`eyJ[A-Za-z0-9_.-]+`, "<token>"),
