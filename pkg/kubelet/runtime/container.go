@@ -42,10 +42,11 @@ type ContainerConfig struct {
 	// the first attached client's input ends. TTY gives the main process a terminal.
 	Stdin, StdinOnce, TTY bool
 	// Stdout and Stderr receive the main process' output (the kubelet writes them to the CRI
-	// log); with TTY everything goes to Stdout. Nil discards.
+	// log); with TTY everything goes to Stdout. Each is written by one goroutine at a time, but
+	// the two may be written concurrently. Writes are not split into lines. Nil discards.
 	Stdout, Stderr io.Writer
 	// StopSignal overrides the image's stop signal (0: the image's, SIGTERM by default).
-	StopSignal proc.Signal
+	StopSignal Signal
 }
 
 // StartError is a container that could not be started, with the exit code and message the
@@ -82,7 +83,6 @@ type Container struct {
 	rt   *Runtime
 	sb   *Sandbox
 	id   string
-	name string
 	img  Image
 	fs   *vfs.FS
 	env  []string
@@ -234,7 +234,7 @@ func (s *Sandbox) Start(ctx context.Context, cfg ContainerConfig) (*Container, e
 	}
 	cctx, cancel := context.WithCancelCause(context.Background())
 	c := &Container{
-		rt: s.rt, sb: s, id: newID(), name: cfg.Name, img: cfg.Image, fs: fs, env: env, dir: dir, stop: stop,
+		rt: s.rt, sb: s, id: newID(), img: cfg.Image, fs: fs, env: env, dir: dir, stop: stop,
 		tty: cfg.TTY, ctx: cctx, cancel: cancel, done: make(chan struct{}), procs: map[int]*process{},
 		stdout: &broadcaster{sink: orDiscard(cfg.Stdout)}, stderr: &broadcaster{sink: orDiscard(cfg.Stderr)},
 		stdinOnce: cfg.StdinOnce,
@@ -358,7 +358,7 @@ func (c *Container) Kill() {
 }
 
 // Signal sends sig to the main process as `kill` from the node would.
-func (c *Container) Signal(sig proc.Signal) {
+func (c *Container) Signal(sig Signal) {
 	c.main.signal(sig, true)
 }
 

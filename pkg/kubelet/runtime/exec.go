@@ -16,10 +16,10 @@ type TerminalSize struct {
 }
 
 // Exec runs cmd in the container as `kubectl exec` does and returns its exit status. With
-// tty the process gets a terminal: a line discipline echoes stdin and output has CR LF line
+// withTTY the process gets a terminal: a line discipline echoes stdin and output has CR LF line
 // ends; stderr is unused. When ctx ends first the process is killed and ctx's error returned.
 // A command that cannot start gives an *ExecError with containerd's text.
-func (c *Container) Exec(ctx context.Context, cmd []string, stdin io.Reader, stdout, stderr io.Writer, tty bool, resize <-chan TerminalSize) (int, error) {
+func (c *Container) Exec(ctx context.Context, cmd []string, stdin io.Reader, stdout, stderr io.Writer, withTTY bool, resize <-chan TerminalSize) (int, error) {
 	select {
 	case <-c.done:
 		return 0, ErrNotRunning
@@ -45,7 +45,7 @@ func (c *Container) Exec(ctx context.Context, cmd []string, stdin io.Reader, std
 		}()
 	}
 	env := append([]string(nil), c.env...)
-	if tty {
+	if withTTY {
 		env = mergeEnv(env, "TERM=xterm")
 	}
 	argv := cmd
@@ -62,14 +62,14 @@ func (c *Container) Exec(ctx context.Context, cmd []string, stdin io.Reader, std
 	p := c.newProcess(c.ctx, argv)
 	stopReq := context.AfterFunc(ctx, func() { p.cancel(proc.Killed{Signal: proc.SIGKILL}) })
 	defer stopReq()
-	child := &proc.Proc{Env: env, Dir: c.dir, TTY: tty}
+	child := &proc.Proc{Env: env, Dir: c.dir, TTY: withTTY}
 	var wg sync.WaitGroup
 	switch {
-	case tty:
+	case withTTY:
 		if stdout == nil {
 			stdout = io.Discard
 		}
-		term := newTerminal(stdout)
+		term := tty.New(stdout)
 		child.Stdin, child.Stdout, child.Stderr = term, term.Output(), term.Output()
 		if stdin == nil {
 			term.CloseInput()
@@ -92,8 +92,6 @@ func (c *Container) Exec(ctx context.Context, cmd []string, stdin io.Reader, std
 	}
 	return code, nil
 }
-
-func newTerminal(out io.Writer) *tty.Terminal { return tty.New(out) }
 
 // feed types what the client sends into a terminal until the client or the process ends.
 func feed(ctx context.Context, term *tty.Terminal, r io.Reader) {
@@ -164,11 +162,11 @@ func (pu *pump) Read(p []byte) (int, error) {
 }
 
 // Attach connects a client to the main process' streams as `kubectl attach` and
-// `kubectl run -it` do: output from now on goes to stdout/stderr (with a TTY, all of it to
-// stdout), stdin is typed into the process (or its terminal); on a StdinOnce container the
+// `kubectl run -it` do: output from now on goes to stdout/stderr (with the container's TTY,
+// all of it to stdout), stdin is typed into the process (or its terminal); on a StdinOnce container the
 // end of the client's input closes the process' stdin. It returns when the container exits,
 // ctx ends or writing to the client fails.
-func (c *Container) Attach(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, tty bool) error {
+func (c *Container) Attach(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 	select {
 	case <-c.done:
 		return ErrNotRunning

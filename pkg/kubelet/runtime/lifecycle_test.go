@@ -197,7 +197,8 @@ func TestContainerSemantics(t *testing.T) {
 		p := newPod(t, Options{})
 		c, _ := p.start("nginx")
 		time.Sleep(50 * time.Millisecond)
-		if r := run(t, c, "", "sh", "-c", "kill 1"); r.err != nil || r.code != 0 {
+		// the exec may itself be killed with the container it stopped (137), as on a real node
+		if r := run(t, c, "", "sh", "-c", "kill 1"); r.err != nil || (r.code != 0 && r.code != 137) {
 			t.Fatalf("kill: %+v", r)
 		}
 		select {

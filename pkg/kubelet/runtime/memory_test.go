@@ -14,6 +14,9 @@ func TestIdleContainersAreCheap(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts 10,000 containers")
 	}
+	if raceEnabled {
+		t.Skip("the race detector's shadow memory distorts the figures")
+	}
 	const n = 10000
 	rt := New(Options{})
 	img, err := rt.PullImage(context.Background(), "nginx")

@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -90,6 +92,26 @@ func TestPortForward(t *testing.T) {
 			t.Errorf("got %q", got)
 		}
 	})
+	t.Run("nginx configured through a mounted conf.d", func(t *testing.T) {
+		t.Parallel()
+		p := newPod(t, Options{})
+		conf := filepath.Join(p.dir, "volumes", "conf")
+		if err := os.MkdirAll(conf, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		write(t, filepath.Join(conf, "default.conf"), "server {\n    listen 8080;\n    location / {\n        root /data;\n    }\n}\n")
+		write(t, filepath.Join(p.dir, "volumes", "data", "index.html"), "from the volume\n")
+		p.mounts = append(p.mounts, Mount{ContainerPath: "/etc/nginx/conf.d", HostPath: conf, ReadOnly: true})
+		_, log := p.start("nginx")
+		waitPort(t, p.sb, 8080)
+		got, _ := forward(t, p.sb, 8080, "GET / HTTP/1.0\r\n\r\n")
+		if !strings.HasPrefix(got, "HTTP/1.1 200 OK\r\n") || !strings.HasSuffix(got, "\r\n\r\nfrom the volume\n") {
+			t.Errorf("got %q", got)
+		}
+		if !strings.Contains(log.String(), "10-listen-on-ipv6-by-default.sh: info: /etc/nginx/conf.d/default.conf differs from the packaged version") {
+			t.Errorf("entrypoint log:\n%s", log.String())
+		}
+	})
 	t.Run("httpd", func(t *testing.T) {
 		t.Parallel()
 		p := newPod(t, Options{})
@@ -158,7 +180,8 @@ func TestPodNetwork(t *testing.T) {
 				out, _, _ = strings.Cut(out, "\n")
 				out += "\n"
 			}
-			if r.code != tt.wantCode || out != tt.wantOut || r.stderr != tt.wantErr {
+			stderr := regexp.MustCompile(`after \d+ ms`).ReplaceAllString(r.stderr, "after 0 ms")
+			if r.code != tt.wantCode || out != tt.wantOut || stderr != tt.wantErr {
 				t.Errorf("got %d %q %q\nwant %d %q %q", r.code, out, r.stderr, tt.wantCode, tt.wantOut, tt.wantErr)
 			}
 		})

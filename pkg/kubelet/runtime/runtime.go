@@ -21,6 +21,12 @@ import (
 // Image is a pulled image; see images.Image.
 type Image = images.Image
 
+// Signal is a Linux signal number (ContainerConfig.StopSignal, Container.Signal).
+type Signal = proc.Signal
+
+// ParseSignal reads "SIGTERM", "TERM" or "15", as a pod's lifecycle.stopSignal is written.
+func ParseSignal(s string) (Signal, bool) { return proc.ParseSignal(s) }
+
 // QType, RCode and Answer are the DNS terms of Resolver.
 type (
 	QType  = proc.QType

@@ -12,20 +12,24 @@ import (
 // typist types lines into a terminal session one at a time, waiting for the prompt before
 // each, so that the transcript is deterministic.
 type typist struct {
-	t   *testing.T
-	w   io.Writer
-	out *syncBuffer
+	t    *testing.T
+	w    io.Writer
+	out  *syncBuffer
+	mark int // output length when the last input was sent
 }
 
+// waitFor waits for the output written since the last send to end in suffix.
 func (ty *typist) waitFor(suffix string) {
 	ty.t.Helper()
 	eventually(ty.t, fmt.Sprintf("output ending in %q (have %q)", suffix, ty.out.String()), func() bool {
-		return strings.HasSuffix(ty.out.String(), suffix)
+		s := ty.out.String()
+		return len(s) > ty.mark && strings.HasSuffix(s[ty.mark:], suffix) || ty.mark == 0 && strings.HasSuffix(s, suffix)
 	})
 }
 
 func (ty *typist) send(s string) {
 	ty.t.Helper()
+	ty.mark = len(ty.out.String())
 	if _, err := io.WriteString(ty.w, s); err != nil {
 		ty.t.Fatal(err)
 	}
@@ -109,7 +113,7 @@ func TestRunInteractive(t *testing.T) {
 	pr, pw := io.Pipe()
 	out := &syncBuffer{}
 	attached := make(chan error, 1)
-	go func() { attached <- c.Attach(context.Background(), pr, out, nil, true) }()
+	go func() { attached <- c.Attach(context.Background(), pr, out, nil) }()
 	ty := &typist{t: t, w: pw, out: out}
 	time.Sleep(20 * time.Millisecond)
 	ty.send("\r")
@@ -142,7 +146,7 @@ func TestAttachNoTTY(t *testing.T) {
 		cfg.Stdin, cfg.StdinOnce = true, true
 	})
 	out := &syncBuffer{}
-	if err := c.Attach(context.Background(), strings.NewReader("a\nb\n"), out, out, false); err != nil {
+	if err := c.Attach(context.Background(), strings.NewReader("a\nb\n"), out, out); err != nil {
 		t.Fatal(err)
 	}
 	<-c.Wait()

@@ -16,7 +16,7 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/kubelet/runtime/proc"
 )
 
-var errIsDir = syscall.EISDIR
+const errIsDir = syscall.EISDIR
 
 func cat(p *proc.Proc) int {
 	o, ok := getopt(p, p.Args[1:], "uvetAn")

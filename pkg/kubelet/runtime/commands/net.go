@@ -377,7 +377,6 @@ func broadcast(pre netip.Prefix) netip.Addr {
 
 // dialError is a failure to connect, with the errno curl and wget report.
 type dialError struct {
-	host string
 	addr netip.AddrPort
 	err  error
 	dns  bool
@@ -402,7 +401,7 @@ func httpClient(p *proc.Proc, timeout time.Duration, follow bool) *http.Client {
 				found = []hostAddr{{addr: netip.MustParseAddr("127.0.0.1"), name: host}}
 			}
 			if len(found) == 0 {
-				return nil, &dialError{host: host, err: lerr, dns: true}
+				return nil, &dialError{err: lerr, dns: true}
 			}
 			// every address is tried; the first failure is the one reported
 			var first error
@@ -413,7 +412,7 @@ func httpClient(p *proc.Proc, timeout time.Duration, follow bool) *http.Client {
 					return c, nil
 				}
 				if first == nil {
-					first = &dialError{host: host, addr: ap, err: err}
+					first = &dialError{addr: ap, err: err}
 				}
 			}
 			return nil, first

@@ -400,7 +400,6 @@ func compileRE(pat string, ere, fixed, icase, word, line bool) (*regexp.Regexp, 
 	case !ere:
 		pat = bre(pat)
 	}
-	pat = posixClasses(pat)
 	if word {
 		pat = `(?:^|\W)(?:` + pat + `)(?:\W|$)`
 	}
@@ -412,10 +411,6 @@ func compileRE(pat string, ere, fixed, icase, word, line bool) (*regexp.Regexp, 
 	}
 	return regexp.Compile(pat)
 }
-
-// posixClasses keeps [[:alpha:]] and friends, which Go spells the same way; only [[:<:]]
-// style extensions would need work, and they are not supported.
-func posixClasses(s string) string { return s }
 
 func grep(p *proc.Proc) int {
 	o, ok := getopt(p, p.Args[1:], "viEFqcnlLhHswxoe:rRaI", "color=", "colour=", "quiet", "silent", "ignore-case", "invert-match", "count", "extended-regexp")

@@ -152,9 +152,6 @@ func ProgramName(head []byte) (string, bool) {
 	return string(name), ok && len(name) > 0
 }
 
-// ProgramHeadSize is how many leading bytes ProgramName needs.
-const ProgramHeadSize = len(programMagic) + 64
-
 // BusyboxApplet maps a name busybox is run under (argv[0]) to the program that implements
 // it ("unsupported" for an applet busybox has but the runtime does not simulate); ok is false
 // for a name busybox does not have ("applet not found").

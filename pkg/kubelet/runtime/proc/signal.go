@@ -27,17 +27,20 @@ const (
 	SIGWINCH Signal = 28
 )
 
-var signalNames = [...]string{
-	1: "HUP", 2: "INT", 3: "QUIT", 4: "ILL", 5: "TRAP", 6: "ABRT", 7: "BUS", 8: "FPE", 9: "KILL",
-	10: "USR1", 11: "SEGV", 12: "USR2", 13: "PIPE", 14: "ALRM", 15: "TERM", 16: "STKFLT",
-	17: "CHLD", 18: "CONT", 19: "STOP", 20: "TSTP", 21: "TTIN", 22: "TTOU", 23: "URG",
-	24: "XCPU", 25: "XFSZ", 26: "VTALRM", 27: "PROF", 28: "WINCH", 29: "POLL", 30: "PWR", 31: "SYS",
+// signalNames is indexed by signal number.
+func signalNames() [32]string {
+	return [32]string{
+		1: "HUP", 2: "INT", 3: "QUIT", 4: "ILL", 5: "TRAP", 6: "ABRT", 7: "BUS", 8: "FPE", 9: "KILL",
+		10: "USR1", 11: "SEGV", 12: "USR2", 13: "PIPE", 14: "ALRM", 15: "TERM", 16: "STKFLT",
+		17: "CHLD", 18: "CONT", 19: "STOP", 20: "TSTP", 21: "TTIN", 22: "TTOU", 23: "URG",
+		24: "XCPU", 25: "XFSZ", 26: "VTALRM", 27: "PROF", 28: "WINCH", 29: "POLL", 30: "PWR", 31: "SYS",
+	}
 }
 
 // Name is the signal's name without the SIG prefix ("TERM"), or its number.
 func (s Signal) Name() string {
-	if s > 0 && int(s) < len(signalNames) {
-		return signalNames[s]
+	if names := signalNames(); s > 0 && int(s) < len(names) {
+		return names[s]
 	}
 	return strconv.Itoa(int(s))
 }
@@ -53,7 +56,7 @@ func ParseSignal(s string) (Signal, bool) {
 		return Signal(n), n >= 0 && n <= MaxSignal
 	}
 	u := strings.TrimPrefix(strings.ToUpper(s), "SIG")
-	for i, n := range signalNames {
+	for i, n := range signalNames() {
 		if n != "" && n == u {
 			return Signal(i), true
 		}

@@ -83,7 +83,7 @@ func readRESP(br *bufio.Reader) ([]string, error) {
 		return strings.Fields(line), nil
 	}
 	n, err := strconv.Atoi(line[1:])
-	if err != nil || n < 0 || n > 1<<20 {
+	if err != nil || n < 0 || n > 1<<16 {
 		return nil, fmt.Errorf("Protocol error: invalid multibulk length")
 	}
 	args := make([]string, 0, n)
@@ -97,7 +97,7 @@ func readRESP(br *bufio.Reader) ([]string, error) {
 			return nil, fmt.Errorf("Protocol error: expected '$', got '%s'", h)
 		}
 		size, err := strconv.Atoi(h[1:])
-		if err != nil || size < 0 || size > 512<<20 {
+		if err != nil || size < 0 || size > 1<<20 {
 			return nil, fmt.Errorf("Protocol error: invalid bulk length")
 		}
 		buf := make([]byte, size+2)

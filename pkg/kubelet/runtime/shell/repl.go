@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"mvdan.cc/sh/v3/expand"
@@ -39,8 +40,11 @@ func (s *shell) repl(term proc.Terminal, params []string) int {
 	for {
 		n, err := term.Read(buf)
 		if errors.Is(err, proc.ErrInterrupted) {
+			term.ClearInterrupt()
 			text.Reset()
 			last = 130
+			// ^C at the prompt leaves $? at 130, as bash and ash do
+			s.setStatus(r, 130)
 			io.WriteString(s.p.Stdout, s.prompt(r, "PS1"))
 			continue
 		}
@@ -79,7 +83,9 @@ func (s *shell) repl(term proc.Terminal, params []string) int {
 		for _, stmt := range file.Stmts {
 			var interrupted bool
 			last, interrupted = s.runInteractive(r, term, stmt)
-			if r.Exited() || s.p.Ctx.Err() != nil {
+			// an interrupted run reports itself as exiting (the interpreter stops on a done
+			// context); only a real exit ends the session
+			if (r.Exited() && !interrupted) || s.p.Ctx.Err() != nil {
 				return last
 			}
 			if interrupted {
@@ -112,6 +118,7 @@ func (s *shell) runInteractive(r *interp.Runner, term proc.Terminal, stmt *synta
 	cancel(context.Canceled)
 	if was {
 		term.ClearInterrupt()
+		s.setStatus(r, 130)
 	}
 	if was {
 		return 130, true
@@ -190,6 +197,14 @@ func (s *shell) prompt(r *interp.Runner, which string) string {
 		}
 	}
 	return out
+}
+
+// setStatus sets $? by running a subshell that exits with code.
+func (s *shell) setStatus(r *interp.Runner, code int) {
+	f, err := syntax.NewParser().Parse(strings.NewReader("(exit "+strconv.Itoa(code)+")"), "")
+	if err == nil {
+		_ = r.Run(s.p.Ctx, f.Stmts[0])
+	}
 }
 
 // runnerEnv reads the variables a runner had after its last Run.

@@ -46,15 +46,13 @@ type shell struct {
 	envOrder    []string
 	opts        []string
 
-	ttyIn   *os.File // placeholder stdin of an interactive shell
-	stdinFd *os.File // the pipe behind a non-interactive shell's stdin
+	ttyIn *os.File // placeholder stdin of an interactive shell
 
-	mu       sync.Mutex
-	traps    map[proc.Signal]string
-	sigCh    <-chan proc.Signal
-	cancel   context.CancelFunc
-	caught   proc.Signal
-	exitCode int
+	mu     sync.Mutex
+	traps  map[proc.Signal]string
+	sigCh  <-chan proc.Signal
+	cancel context.CancelFunc
+	caught proc.Signal
 }
 
 // Run is the shell program: sh [-eux] [-o opt] [-c command [arg0 [args...]] | script [args...]].
@@ -221,7 +219,7 @@ func (s *shell) runScript(script io.Reader, params []string) int {
 			return 2
 		}
 		code = s.runNode(r, stmt)
-		if r.Exited() || s.p.Ctx.Err() != nil || s.caught != 0 {
+		if r.Exited() || s.p.Ctx.Err() != nil || s.caughtSignal() != 0 {
 			return code
 		}
 	}
@@ -255,6 +253,12 @@ func (s *shell) runNode(r *interp.Runner, node syntax.Node) int {
 		return exitCode(err)
 	}
 	return 128 + int(sig)
+}
+
+func (s *shell) caughtSignal() proc.Signal {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.caught
 }
 
 func exitCode(err error) int {
