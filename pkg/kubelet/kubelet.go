@@ -166,8 +166,7 @@ func (k *Kubelet) Run(ctx context.Context) error {
 	}
 	k.recorder.Event(k.nodeRef, corev1.EventTypeNormal, "NodeAllocatableEnforced", "Updated Node Allocatable limit across pods")
 
-	factory := informers.NewSharedInformerFactoryWithOptions(k.cfg.Client, 0,
-		informers.WithTweakListOptions(func(o *metav1.ListOptions) {}))
+	factory := informers.NewSharedInformerFactory(k.cfg.Client, 0)
 	podFactory := informers.NewSharedInformerFactoryWithOptions(k.cfg.Client, 0,
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
 			o.FieldSelector = fields.OneTermEqualSelector("spec.nodeName", k.cfg.NodeName).String()

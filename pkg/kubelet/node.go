@@ -91,7 +91,6 @@ func (k *Kubelet) nodeStatus(old *corev1.NodeStatus, now metav1.Time) corev1.Nod
 	st := corev1.NodeStatus{
 		Capacity:    capacity.DeepCopy(),
 		Allocatable: allocatable(capacity),
-		Phase:       "",
 		DaemonEndpoints: corev1.NodeDaemonEndpoints{
 			KubeletEndpoint: corev1.DaemonEndpoint{Port: k.cfg.Port},
 		},

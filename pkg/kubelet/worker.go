@@ -48,7 +48,6 @@ type podWorker struct {
 	regular  []*containerRun
 	written  *corev1.PodStatus // the status last written
 	start    metav1.Time
-	adopted  bool
 	terminal bool
 }
 
@@ -248,7 +247,6 @@ func (w *podWorker) adopt(ctx context.Context, pod *corev1.Pod) bool {
 		return false
 	}
 	w.sandbox = sb
-	w.adopted = true
 	for i, r := range w.init {
 		if r.info.state.Running != nil {
 			w.restartProcess(ctx, pod, &pod.Spec.InitContainers[i], r)
