@@ -80,7 +80,7 @@ func observe(saved *health, node *corev1.Node, lease *coordinationv1.Lease, now 
 		_, savedReady = nodeutil.GetNodeCondition(saved.status, corev1.NodeReady)
 		savedLease = saved.lease
 	}
-	h := &health{status: &node.Status, lease: savedLease}
+	h := &health{status: node.Status.DeepCopy(), lease: savedLease}
 	switch {
 	case saved == nil && ready == nil:
 		h.probe, h.readyTransition = node.CreationTimestamp, node.CreationTimestamp

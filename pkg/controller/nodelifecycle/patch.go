@@ -24,7 +24,7 @@ func (c *Controller) updateTaints(ctx context.Context, node *corev1.Node, add, r
 	if len(add) == 0 && len(remove) == 0 {
 		return nil
 	}
-	cur := node
+	cur, changed := node, false
 	err := retry.RetryOnConflict(retry.DefaultBackoff, func() error {
 		if cur == nil {
 			got, err := c.client.CoreV1().Nodes().Get(ctx, node.Name, metav1.GetOptions{})
@@ -33,8 +33,8 @@ func (c *Controller) updateTaints(ctx context.Context, node *corev1.Node, add, r
 			}
 			cur = got
 		}
-		taints, changed := applyTaints(cur.Spec.Taints, add, remove, c.now())
-		if !changed {
+		var taints []corev1.Taint
+		if taints, changed = applyTaints(cur.Spec.Taints, add, remove, c.now()); !changed {
 			return nil
 		}
 		patch, err := json.Marshal(map[string]any{
@@ -51,7 +51,9 @@ func (c *Controller) updateTaints(ctx context.Context, node *corev1.Node, add, r
 	if err != nil {
 		return fmt.Errorf("update taints of node %s (add %v, remove %v): %w", node.Name, taintStrings(add), taintStrings(remove), err)
 	}
-	klog.FromContext(ctx).V(4).Info("Updated node taints", "node", klog.KObj(node), "added", taintStrings(add), "removed", taintStrings(remove))
+	if changed {
+		klog.FromContext(ctx).V(4).Info("Updated node taints", "node", klog.KObj(node), "added", taintStrings(add), "removed", taintStrings(remove))
+	}
 	return nil
 }
 
