@@ -202,8 +202,10 @@ func (b *syncBuffer) String() string {
 // knownStderr is what k8s.io/apiserver itself logs at -v 0 when things go
 // right: its websocket-to-SPDY translator (kubectl exec) logs the read it
 // had in flight when the finished session's connection closes, as
-// kube-apiserver does.
-var knownStderr = regexp.MustCompile(`"Error on socket receive" err="read tcp [^"]*: use of closed network connection"`)
+// kube-apiserver does; and its watch handler logs the event it was writing
+// when a client (kubectl get -w ending) closed the HTTP/2 stream.
+var knownStderr = regexp.MustCompile(`"Error on socket receive" err="read tcp [^"]*: use of closed network connection"` +
+	`|"Failed to encode watch event" err="http2: stream closed"`)
 
 // unexpectedStderr is stderr without the lines knownStderr matches.
 func unexpectedStderr(s string) string {

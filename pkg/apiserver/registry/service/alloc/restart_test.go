@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -73,8 +74,11 @@ func TestRestart(t *testing.T) {
 	if err := tc.client.NetworkingV1().IPAddresses().Delete(ctx, handDeleted, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	// The services' addresses are random: the orphan and the reserved
+	// address are two free ones.
+	free := freeIPv4s(kept, 2)
 	orphan := &networkingv1.IPAddress{
-		ObjectMeta: metav1.ObjectMeta{Name: "10.0.0.250", Labels: map[string]string{
+		ObjectMeta: metav1.ObjectMeta{Name: free[0], Labels: map[string]string{
 			networkingv1.LabelIPAddressFamily: "IPv4", networkingv1.LabelManagedBy: "ipallocator.k8s.io"}},
 		Spec: networkingv1.IPAddressSpec{ParentRef: &networkingv1.ParentReference{Resource: "services", Namespace: "default", Name: "gone"}},
 	}
@@ -83,7 +87,7 @@ func TestRestart(t *testing.T) {
 	}
 	// Not the allocator's: left alone, and never handed out.
 	reserved := orphan.DeepCopy()
-	reserved.Name, reserved.Labels = "10.0.0.251", map[string]string{networkingv1.LabelManagedBy: "someone-else"}
+	reserved.Name, reserved.Labels = free[1], map[string]string{networkingv1.LabelManagedBy: "someone-else"}
 	if _, err := tc.client.NetworkingV1().IPAddresses().Create(ctx, reserved, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -208,4 +212,20 @@ func TestRangeFlagChange(t *testing.T) {
 	if err != nil || len(svc.Spec.ClusterIPs) != 2 {
 		t.Fatalf("dual-stack service after the upgrade: %v %v", svc, err)
 	}
+}
+
+// freeIPv4s returns n addresses from the top of 10.0.0.0/24 that none of
+// services holds.
+func freeIPv4s(services []*corev1.Service, n int) []string {
+	held := sets.New[string]()
+	for _, s := range services {
+		held.Insert(s.Spec.ClusterIPs...)
+	}
+	var out []string
+	for last := 250; len(out) < n; last-- {
+		if ip := "10.0.0." + strconv.Itoa(last); !held.Has(ip) {
+			out = append(out, ip)
+		}
+	}
+	return out
 }
