@@ -1,10 +1,16 @@
-// Package scheduler is fakecluster's default-scheduler: it binds pending
-// pods through the binding subresource to nodes that fit them (nodeName,
-// nodeSelector, required node affinity, taints and tolerations,
-// unschedulable nodes, resource requests against allocatable, pod count,
-// scheduling gates), preferring the least allocated node, and records
-// kube-scheduler's Scheduled and FailedScheduling events and the
-// PodScheduled condition. It talks to the API only over client-go. It is
-// not kube-scheduler's framework: no preemption, scoring plugins or
-// inter-pod affinity.
+// Package scheduler is fakecluster's default-scheduler: it places each
+// pending pod whose spec.schedulerName is default-scheduler on a node that
+// fits it, with kube-scheduler v1.37's default profile where fakecluster
+// has what it reads (nodeSelector and node affinity, taints and
+// tolerations, unschedulable nodes, host ports, resource requests against
+// allocatable, pod count, scheduling gates, least allocated and balanced
+// scoring, priority order and preemption), binds it through the binding
+// subresource, and reports as kube-scheduler does: Scheduled and
+// FailedScheduling events (events.k8s.io), and the PodScheduled
+// condition with upstream's FitError message. It keeps its own picture of
+// the nodes, updated from its own bindings at once, so that it binds
+// hundreds of pods a second. It talks to the API only over client-go. It is
+// not kube-scheduler's plugin framework or configuration, and has no
+// volume binding, DRA allocation, pod topology spread or inter-pod
+// affinity.
 package scheduler

@@ -3,426 +3,408 @@ package scheduler
 import (
 	"context"
 	"fmt"
-	"slices"
-	"sort"
-	"strings"
 	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
-	resourcehelper "k8s.io/component-helpers/resource"
-	corev1helpers "k8s.io/component-helpers/scheduling/corev1"
-	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
 	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
 
 	"github.com/fakecluster/fakecluster/pkg/internal/events"
+	"github.com/fakecluster/fakecluster/pkg/internal/workers"
 )
 
-// Name is the scheduler's name: pods whose spec.schedulerName is it are
-// its to bind, and its events come from it.
+// Name is the scheduler's name: the pods whose spec.schedulerName is it
+// (the API's default) are its to place, and its events come from it.
 const Name = corev1.DefaultSchedulerName
 
-// Upstream's back-off of an unschedulable pod: 1 s doubling to 10 s.
+// kube-scheduler's defaults for its queue (KubeSchedulerConfiguration's
+// podInitialBackoffSeconds and podMaxBackoffSeconds, and
+// podMaxInUnschedulablePodsDuration).
 const (
-	minBackoff = time.Second
-	maxBackoff = 10 * time.Second
+	DefaultPodInitialBackoff                 = time.Second
+	DefaultPodMaxBackoff                     = 10 * time.Second
+	DefaultPodMaxInUnschedulablePodsDuration = 5 * time.Minute
 )
 
-// Scheduler binds pending pods to nodes. New makes one; Run runs it.
+// DefaultBinders is how many bindings Run keeps in flight when asked for
+// fewer than one worker: kube-scheduler binds each pod in a goroutine of
+// its own, so that the next pod is placed while the API writes the last.
+const DefaultBinders = 64
+
+// stopGrace is how long the writes in flight when Run stops may go on, so
+// that they finish rather than being cut off (as the controllers' workers).
+const stopGrace = 2 * time.Second
+
+// Scheduler places pending pods on nodes. New makes one; Run runs it.
 type Scheduler struct {
 	client   kubernetes.Interface
 	pods     corelisters.PodLister
-	nodes    corelisters.NodeLister
 	synced   []cache.InformerSynced
-	queue    workqueue.TypedRateLimitingInterface[string]
-	recorder *events.Recorder
+	setupErr error
+	clock    clock.Clock
 
-	mu sync.Mutex
-	// assumed are pods bound by this scheduler that the informer may not
-	// show as bound yet, by key, with their node.
-	assumed map[string]string
+	cache  *schedCache
+	queue  *queue
+	events *events.V1Recorder
+	// gated holds gated pods still without a PodScheduled condition.
+	gated workqueue.TypedInterface[string]
+
+	// nextStart and ties are the scheduling loop's own, touched with the
+	// cache locked.
+	nextStart, ties int
 }
 
-// New returns a scheduler watching pods and nodes through factory; the
-// caller starts factory and calls Run.
-func New(client kubernetes.Interface, factory informers.SharedInformerFactory) (*Scheduler, error) {
+// Option changes what New makes.
+type Option func(*options)
+
+type options struct {
+	initialBackoff, maxBackoff, maxInUnschedulable time.Duration
+	clock                                          clock.Clock
+}
+
+// WithPodInitialBackoff sets how long a pod waits after its first failed
+// attempt before the next (doubling with each attempt).
+func WithPodInitialBackoff(d time.Duration) Option { return func(o *options) { o.initialBackoff = d } }
+
+// WithPodMaxBackoff caps the wait between a pod's attempts.
+func WithPodMaxBackoff(d time.Duration) Option { return func(o *options) { o.maxBackoff = d } }
+
+// WithPodMaxInUnschedulablePodsDuration sets how long an unschedulable pod
+// waits for an event that may make room before it is tried again anyway.
+func WithPodMaxInUnschedulablePodsDuration(d time.Duration) Option {
+	return func(o *options) { o.maxInUnschedulable = d }
+}
+
+// New returns a scheduler that watches pods and nodes through factory; the
+// caller starts factory and calls Run. Options change the queue's
+// timings, which default to kube-scheduler's.
+func New(client kubernetes.Interface, factory informers.SharedInformerFactory, opts ...Option) (*Scheduler, error) {
+	o := options{initialBackoff: DefaultPodInitialBackoff, maxBackoff: DefaultPodMaxBackoff,
+		maxInUnschedulable: DefaultPodMaxInUnschedulablePodsDuration, clock: clock.RealClock{}}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.initialBackoff <= 0 || o.maxBackoff < o.initialBackoff || o.maxInUnschedulable <= 0 {
+		return nil, fmt.Errorf("scheduler back-off %v to %v and unschedulable wait %v: each must be positive and the first at most the second",
+			o.initialBackoff, o.maxBackoff, o.maxInUnschedulable)
+	}
 	pods, nodes := factory.Core().V1().Pods(), factory.Core().V1().Nodes()
 	s := &Scheduler{
 		client: client,
 		pods:   pods.Lister(),
-		nodes:  nodes.Lister(),
-		queue: workqueue.NewTypedRateLimitingQueue(
-			workqueue.NewTypedItemExponentialFailureRateLimiter[string](minBackoff, maxBackoff)),
-		recorder: events.New(client, Name),
-		assumed:  make(map[string]string),
+		clock:  o.clock,
+		cache:  newCache(),
+		queue:  newQueue(o.clock, o.initialBackoff, o.maxBackoff, o.maxInUnschedulable),
+		events: events.NewV1(client, Name),
+		gated:  workqueue.NewTyped[string](),
 	}
-	podReg, err := pods.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    s.podChanged,
-		UpdateFunc: func(_, obj any) { s.podChanged(obj) },
-		DeleteFunc: func(any) { s.requeueAll() }, // resources freed
-	})
-	if err != nil {
-		return nil, err
-	}
-	nodeReg, err := nodes.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(any) { s.requeueAll() },
-		UpdateFunc: func(_, _ any) { s.requeueAll() },
-	})
-	if err != nil {
-		return nil, err
-	}
-	s.synced = []cache.InformerSynced{podReg.HasSynced, nodeReg.HasSynced}
+	s.synced, s.setupErr = workers.AddHandlers(
+		workers.Handler{What: "node", Informer: nodes.Informer(), Handler: cache.ResourceEventHandlerFuncs{
+			AddFunc:    s.addNode,
+			UpdateFunc: s.updateNode,
+			DeleteFunc: s.deleteNode,
+		}},
+		workers.Handler{What: "pod", Informer: pods.Informer(), Handler: cache.ResourceEventHandlerFuncs{
+			AddFunc:    func(obj any) { s.updatePod(nil, obj) },
+			UpdateFunc: s.updatePod,
+			DeleteFunc: s.deletePod,
+		}},
+	)
 	return s, nil
 }
 
-func (s *Scheduler) podChanged(obj any) {
+func (s *Scheduler) addNode(obj any) {
+	if node, ok := obj.(*corev1.Node); ok {
+		s.cache.setNode(node)
+		s.queue.moveAll(nil)
+	}
+}
+
+func (s *Scheduler) updateNode(oldObj, newObj any) {
+	old, ok1 := oldObj.(*corev1.Node)
+	node, ok2 := newObj.(*corev1.Node)
+	if !ok1 || !ok2 {
+		return
+	}
+	s.cache.setNode(node)
+	if schedulingPropertiesChanged(old, node) {
+		s.queue.moveAll(nil)
+	}
+}
+
+// schedulingPropertiesChanged is upstream's nodeSchedulingPropertiesChange:
+// a node update can make a pod fit only if it changes what the filters
+// read; a kubelet's heartbeat does not.
+func schedulingPropertiesChanged(old, node *corev1.Node) bool {
+	if old.Spec.Unschedulable != node.Spec.Unschedulable ||
+		!apiequality.Semantic.DeepEqual(old.Status.Allocatable, node.Status.Allocatable) ||
+		!apiequality.Semantic.DeepEqual(old.Labels, node.Labels) ||
+		!apiequality.Semantic.DeepEqual(old.Spec.Taints, node.Spec.Taints) ||
+		!apiequality.Semantic.DeepEqual(old.Annotations, node.Annotations) {
+		return true
+	}
+	conds := func(n *corev1.Node) map[corev1.NodeConditionType]corev1.ConditionStatus {
+		m := make(map[corev1.NodeConditionType]corev1.ConditionStatus, len(n.Status.Conditions))
+		for _, c := range n.Status.Conditions {
+			m[c.Type] = c.Status
+		}
+		return m
+	}
+	return !apiequality.Semantic.DeepEqual(conds(old), conds(node))
+}
+
+func (s *Scheduler) deleteNode(obj any) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	if node, ok := obj.(*corev1.Node); ok {
+		s.cache.removeNode(node.Name)
+	}
+}
+
+// updatePod takes a pod's add (oldObj nil) or update: a bound pod counts
+// on its node, a pending one of this scheduler's waits in the queue.
+func (s *Scheduler) updatePod(oldObj, newObj any) {
+	pod, ok := newObj.(*corev1.Pod)
+	if !ok {
+		return
+	}
+	old, _ := oldObj.(*corev1.Pod)
+	key := podKey(pod)
+	if pod.Spec.NodeName != "" {
+		s.queue.remove(key)
+		s.cache.setPod(pod)
+		if old != nil && old.Spec.NodeName != "" && terminal(pod) && !terminal(old) {
+			// A finished pod frees its node, as a deleted one.
+			s.queue.moveAll(nil)
+		}
+		return
+	}
+	if old != nil && old.ResourceVersion == pod.ResourceVersion {
+		return // a resync
+	}
+	if s.cache.isAssumed(key) {
+		return // bound by this scheduler; the informer has not caught up
+	}
+	if !schedulable(pod, Name) {
+		s.queue.remove(key)
+		s.cache.removePod(key)
+		return
+	}
+	info := newPodInfo(pod)
+	s.queue.add(info)
+	s.cache.mu.Lock()
+	s.cache.setNominatedLocked(info, pod.Status.NominatedNodeName)
+	s.cache.mu.Unlock()
+	if len(pod.Spec.SchedulingGates) > 0 && !hasCondition(pod, corev1.PodScheduled) {
+		s.gated.Add(key)
+	}
+}
+
+func (s *Scheduler) deletePod(obj any) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
 	pod, ok := obj.(*corev1.Pod)
 	if !ok {
 		return
 	}
-	key := pod.Namespace + "/" + pod.Name
+	key := podKey(pod)
+	s.queue.remove(key)
+	s.cache.removePod(key)
 	if pod.Spec.NodeName != "" {
-		s.mu.Lock()
-		delete(s.assumed, key)
-		s.mu.Unlock()
-		return
-	}
-	if pending(pod) {
-		s.queue.Add(key)
+		// Its node has room again.
+		s.queue.moveAll(nil)
 	}
 }
 
-// pending reports whether pod is this scheduler's to bind.
-func pending(pod *corev1.Pod) bool {
-	return pod.Spec.NodeName == "" && pod.DeletionTimestamp == nil && pod.Spec.SchedulerName == Name &&
-		pod.Status.Phase != corev1.PodSucceeded && pod.Status.Phase != corev1.PodFailed
-}
-
-// requeueAll retries every pending pod: something changed that may make
-// room (a node came or changed, a pod went).
-func (s *Scheduler) requeueAll() {
-	pods, err := s.pods.List(labels.Everything())
-	if err != nil {
-		return
-	}
-	for _, p := range pods {
-		if pending(p) {
-			key := p.Namespace + "/" + p.Name
-			s.queue.Forget(key)
-			s.queue.Add(key)
+func hasCondition(pod *corev1.Pod, t corev1.PodConditionType) bool {
+	for _, c := range pod.Status.Conditions {
+		if c.Type == t {
+			return true
 		}
 	}
-}
-
-// Run schedules pods one at a time, as kube-scheduler does, until ctx is
-// done.
-func (s *Scheduler) Run(ctx context.Context, _ int) {
-	logger := klog.FromContext(ctx).WithName(Name)
-	ctx = klog.NewContext(ctx, logger)
-	defer s.queue.ShutDown()
-	stop := s.recorder.Start(ctx)
-	defer stop()
-	if !cache.WaitForCacheSync(ctx.Done(), s.synced...) {
-		return
-	}
-	go func() { <-ctx.Done(); s.queue.ShutDown() }()
-	for {
-		key, quit := s.queue.Get()
-		if quit {
-			return
-		}
-		retry := s.scheduleOne(ctx, key)
-		if retry {
-			s.queue.AddRateLimited(key)
-		} else {
-			s.queue.Forget(key)
-		}
-		s.queue.Done(key)
-	}
-}
-
-// scheduleOne tries to bind the pod key names; it reports whether to try
-// again later.
-func (s *Scheduler) scheduleOne(ctx context.Context, key string) bool {
-	ns, name, _ := strings.Cut(key, "/")
-	pod, err := s.pods.Pods(ns).Get(name)
-	if err != nil || !pending(pod) {
-		return false
-	}
-	s.mu.Lock()
-	_, bound := s.assumed[key]
-	s.mu.Unlock()
-	if bound {
-		return false
-	}
-	if len(pod.Spec.SchedulingGates) > 0 {
-		s.setCondition(ctx, pod, "SchedulingGated", "Scheduling is blocked due to non-empty scheduling gates")
-		return false
-	}
-	nodes, err := s.nodes.List(labels.Everything())
-	if err != nil {
-		return true
-	}
-	node, msg := s.pick(ctx, pod, nodes)
-	if node == nil {
-		s.recorder.Event(pod, corev1.EventTypeWarning, "FailedScheduling", msg)
-		s.setCondition(ctx, pod, corev1.PodReasonUnschedulable, msg)
-		return true
-	}
-	err = s.client.CoreV1().Pods(ns).Bind(ctx, &corev1.Binding{
-		ObjectMeta: metav1.ObjectMeta{Name: pod.Name, Namespace: ns, UID: pod.UID},
-		Target:     corev1.ObjectReference{Kind: "Node", Name: node.Name},
-	}, metav1.CreateOptions{})
-	if err != nil {
-		if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
-			return false
-		}
-		if ctx.Err() == nil {
-			klog.FromContext(ctx).Error(err, "Failed to bind pod", "pod", klog.KObj(pod))
-		}
-		return true
-	}
-	s.mu.Lock()
-	s.assumed[key] = node.Name
-	s.mu.Unlock()
-	s.recorder.Eventf(pod, corev1.EventTypeNormal, "Scheduled", "Successfully assigned %s/%s to %s", ns, pod.Name, node.Name)
 	return false
 }
 
-// setCondition records PodScheduled=False with reason and message, as
-// kube-scheduler does for a pod it could not place.
-func (s *Scheduler) setCondition(ctx context.Context, pod *corev1.Pod, reason, msg string) {
-	for _, c := range pod.Status.Conditions {
-		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == reason && c.Message == msg {
+// Run places pods until ctx is done, and returns once the writes in flight
+// have finished. Pods are placed one at a time, as kube-scheduler does, and
+// bound concurrently: workers is how many bindings (and failure reports)
+// may be in flight at once, DefaultBinders if it is less than one.
+func (s *Scheduler) Run(ctx context.Context, workers int) {
+	defer utilruntime.HandleCrashWithContext(ctx)
+	logger := klog.FromContext(ctx).WithName(Name)
+	ctx = klog.NewContext(ctx, logger)
+	if s.setupErr != nil {
+		logger.Error(s.setupErr, "Not starting scheduler")
+		return
+	}
+	if workers < 1 {
+		workers = DefaultBinders
+	}
+	logger.V(2).Info("Starting scheduler", "binders", workers)
+	defer logger.V(2).Info("Stopped scheduler")
+	defer s.events.Start(ctx)()
+
+	// The writes run on a context that outlives ctx by stopGrace.
+	work, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(stopGrace, cancel) })
+	defer stop()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer s.gated.ShutDown()
+	if !cache.WaitForCacheSync(ctx.Done(), s.synced...) {
+		return
+	}
+	wg.Go(func() { s.markGated(work) })
+	slots := make(chan struct{}, workers)
+	for {
+		qp := s.queue.pop(ctx)
+		if qp == nil {
 			return
 		}
-	}
-	p := pod.DeepCopy()
-	cond := corev1.PodCondition{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: reason, Message: msg,
-		LastTransitionTime: metav1.Now(), ObservedGeneration: pod.Generation}
-	i := slices.IndexFunc(p.Status.Conditions, func(c corev1.PodCondition) bool { return c.Type == corev1.PodScheduled })
-	if i >= 0 {
-		if p.Status.Conditions[i].Status == corev1.ConditionFalse {
-			cond.LastTransitionTime = p.Status.Conditions[i].LastTransitionTime
-		}
-		p.Status.Conditions[i] = cond
-	} else {
-		p.Status.Conditions = append(p.Status.Conditions, cond)
-	}
-	if _, err := s.client.CoreV1().Pods(pod.Namespace).UpdateStatus(ctx, p, metav1.UpdateOptions{}); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
-		klog.FromContext(ctx).Error(err, "Could not set PodScheduled condition", "pod", klog.KObj(pod))
+		s.scheduleOne(ctx, work, qp, slots, &wg)
 	}
 }
 
-// Reasons of the filters, as kube-scheduler's plugins word them.
-const (
-	reasonAffinity      = "node(s) didn't match Pod's node affinity/selector"
-	reasonUnschedulable = "node(s) were unschedulable"
-	reasonTooManyPods   = "Too many pods"
-	reasonPorts         = "node(s) didn't have free ports for the requested pod ports"
-)
-
-// pick returns the least allocated node that fits pod, or nil and the
-// FailedScheduling message saying why each node did not.
-func (s *Scheduler) pick(ctx context.Context, pod *corev1.Pod, nodes []*corev1.Node) (*corev1.Node, string) {
-	if len(nodes) == 0 {
-		return nil, "no nodes available to schedule pods"
-	}
-	usage := s.usage()
-	req := resourcehelper.PodRequests(pod, resourcehelper.PodResourcesOptions{})
-	reasons := map[string]int{}
-	var best *corev1.Node
-	bestScore := -1.0
+// scheduleOne is one scheduling cycle; its writes (the binding, or the
+// failure's event and condition) go to a goroutine of their own, holding a
+// slot.
+func (s *Scheduler) scheduleOne(ctx, work context.Context, qp *queuedPod, slots chan struct{}, wg *sync.WaitGroup) {
+	info := qp.info
+	pod := info.pod
 	logger := klog.FromContext(ctx)
-	for _, n := range nodes {
-		why := fits(logger, pod, n, req, usage[n.Name])
-		if len(why) > 0 {
-			for _, r := range why {
-				reasons[r]++
+	if cur, err := s.pods.Pods(pod.Namespace).Get(pod.Name); err != nil || cur.UID != pod.UID || cur.Spec.NodeName != "" {
+		s.queue.done(info.key, scheduled) // gone or bound meanwhile
+		return
+	}
+	if pod.DeletionTimestamp != nil {
+		s.events.Eventf(pod, nil, corev1.EventTypeWarning, "FailedScheduling", "Scheduling", "skip schedule deleting pod: %v/%v", pod.Namespace, pod.Name)
+		logger.V(3).Info("Skip schedule deleting pod", "pod", klog.KObj(pod))
+		s.queue.done(info.key, scheduled)
+		return
+	}
+	logger.V(3).Info("Attempting to schedule pod", "pod", klog.KObj(pod))
+	d := s.schedule(logger, info)
+	if d.node != "" {
+		s.queue.done(info.key, scheduled)
+	} else {
+		s.queue.done(info.key, rejected)
+	}
+	select {
+	case slots <- struct{}{}:
+	case <-ctx.Done():
+		if d.node != "" {
+			s.cache.forget(info.key)
+		}
+		return
+	}
+	wg.Go(func() {
+		defer func() { <-slots }()
+		if d.node != "" {
+			s.bind(work, qp, d.node)
+			return
+		}
+		s.reportFailure(work, pod, d)
+	})
+}
+
+// bind writes the binding, as the DefaultBinder plugin, and records the
+// Scheduled event. A binding the API refuses frees what the pod was
+// assumed to take, and the pod is tried again after its back-off.
+func (s *Scheduler) bind(ctx context.Context, qp *queuedPod, node string) {
+	pod := qp.info.pod
+	logger := klog.FromContext(ctx)
+	err := s.client.CoreV1().Pods(pod.Namespace).Bind(ctx, &corev1.Binding{
+		ObjectMeta: metav1.ObjectMeta{Namespace: pod.Namespace, Name: pod.Name, UID: pod.UID},
+		Target:     corev1.ObjectReference{Kind: "Node", Name: node},
+	}, metav1.CreateOptions{})
+	if err == nil {
+		logger.V(2).Info("Successfully bound pod to node", "pod", klog.KObj(pod), "node", node)
+		s.events.Eventf(pod, nil, corev1.EventTypeNormal, "Scheduled", "Binding", "Successfully assigned %v/%v to %v", pod.Namespace, pod.Name, node)
+		return
+	}
+	logger.V(1).Info("Failed to bind pod", "pod", klog.KObj(pod), "err", err)
+	s.cache.forget(qp.info.key)
+	// What it was assumed to take is free: an assigned pod gone, to the
+	// pods waiting for room.
+	s.queue.moveAll(nil)
+	cur, getErr := s.pods.Pods(pod.Namespace).Get(pod.Name)
+	if apierrors.IsNotFound(err) || getErr != nil || cur.UID != pod.UID || cur.Spec.NodeName != "" {
+		return
+	}
+	if ctx.Err() != nil {
+		return // stopping: no retry, no report
+	}
+	utilruntime.HandleErrorWithContext(ctx, err, "Error scheduling pod; retrying", "pod", klog.KObj(pod))
+	s.queue.retry(qp)
+	s.reportFailure(ctx, cur, decision{reason: corev1.PodReasonSchedulerError, message: err.Error(), nominate: clearNomination})
+}
+
+// reportFailure is the end of upstream's handleSchedulingFailure: the
+// preemption's evictions, if any, the FailedScheduling event and the
+// PodScheduled=False condition (with lastTransitionTime kept while the
+// condition stays False).
+func (s *Scheduler) reportFailure(ctx context.Context, pod *corev1.Pod, d decision) {
+	logger := klog.FromContext(ctx)
+	// The freshest pod from the informer, so that the status patch starts
+	// from what the API has.
+	cur, err := s.pods.Pods(pod.Namespace).Get(pod.Name)
+	if err != nil || cur.UID != pod.UID || cur.Spec.NodeName != "" {
+		return
+	}
+	if d.message == errNoNodesAvailable {
+		logger.V(2).Info("Unable to schedule pod; no nodes are registered to the cluster; waiting", "pod", klog.KObj(cur))
+	} else {
+		logger.V(2).Info("Unable to schedule pod; no fit; waiting", "pod", klog.KObj(cur), "err", d.message)
+	}
+	if d.preempt != nil {
+		s.preempt(ctx, cur, d.preempt)
+	}
+	s.events.Eventf(cur, nil, corev1.EventTypeWarning, "FailedScheduling", "Scheduling", "%s", truncateMessage(d.message))
+	cond := &corev1.PodCondition{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: d.reason,
+		Message: d.message, ObservedGeneration: cur.Generation}
+	if err := patchStatus(ctx, s.client, s.clock, cur, cond, d.nominate); err != nil && !apierrors.IsNotFound(err) && ctx.Err() == nil {
+		utilruntime.HandleErrorWithContext(ctx, err, "Error updating pod", "pod", klog.KObj(cur))
+	}
+}
+
+// markGated gives each gated pod without a PodScheduled condition the one
+// kube-apiserver gives it at creation (PodScheduled=False,
+// SchedulingGated): fakecluster's API server does not, and without it
+// kubectl would not show the pod SchedulingGated.
+func (s *Scheduler) markGated(ctx context.Context) {
+	for {
+		key, quit := s.gated.Get()
+		if quit {
+			return
+		}
+		func() {
+			defer s.gated.Done(key)
+			ns, name, err := cache.SplitMetaNamespaceKey(key)
+			if err != nil {
+				return
 			}
-			continue
-		}
-		score := freeShare(n, req, usage[n.Name])
-		if score > bestScore || (score == bestScore && n.Name < best.Name) {
-			best, bestScore = n, score
-		}
-	}
-	if best != nil {
-		return best, ""
-	}
-	return nil, fitError(len(nodes), reasons)
-}
-
-// fitError is kube-scheduler's FitError text: the per-reason node counts
-// sorted, then the preemption postfix (fakecluster does not preempt, so it
-// is never helpful).
-func fitError(n int, reasons map[string]int) string {
-	var parts []string
-	for r, c := range reasons {
-		parts = append(parts, fmt.Sprintf("%d %s", c, r))
-	}
-	sort.Strings(parts)
-	return fmt.Sprintf("0/%d nodes are available: %s. preemption: 0/%d nodes are available: %d Preemption is not helpful for scheduling.",
-		n, strings.Join(parts, ", "), n, n)
-}
-
-// nodeUsage is what the pods on a node request.
-type nodeUsage struct {
-	pods     int
-	requests corev1.ResourceList
-	ports    map[string]bool
-}
-
-// usage sums the requests of the pods bound (or assumed bound) to each
-// node that still hold resources.
-func (s *Scheduler) usage() map[string]*nodeUsage {
-	out := map[string]*nodeUsage{}
-	pods, _ := s.pods.List(labels.Everything())
-	s.mu.Lock()
-	assumed := make(map[string]string, len(s.assumed))
-	for k, v := range s.assumed {
-		assumed[k] = v
-	}
-	s.mu.Unlock()
-	for _, p := range pods {
-		node := p.Spec.NodeName
-		if node == "" {
-			node = assumed[p.Namespace+"/"+p.Name]
-		}
-		if node == "" || p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
-			continue
-		}
-		u := out[node]
-		if u == nil {
-			u = &nodeUsage{requests: corev1.ResourceList{}, ports: map[string]bool{}}
-			out[node] = u
-		}
-		u.pods++
-		for r, q := range resourcehelper.PodRequests(p, resourcehelper.PodResourcesOptions{}) {
-			cur := u.requests[r]
-			cur.Add(q)
-			u.requests[r] = cur
-		}
-		for _, port := range hostPorts(p) {
-			u.ports[port] = true
-		}
-	}
-	return out
-}
-
-func hostPorts(p *corev1.Pod) []string {
-	var out []string
-	for _, c := range p.Spec.Containers {
-		for _, port := range c.Ports {
-			if port.HostPort > 0 {
-				out = append(out, fmt.Sprintf("%s/%d", port.Protocol, port.HostPort))
+			pod, err := s.pods.Pods(ns).Get(name)
+			if err != nil || pod.Spec.NodeName != "" || len(pod.Spec.SchedulingGates) == 0 || hasCondition(pod, corev1.PodScheduled) {
+				return
 			}
-		}
+			cond := &corev1.PodCondition{Type: corev1.PodScheduled, Status: corev1.ConditionFalse,
+				Reason: corev1.PodReasonSchedulingGated, Message: msgGated}
+			if err := patchStatus(ctx, s.client, s.clock, pod, cond, keepNomination); err != nil && !apierrors.IsNotFound(err) && ctx.Err() == nil {
+				utilruntime.HandleErrorWithContext(ctx, err, "Error marking pod gated", "pod", klog.KObj(pod))
+			}
+		}()
 	}
-	return out
-}
-
-// fits returns the reasons node cannot take pod, none if it can.
-func fits(logger klog.Logger, pod *corev1.Pod, node *corev1.Node, req corev1.ResourceList, u *nodeUsage) []string {
-	if u == nil {
-		u = &nodeUsage{requests: corev1.ResourceList{}, ports: map[string]bool{}}
-	}
-	// The filters run in kube-scheduler's plugin order, and a node is
-	// reported under the first that rejects it.
-	if node.Spec.Unschedulable && !tolerates(logger, pod, corev1.Taint{Key: corev1.TaintNodeUnschedulable, Effect: corev1.TaintEffectNoSchedule}) {
-		return []string{reasonUnschedulable}
-	}
-	taints := slices.DeleteFunc(slices.Clone(node.Spec.Taints), func(t corev1.Taint) bool { return t.Effect == corev1.TaintEffectPreferNoSchedule })
-	if t, bad := corev1helpers.FindMatchingUntoleratedTaint(logger, taints, pod.Spec.Tolerations, nil, true); bad {
-		return []string{fmt.Sprintf("node(s) had untolerated taint {%s: %s}", t.Key, t.Value)}
-	}
-	if !matchesAffinity(pod, node) {
-		return []string{reasonAffinity}
-	}
-	for _, port := range hostPorts(pod) {
-		if u.ports[port] {
-			return []string{reasonPorts}
-		}
-	}
-	// NodeResourcesFit reports every resource that is short.
-	var why []string
-	if max, ok := node.Status.Allocatable[corev1.ResourcePods]; ok && int64(u.pods+1) > max.Value() {
-		why = append(why, reasonTooManyPods)
-	}
-	names := make([]string, 0, len(req))
-	for r := range req {
-		names = append(names, string(r))
-	}
-	sort.Strings(names)
-	for _, r := range names {
-		want := req[corev1.ResourceName(r)]
-		if want.IsZero() {
-			continue
-		}
-		have := node.Status.Allocatable[corev1.ResourceName(r)]
-		used := u.requests[corev1.ResourceName(r)]
-		used.Add(want)
-		if used.Cmp(have) > 0 {
-			why = append(why, "Insufficient "+r)
-		}
-	}
-	return why
-}
-
-func tolerates(logger klog.Logger, pod *corev1.Pod, t corev1.Taint) bool {
-	return corev1helpers.TolerationsTolerateTaint(logger, pod.Spec.Tolerations, &t, true)
-}
-
-// matchesAffinity is the NodeAffinity filter: nodeSelector and the
-// required node affinity terms.
-func matchesAffinity(pod *corev1.Pod, node *corev1.Node) bool {
-	if len(pod.Spec.NodeSelector) > 0 && !labels.SelectorFromSet(pod.Spec.NodeSelector).Matches(labels.Set(node.Labels)) {
-		return false
-	}
-	if a := pod.Spec.Affinity; a != nil && a.NodeAffinity != nil && a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution != nil {
-		ok, err := nodeaffinity.NewLazyErrorNodeSelector(a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution).Match(node)
-		return ok && err == nil
-	}
-	return true
-}
-
-// freeShare is the LeastAllocated score: the mean free share of cpu and
-// memory after placing the pod, and of the pod slots.
-func freeShare(node *corev1.Node, req corev1.ResourceList, u *nodeUsage) float64 {
-	share := func(r corev1.ResourceName) float64 {
-		have := node.Status.Allocatable[r]
-		if have.IsZero() {
-			return 0
-		}
-		used := resourceOf(u, r)
-		if q, ok := req[r]; ok {
-			used.Add(q)
-		}
-		return 1 - float64(used.MilliValue())/float64(have.MilliValue())
-	}
-	pods := 0.0
-	if max, ok := node.Status.Allocatable[corev1.ResourcePods]; ok && max.Value() > 0 {
-		n := 0
-		if u != nil {
-			n = u.pods
-		}
-		pods = 1 - float64(n+1)/float64(max.Value())
-	}
-	return (share(corev1.ResourceCPU) + share(corev1.ResourceMemory) + pods) / 3
-}
-
-func resourceOf(u *nodeUsage, r corev1.ResourceName) (q resource.Quantity) {
-	if u == nil {
-		return q
-	}
-	return u.requests[r].DeepCopy()
 }

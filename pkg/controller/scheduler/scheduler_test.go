@@ -108,7 +108,7 @@ func TestSchedules(t *testing.T) {
 	})
 	for _, c := range p.Status.Conditions {
 		if c.Type == corev1.PodScheduled {
-			if want := "0/3 nodes are available: 1 node(s) had untolerated taint {k: v}, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."; c.Message != want {
+			if want := "0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 node(s) didn't match Pod's node affinity/selector. no new claims to deallocate, preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."; c.Message != want {
 				t.Errorf("message %q, want %q", c.Message, want)
 			}
 		}

@@ -117,41 +117,46 @@ func (r *Recorder) AnnotatedEventf(obj runtime.Object, annotations map[string]st
 	}
 }
 
-// stoppableSink writes events until stopped, then drops them as written:
-// the broadcaster hands its sink what was queued before the stop even after
-// Shutdown returns, when the API server may be gone, and would log each
-// failed write as an error. stop waits for the writes in flight.
+// stoppableSink writes core/v1 events until stopped; see gate.
 type stoppableSink struct {
 	record.EventSink
+	gate
+}
+
+func (s *stoppableSink) Create(e *corev1.Event) (*corev1.Event, error) {
+	return write(&s.gate, e, func() (*corev1.Event, error) { return s.EventSink.Create(e) })
+}
+
+func (s *stoppableSink) Update(e *corev1.Event) (*corev1.Event, error) {
+	return write(&s.gate, e, func() (*corev1.Event, error) { return s.EventSink.Update(e) })
+}
+
+func (s *stoppableSink) Patch(e *corev1.Event, data []byte) (*corev1.Event, error) {
+	return write(&s.gate, e, func() (*corev1.Event, error) { return s.EventSink.Patch(e, data) })
+}
+
+// gate lets a sink write events until stopped, then drops them as written:
+// a broadcaster hands its sink what was queued before the stop even after
+// Shutdown returns, when the API server may be gone, and would log each
+// failed write as an error. stop waits for the writes in flight.
+type gate struct {
 	// mu is held shared by each write and exclusively by stop.
 	mu      sync.RWMutex
 	stopped bool
 }
 
-func (s *stoppableSink) stop() {
-	s.mu.Lock()
-	s.stopped = true
-	s.mu.Unlock()
+func (g *gate) stop() {
+	g.mu.Lock()
+	g.stopped = true
+	g.mu.Unlock()
 }
 
-// write runs fn unless the sink has stopped.
-func (s *stoppableSink) write(e *corev1.Event, fn func() (*corev1.Event, error)) (*corev1.Event, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.stopped {
+// write runs fn unless g has stopped, and returns e as written if it has.
+func write[E any](g *gate, e E, fn func() (E, error)) (E, error) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	if g.stopped {
 		return e, nil
 	}
 	return fn()
-}
-
-func (s *stoppableSink) Create(e *corev1.Event) (*corev1.Event, error) {
-	return s.write(e, func() (*corev1.Event, error) { return s.EventSink.Create(e) })
-}
-
-func (s *stoppableSink) Update(e *corev1.Event) (*corev1.Event, error) {
-	return s.write(e, func() (*corev1.Event, error) { return s.EventSink.Update(e) })
-}
-
-func (s *stoppableSink) Patch(e *corev1.Event, data []byte) (*corev1.Event, error) {
-	return s.write(e, func() (*corev1.Event, error) { return s.EventSink.Patch(e, data) })
 }
