@@ -113,7 +113,8 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	// In kube-apiserver's order: NamespaceLifecycle, then ServiceAccount.
+	// In kube-apiserver's order: NamespaceLifecycle, ServiceAccount, then
+	// TaintNodesByCondition.
 	gc.AdmissionControl = admission.NewChainHandler(namespaces, serviceaccount.NewAdmission(client, informerFactory), newTaintNodesByCondition())
 	var tokens *serviceaccount.Issuer
 	if cfg.ServiceAccountKey != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/controller/namespace"
 	"github.com/fakecluster/fakecluster/pkg/controller/nodeipam"
 	"github.com/fakecluster/fakecluster/pkg/controller/nodelifecycle"
+	"github.com/fakecluster/fakecluster/pkg/controller/nodelifecycle/tainteviction"
 	"github.com/fakecluster/fakecluster/pkg/controller/podgc"
 	"github.com/fakecluster/fakecluster/pkg/controller/scheduler"
 	"github.com/fakecluster/fakecluster/pkg/controller/serviceaccount"
@@ -92,10 +93,13 @@ func controllerSpecs() []controllerSpec {
 		{"service-lb-controller", 1, func(d controllerDeps) (runner, error) {
 			return loadbalancer.New(d.client, d.factory, d.opts.LoadBalancerIPRanges)
 		}},
-		{"node-lifecycle-controller", 1, func(d controllerDeps) (runner, error) {
+		{"node-lifecycle-controller", 8, func(d controllerDeps) (runner, error) {
 			return nodelifecycle.New(d.client, d.factory, nodelifecycle.Options{})
 		}},
-		{"pod-garbage-collector", 1, func(d controllerDeps) (runner, error) {
+		{"taint-eviction-controller", 8, func(d controllerDeps) (runner, error) {
+			return tainteviction.New(d.client, d.factory), nil
+		}},
+		{"pod-garbage-collector-controller", 1, func(d controllerDeps) (runner, error) {
 			return podgc.New(d.client, d.factory, podgc.Options{})
 		}},
 		// kube-scheduler is its own component upstream; here it is one more

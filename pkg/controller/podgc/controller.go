@@ -21,6 +21,7 @@ import (
 	nodeutil "k8s.io/component-helpers/node/util"
 	"k8s.io/klog/v2"
 
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/podstatus"
 	"github.com/fakecluster/fakecluster/pkg/internal/workers"
 )
 
@@ -267,9 +268,9 @@ func (c *Controller) forceDelete(ctx context.Context, pod *corev1.Pod, cond *cor
 		if cond != nil {
 			withGen := *cond
 			withGen.ObservedGeneration = pod.Generation
-			setPodCondition(status, withGen, metav1.NewTime(c.now()))
+			podstatus.SetCondition(status, withGen, metav1.NewTime(c.now()))
 		}
-		if err := patchPodStatus(ctx, c.client, pod, *status); err != nil {
+		if err := podstatus.Patch(ctx, c.client, pod, *status); err != nil {
 			if apierrors.IsNotFound(err) {
 				return nil
 			}

@@ -18,6 +18,7 @@ import (
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/podstatus"
 	"github.com/fakecluster/fakecluster/pkg/internal/events"
 	"github.com/fakecluster/fakecluster/pkg/internal/workers"
 )
@@ -383,14 +384,14 @@ func (c *Controller) evict(ctx context.Context, key string) error {
 		return err
 	}
 	status := pod.Status.DeepCopy()
-	if setPodCondition(status, corev1.PodCondition{
+	if podstatus.SetCondition(status, corev1.PodCondition{
 		Type:               corev1.DisruptionTarget,
 		ObservedGeneration: pod.Generation,
 		Status:             corev1.ConditionTrue,
 		Reason:             "DeletionByTaintManager",
 		Message:            "Taint manager: deleting due to NoExecute taint",
 	}, metav1.NewTime(c.now())) {
-		if err := patchPodStatus(ctx, c.client, pod, *status); err != nil && !apierrors.IsNotFound(err) {
+		if err := podstatus.Patch(ctx, c.client, pod, *status); err != nil && !apierrors.IsNotFound(err) {
 			return fmt.Errorf("set disruption condition of pod %s: %w", key, err)
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/klog/v2/ktesting"
 	"k8s.io/utils/ptr"
+
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/podstatus"
 )
 
 func TestMatchingTolerations(t *testing.T) {
@@ -120,7 +122,7 @@ func TestSetPodCondition(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			status := &corev1.PodStatus{Conditions: tc.conditions}
-			changed := setPodCondition(status, target, now)
+			changed := podstatus.SetCondition(status, target, now)
 			if diff := cmp.Diff(tc.want, status.Conditions); diff != "" {
 				t.Errorf("conditions (-want +got):\n%s", diff)
 			}

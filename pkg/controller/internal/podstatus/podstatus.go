@@ -1,4 +1,7 @@
-package tainteviction
+// Package podstatus changes a pod's status as the controllers of
+// kube-controller-manager that mark pods before they delete them (pod GC,
+// taint eviction) do.
+package podstatus
 
 import (
 	"context"
@@ -12,10 +15,10 @@ import (
 	"k8s.io/client-go/kubernetes"
 )
 
-// setPodCondition puts cond into status, as upstream's UpdatePodCondition:
+// SetCondition puts cond into status, as upstream's UpdatePodCondition:
 // its lastTransitionTime is now if its status changes, else the old one's;
 // it reports whether status changed.
-func setPodCondition(status *corev1.PodStatus, cond corev1.PodCondition, now metav1.Time) bool {
+func SetCondition(status *corev1.PodStatus, cond corev1.PodCondition, now metav1.Time) bool {
 	cond.LastTransitionTime = now
 	for i := range status.Conditions {
 		old := &status.Conditions[i]
@@ -35,10 +38,10 @@ func setPodCondition(status *corev1.PodStatus, cond corev1.PodCondition, now met
 	return true
 }
 
-// patchPodStatus writes status over pod's with a strategic merge patch of
+// Patch writes status over pod's with a strategic merge patch of
 // pods/status, as upstream's PatchPodStatus: the patch names pod's UID, so
 // that it fails on another pod of the same name.
-func patchPodStatus(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod, status corev1.PodStatus) error {
+func Patch(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod, status corev1.PodStatus) error {
 	oldData, err := json.Marshal(corev1.Pod{Status: pod.Status})
 	if err != nil {
 		return err
