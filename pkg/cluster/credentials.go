@@ -23,7 +23,7 @@ import (
 	"k8s.io/client-go/util/cert"
 	"k8s.io/client-go/util/keyutil"
 
-	"github.com/fakecluster/fakecluster/pkg/kubelet"
+	kubeletserver "github.com/fakecluster/fakecluster/pkg/kubelet/server"
 )
 
 // credentials are what a cluster serves with and what its clients present.
@@ -42,6 +42,8 @@ type credentials struct {
 	// caCert and caKey sign the kubelets' serving certificates.
 	caCert *x509.Certificate
 	caKey  crypto.Signer
+	// caKeyPEM is caKey in PEM, for the kubelet server.
+	caKeyPEM []byte
 	// kubeletClientCertPEM and kubeletClientKeyPEM are what the API
 	// server presents to kubelets, as kubeadm's apiserver-kubelet-client.
 	kubeletClientCertPEM, kubeletClientKeyPEM []byte
@@ -78,11 +80,15 @@ func loadOrCreateCredentials(dataDir string, dial netip.Addr) (credentials, erro
 		return credentials{}, fmt.Errorf("issue serving certificate: %w", err)
 	}
 	clientCertPEM, clientKeyPEM, err := issueCert(caCert, caKey, &x509.Certificate{
-		Subject:     pkix.Name{CommonName: kubelet.APIServerClientCN, Organization: []string{"system:masters"}},
+		Subject:     pkix.Name{CommonName: kubeletserver.APIServerClientCN, Organization: []string{"system:masters"}},
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 	})
 	if err != nil {
 		return credentials{}, fmt.Errorf("issue kubelet client certificate: %w", err)
+	}
+	caKeyPEM, err := keyutil.MarshalPrivateKeyToPEM(caKey)
+	if err != nil {
+		return credentials{}, fmt.Errorf("CA key: %w", err)
 	}
 	return credentials{
 		caPEM:                pemCert(caCert),
@@ -92,6 +98,7 @@ func loadOrCreateCredentials(dataDir string, dial netip.Addr) (credentials, erro
 		serviceAccountKey:    saKey,
 		caCert:               caCert,
 		caKey:                caKey,
+		caKeyPEM:             caKeyPEM,
 		kubeletClientCertPEM: clientCertPEM,
 		kubeletClientKeyPEM:  clientKeyPEM,
 	}, nil

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"path/filepath"
 	"strconv"
 	"sync"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/kubelet"
 	"github.com/fakecluster/fakecluster/pkg/kubelet/runtime"
 	"github.com/fakecluster/fakecluster/pkg/kubelet/runtime/proc"
+	kubeletserver "github.com/fakecluster/fakecluster/pkg/kubelet/server"
 )
 
 // kubeletQPS and kubeletBurst are the kubelets' client-side limits: high,
@@ -76,7 +76,11 @@ func startKubelets(ctx context.Context, cfg *rest.Config, opts Options, sandboxD
 	}
 	port := int32(listener.Addr().(*net.TCPAddr).Port)
 	rt := runtime.New(runtime.Options{Uname: proc.Uname{Release: nodeKernel}})
-	server := kubelet.NewServer(creds.caCert, creds.caKey)
+	server, err := kubeletserver.New(kubeletserver.Config{CACertPEM: creds.caPEM, CAKeyPEM: creds.caKeyPEM})
+	if err != nil {
+		_ = listener.Close()
+		return nil, err
+	}
 	var kubelets []*kubelet.Kubelet
 	for i := range opts.Nodes {
 		k, err := kubelet.New(kubelet.Config{
@@ -84,7 +88,7 @@ func startKubelets(ctx context.Context, cfg *rest.Config, opts Options, sandboxD
 			Client:         client,
 			NodeIPs:        ips[i],
 			Port:           port,
-			Dir:            filepath.Join(sandboxDir, nodeName(i)),
+			SandboxDir:     sandboxDir,
 			ClusterDNS:     []netip.Addr{dns},
 			ClusterDomain:  opts.ClusterDomain,
 			KernelVersion:  nodeKernel,
@@ -96,7 +100,10 @@ func startKubelets(ctx context.Context, cfg *rest.Config, opts Options, sandboxD
 			_ = listener.Close()
 			return nil, err
 		}
-		server.Add(k)
+		if err := server.AddNode(k.NodeName(), ips[i], k); err != nil {
+			_ = listener.Close()
+			return nil, err
+		}
 		kubelets = append(kubelets, k)
 	}
 	ctx, cancel := context.WithCancel(ctx)

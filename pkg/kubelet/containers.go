@@ -180,7 +180,7 @@ func (w *podWorker) startContainer(ctx context.Context, pod *corev1.Pod, spec *c
 	}
 	k.recorder.Event(r.ref(pod), corev1.EventTypeNormal, "Started", "Container started")
 	r.proc, r.log, r.exited = proc, log, make(chan struct{})
-	k.procs.Store(procKey(pod.UID, spec.Name), proc)
+	k.procs.Store(procKey(pod.UID, spec.Name), &runningContainer{proc: proc, id: r.info.id})
 	r.info.state = corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: started}}
 	r.info.started, r.info.ready = true, true
 	go w.watchExit(r, proc)
@@ -209,7 +209,7 @@ func (w *podWorker) restartProcess(ctx context.Context, pod *corev1.Pod, spec *c
 		return
 	}
 	r.proc, r.log, r.exited = proc, log, make(chan struct{})
-	w.k.procs.Store(procKey(pod.UID, spec.Name), proc)
+	w.k.procs.Store(procKey(pod.UID, spec.Name), &runningContainer{proc: proc, id: r.info.id})
 	go w.watchExit(r, proc)
 }
 
@@ -241,7 +241,10 @@ func (w *podWorker) exited(r *containerRun) {
 		FinishedAt: metav1.NewTime(w.k.clock.Now()), ContainerID: r.info.id,
 	}}
 	r.info.ready = false
-	w.k.procs.CompareAndDelete(procKey(w.uid, r.info.name), r.proc)
+	key := procKey(w.uid, r.info.name)
+	if v, ok := w.k.procs.Load(key); ok && v.(*runningContainer).proc == r.proc {
+		w.k.procs.CompareAndDelete(key, v)
+	}
 	if r.log != nil {
 		_ = r.log.Close()
 	}

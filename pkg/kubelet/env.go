@@ -3,7 +3,6 @@ package kubelet
 import (
 	"context"
 	"fmt"
-	"io"
 	"path/filepath"
 	"strings"
 
@@ -16,10 +15,6 @@ import (
 
 // containerConfig is what the runtime is asked to run.
 type containerConfig struct{ runtime.ContainerConfig }
-
-func (c *containerConfig) setOutput(stdout, stderr io.Writer) {
-	c.Stdout, c.Stderr = stdout, stderr
-}
 
 // containerConfig builds the runtime's view of container spec of pod:
 // its environment, command, the kubelet's files and volumes as mounts.

@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"k8s.io/apimachinery/pkg/api/validation/path"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,9 +43,10 @@ type Config struct {
 	// (status.daemonEndpoints.kubeletEndpoint), where the API server
 	// reaches this kubelet's HTTP API on loopback.
 	Port int32
-	// Dir is the node's folder in the sandbox: pods/<uid>/… and
-	// logs/pods/… go under it. It is created if missing.
-	Dir string
+	// SandboxDir is the sandbox: the node's folder is
+	// <SandboxDir>/<NodeName>, with pods/<uid>/… and logs/pods/… under it.
+	// It is created if missing.
+	SandboxDir string
 	// Capacity is the node's resources; nil means DefaultCapacity().
 	Capacity corev1.ResourceList
 	// ClusterDNS are the nameservers of pods with dnsPolicy ClusterFirst
@@ -72,8 +75,8 @@ type Kubelet struct {
 	pods     corelisters.PodLister
 	services corelisters.ServiceLister
 
-	// procs are the running containers' processes, by procKey, for the
-	// HTTP API's exec and log follow.
+	// procs are the running containers (*runningContainer), by procKey,
+	// for the kubelet API's exec, attach, port-forward and log follow.
 	procs sync.Map
 
 	mu      sync.Mutex
@@ -90,6 +93,9 @@ func New(cfg Config) (*Kubelet, error) {
 	var errs []error
 	if cfg.NodeName == "" {
 		errs = append(errs, errors.New("no node name"))
+	} else if msgs := path.IsValidPathSegmentName(cfg.NodeName); len(msgs) > 0 {
+		// It names the node's folder in the sandbox.
+		errs = append(errs, fmt.Errorf("node name %q: %s", cfg.NodeName, strings.Join(msgs, ", ")))
 	}
 	if cfg.Client == nil {
 		errs = append(errs, errors.New("no client"))
@@ -97,7 +103,7 @@ func New(cfg Config) (*Kubelet, error) {
 	if cfg.Runtime == nil {
 		errs = append(errs, errors.New("no runtime"))
 	}
-	if cfg.Dir == "" {
+	if cfg.SandboxDir == "" {
 		errs = append(errs, errors.New("no sandbox dir"))
 	}
 	if len(cfg.NodeIPs) == 0 {
@@ -138,7 +144,7 @@ func (k *Kubelet) NodeName() string { return k.cfg.NodeName }
 func (k *Kubelet) Run(ctx context.Context) error {
 	logger := klog.FromContext(ctx).WithValues("node", k.cfg.NodeName)
 	ctx = klog.NewContext(ctx, logger)
-	if err := os.MkdirAll(filepath.Join(k.cfg.Dir, "pods"), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Join(k.nodeDir(), "pods"), 0o750); err != nil {
 		return fmt.Errorf("kubelet %s: create sandbox: %w", k.cfg.NodeName, err)
 	}
 	// The recorder outlives ctx until Run returns, so that the events of
@@ -325,9 +331,12 @@ func (k *Kubelet) podChanged(ctx context.Context, obj any, gone bool) {
 	w.update(pod, gone)
 }
 
+// nodeDir is the node's folder in the sandbox.
+func (k *Kubelet) nodeDir() string { return filepath.Join(k.cfg.SandboxDir, k.cfg.NodeName) }
+
 // podDir is where the pod's kubelet-managed files live.
 func (k *Kubelet) podDir(uid types.UID) string {
-	return filepath.Join(k.cfg.Dir, "pods", string(uid))
+	return filepath.Join(k.nodeDir(), "pods", string(uid))
 }
 
 // newNodeIDs derives the node's IDs from its name.

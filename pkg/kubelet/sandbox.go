@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/validation/path"
 
+	"github.com/fakecluster/fakecluster/pkg/kubelet/logs"
 	"github.com/fakecluster/fakecluster/pkg/kubelet/runtime"
 )
 
@@ -109,11 +110,21 @@ func writeAtomic(dir, name string, data []byte) error {
 
 // podLogDir is the pod's folder of container logs, as the kubelet names
 // it: logs/pods/<namespace>_<name>_<uid>.
-func (k *Kubelet) podLogDir(pod *corev1.Pod) string {
-	return filepath.Join(k.cfg.Dir, "logs", "pods", fmt.Sprintf("%s_%s_%s", pod.Namespace, pod.Name, pod.UID))
+func (k *Kubelet) podLogDir(pod *corev1.Pod) (string, error) {
+	return logs.PodDir(k.cfg.SandboxDir, k.cfg.NodeName, pod.Namespace, pod.Name, pod.UID)
 }
 
-// LogPath is the CRI log file of a container's restart'th instance.
-func (k *Kubelet) LogPath(pod *corev1.Pod, container string, restart int32) string {
-	return filepath.Join(k.podLogDir(pod), container, fmt.Sprintf("%d.log", restart))
+// openLog creates the log file of a container's restart'th instance and
+// points cfg's stdout and stderr at it.
+func (k *Kubelet) openLog(pod *corev1.Pod, container string, restart int32, cfg *containerConfig) (*logs.Writer, error) {
+	path, err := logs.ContainerPath(k.cfg.SandboxDir, k.cfg.NodeName, pod.Namespace, pod.Name, pod.UID, container, int(restart))
+	if err != nil {
+		return nil, err
+	}
+	w, err := logs.Create(path, logs.Options{Clock: k.clock})
+	if err != nil {
+		return nil, err
+	}
+	cfg.Stdout, cfg.Stderr = w.Stdout(), w.Stderr()
+	return w, nil
 }

@@ -398,7 +398,11 @@ func (w *podWorker) kill(grace time.Duration) {
 // cleanup frees what the pod held on the node: its IPs and its folders.
 func (w *podWorker) cleanup(ctx context.Context, pod *corev1.Pod) {
 	w.k.ips.release(string(pod.UID))
-	for _, dir := range []string{w.k.podDir(pod.UID), w.k.podLogDir(pod)} {
+	dirs := []string{w.k.podDir(pod.UID)}
+	if logDir, err := w.k.podLogDir(pod); err == nil {
+		dirs = append(dirs, logDir)
+	}
+	for _, dir := range dirs {
 		if err := os.RemoveAll(dir); err != nil {
 			klog.FromContext(ctx).Error(err, "Could not remove pod folder", "dir", dir)
 		}

@@ -77,7 +77,7 @@ func (s *Server) containerLogs(w http.ResponseWriter, r *http.Request, p Provide
 				return false
 			}
 			runningID, ok := p.Running(cur, container)
-			return ok && sameContainerID(runningID, id)
+			return ok && SameContainerID(runningID, id)
 		}
 		err = logs.Read(ctx, path, id, opts, s.clock.Now(), running, stdout, stderr)
 	}
@@ -98,8 +98,8 @@ func (f flushWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// sameContainerID compares container IDs with or without their "<runtime>://" scheme.
-func sameContainerID(a, b string) bool {
+// SameContainerID compares container IDs with or without their "<runtime>://" scheme.
+func SameContainerID(a, b string) bool {
 	strip := func(id string) string {
 		if _, rest, ok := strings.Cut(id, "://"); ok {
 			return rest
