@@ -203,9 +203,12 @@ func (b *syncBuffer) String() string {
 // right: its websocket-to-SPDY translator (kubectl exec) logs the read it
 // had in flight when the finished session's connection closes, as
 // kube-apiserver does; and its watch handler logs the event it was writing
-// when a client (kubectl get -w ending) closed the HTTP/2 stream.
+// when a client (kubectl get -w ending) closed the HTTP/2 stream; and its
+// proxy logs a tunnelled port-forward whose kubectl exited on Ctrl-C
+// without closing the websocket.
 var knownStderr = regexp.MustCompile(`"Error on socket receive" err="read tcp [^"]*: use of closed network connection"` +
-	`|"Failed to encode watch event" err="http2: stream closed"`)
+	`|"Failed to encode watch event" err="http2: stream closed"` +
+	`|"Error proxying data from (client to backend|backend to client)" err="websocket: (close 1006 \(abnormal closure\): unexpected EOF|close sent)"`)
 
 // unexpectedStderr is stderr without the lines knownStderr matches.
 func unexpectedStderr(s string) string {

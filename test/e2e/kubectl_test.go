@@ -147,6 +147,36 @@ var scenarios = []scenario{{
 		k("get", "pods"),
 	},
 }, {
+	// What reaches a running container through the kubelet's API: files
+	// copied both ways, a pod run attached to its shell, logs with
+	// kubectl's options, and the node's own healthz through nodes/proxy.
+	// Serial: its pods would take the pod IPs the pods scenario shows.
+	name:   "streams",
+	serial: true,
+	steps: []step{
+		k("create", "namespace", "streams"),
+		k("run", "web", "-n", "streams", "--image", "nginx"),
+		k("wait", "--for=condition=Ready", "pod/web", "-n", "streams", "--timeout=60s"),
+		k("cp", "hostaliases-pod.yaml", "streams/web:/tmp/manifest.yaml"),
+		// kubectl v1.32 logs a message of the exec stream it drops once
+		// the command has finished, and does not pass cp's tar warning on.
+		k("exec", "-n", "streams", "web", "--", "head", "-n", "3", "/tmp/manifest.yaml").versionSpecificOutput(),
+		k("cp", "streams/web:/etc/hostname", "/dev/stdout").versionSpecificOutput(),
+		k("run", "-i", "--rm", "shell", "-n", "streams", "--image=busybox", "--restart=Never", "--", "sh").
+			withStdin("echo hello from $(hostname)\nexit 3\n").exits(3).versionSpecificOutput(),
+		k("run", "counter", "-n", "streams", "--image=busybox", "--restart=Never", "--",
+			"sh", "-c", "for i in 1 2 3; do echo line $i; done; echo oops >&2"),
+		k("wait", "--for=jsonpath={.status.phase}=Succeeded", "pod/counter", "-n", "streams", "--timeout=60s"),
+		k("logs", "counter", "-n", "streams"),
+		k("logs", "counter", "-n", "streams", "--tail=2", "--prefix"),
+		k("logs", "counter", "-n", "streams", "--timestamps", "--tail=1").
+			mask(`(?m)^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z`, "<timestamp>"),
+		k("logs", "counter", "-n", "streams", "--previous").exits(1),
+		k("logs", "counter", "-n", "streams", "-c", "nope").exits(1).versionSpecificOutput(),
+		k("get", "--raw", "/api/v1/nodes/worker0/proxy/healthz"),
+		k("delete", "namespace", "streams").versionSpecificOutput(),
+	},
+}, {
 	name: "kubernetes-service",
 	steps: []step{
 		k("get", "service", "kubernetes", "-o", "wide"),

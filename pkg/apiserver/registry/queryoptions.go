@@ -15,11 +15,13 @@ import (
 )
 
 // AddQueryConversions teaches scheme to read the query-parameter option
-// types of the pod subresources (log, exec, attach, portforward) from a
+// types of the pod subresources (log, exec, attach, portforward) and of
+// the proxy subresources of pods, nodes and services from a
 // URL's query, which kube-apiserver does with generated conversions that
 // live outside k8s.io/api.
 func AddQueryConversions(scheme *runtime.Scheme) error {
-	for _, into := range []runtime.Object{&corev1.PodLogOptions{}, &corev1.PodExecOptions{}, &corev1.PodAttachOptions{}, &corev1.PodPortForwardOptions{}} {
+	for _, into := range []runtime.Object{&corev1.PodLogOptions{}, &corev1.PodExecOptions{}, &corev1.PodAttachOptions{}, &corev1.PodPortForwardOptions{},
+		&corev1.PodProxyOptions{}, &corev1.NodeProxyOptions{}, &corev1.ServiceProxyOptions{}} {
 		err := scheme.AddConversionFunc((*url.Values)(nil), into, func(a, b interface{}, _ conversion.Scope) error {
 			return queryToStruct(*a.(*url.Values), b)
 		})
