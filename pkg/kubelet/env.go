@@ -2,14 +2,19 @@ package kubelet
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
-	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/utils/ptr"
 
 	"github.com/fakecluster/fakecluster/pkg/api/downwardapi"
+	"github.com/fakecluster/fakecluster/pkg/kubelet/envvars"
 	"github.com/fakecluster/fakecluster/pkg/kubelet/runtime"
 )
 
@@ -35,10 +40,9 @@ func (k *Kubelet) containerConfig(ctx context.Context, pod *corev1.Pod, spec *co
 	if err != nil {
 		return containerConfig{}, err
 	}
-	vars := map[string]string{}
-	var list []string
+	vars := envvars.Mapping(env)
+	list := make([]string, 0, len(env))
 	for _, e := range env {
-		vars[e.Name] = e.Value
 		list = append(list, e.Name+"="+e.Value)
 	}
 	cfg := containerConfig{runtime.ContainerConfig{
@@ -58,190 +62,86 @@ func (k *Kubelet) containerConfig(ctx context.Context, pod *corev1.Pod, spec *co
 	cfg.Mounts = append(cfg.Mounts,
 		runtime.Mount{ContainerPath: "/etc/hostname", HostPath: filepath.Join(sb.dir, "etc-hostname")},
 		runtime.Mount{ContainerPath: "/etc/resolv.conf", HostPath: filepath.Join(sb.dir, "resolv.conf")})
-	volumes := map[string]corev1.Volume{}
-	for _, v := range pod.Spec.Volumes {
-		volumes[v.Name] = v
-	}
 	for _, m := range spec.VolumeMounts {
-		v, ok := volumes[m.Name]
-		if !ok || v.EmptyDir == nil || m.SubPath != "" {
-			continue // only emptyDir volumes have files yet
+		host, ok := sb.volumes[m.Name]
+		if !ok {
+			continue // a kind of volume fakecluster does not set up
 		}
-		cfg.Mounts = append(cfg.Mounts, runtime.Mount{ContainerPath: m.MountPath,
-			HostPath: filepath.Join(sb.dir, "volumes", "kubernetes.io~empty-dir", v.Name), ReadOnly: m.ReadOnly})
+		sub := m.SubPath
+		if m.SubPathExpr != "" {
+			sub = envvars.Expand(m.SubPathExpr, vars)
+		}
+		if sub != "" {
+			var err error
+			if host, err = subPath(host, sub); err != nil {
+				return containerConfig{}, err
+			}
+		}
+		cfg.Mounts = append(cfg.Mounts, runtime.Mount{ContainerPath: m.MountPath, HostPath: host, ReadOnly: m.ReadOnly})
 	}
 	return cfg, nil
 }
 
-// env is the container's environment in the kubelet's order: the
-// service links of the kubernetes Service, then the container's own
-// (envFrom, then env), each value's $(VAR) references expanded.
+// subPath is the folder or file sub of the volume at host, created as a
+// folder if missing, as the kubelet does. API validation keeps subPaths
+// relative and without "..", and subPathExpr is checked here after its
+// expansion; os.Root keeps a symlink in the volume from leading outside.
+func subPath(host, sub string) (string, error) {
+	if !filepath.IsLocal(sub) {
+		return "", fmt.Errorf("failed to prepare subPath for volumeMount: subpath %q must be a relative path without ..", sub)
+	}
+	root, err := os.OpenRoot(host)
+	if err != nil {
+		return "", err
+	}
+	defer root.Close()
+	if _, err := root.Lstat(sub); errors.Is(err, fs.ErrNotExist) {
+		if err := root.MkdirAll(sub, 0o750); err != nil {
+			return "", err
+		}
+	} else if err != nil {
+		return "", err
+	}
+	return filepath.Join(host, sub), nil
+}
+
+// env is the container's environment in the kubelet's order: the service
+// links, then the container's own (envFrom, then env), each value's $(VAR)
+// references expanded. envFrom keys that are not variable names are
+// skipped with the kubelet's event.
 func (k *Kubelet) env(ctx context.Context, pod *corev1.Pod, c *corev1.Container) ([]corev1.EnvVar, error) {
-	var out []corev1.EnvVar
-	vars := map[string]string{}
-	set := func(name, value string) {
-		if _, ok := vars[name]; !ok {
-			out = append(out, corev1.EnvVar{Name: name})
-		}
-		vars[name] = value
-		for i := range out {
-			if out[i].Name == name {
-				out[i].Value = value
-			}
-		}
-	}
+	var services []*corev1.Service
 	if k.services != nil {
-		if svc, err := k.services.Services(metav1.NamespaceDefault).Get("kubernetes"); err == nil && svc.Spec.ClusterIP != "" && len(svc.Spec.Ports) > 0 {
-			ip, port := svc.Spec.ClusterIP, svc.Spec.Ports[0]
-			p := fmt.Sprint(port.Port)
-			proto := strings.ToLower(string(port.Protocol))
-			for _, kv := range [][2]string{
-				{"KUBERNETES_SERVICE_HOST", ip}, {"KUBERNETES_SERVICE_PORT", p}, {"KUBERNETES_SERVICE_PORT_HTTPS", p},
-				{"KUBERNETES_PORT", proto + "://" + joinHostPort(ip, p)},
-				{"KUBERNETES_PORT_" + p + "_" + strings.ToUpper(proto), proto + "://" + joinHostPort(ip, p)},
-				{"KUBERNETES_PORT_" + p + "_" + strings.ToUpper(proto) + "_PROTO", proto},
-				{"KUBERNETES_PORT_" + p + "_" + strings.ToUpper(proto) + "_PORT", p},
-				{"KUBERNETES_PORT_" + p + "_" + strings.ToUpper(proto) + "_ADDR", ip},
-			} {
-				set(kv[0], kv[1])
-			}
-		}
+		services, _ = k.services.List(labels.Everything())
 	}
-	cms := k.cfg.Client.CoreV1()
-	for _, from := range c.EnvFrom {
-		var data map[string]string
-		switch {
-		case from.ConfigMapRef != nil:
-			cm, err := cms.ConfigMaps(pod.Namespace).Get(ctx, from.ConfigMapRef.Name, metav1.GetOptions{})
-			if err != nil {
-				if from.ConfigMapRef.Optional != nil && *from.ConfigMapRef.Optional {
-					continue
-				}
-				return nil, fmt.Errorf("configmap %q not found", from.ConfigMapRef.Name)
-			}
-			data = cm.Data
-		case from.SecretRef != nil:
-			s, err := cms.Secrets(pod.Namespace).Get(ctx, from.SecretRef.Name, metav1.GetOptions{})
-			if err != nil {
-				if from.SecretRef.Optional != nil && *from.SecretRef.Optional {
-					continue
-				}
-				return nil, fmt.Errorf("secret %q not found", from.SecretRef.Name)
-			}
-			data = map[string]string{}
-			for key, v := range s.Data {
-				data[key] = string(v)
-			}
-		}
-		for key, v := range data {
-			set(from.Prefix+key, v)
-		}
-	}
-	for _, e := range c.Env {
-		value := expand(e.Value, vars)
-		if vf := e.ValueFrom; vf != nil {
-			var err error
+	res, err := envvars.Resolve(ctx, envvars.Input{
+		Namespace: pod.Namespace,
+		Container: c,
+		Services:  envvars.ServiceMap(pod.Namespace, ptr.Deref(pod.Spec.EnableServiceLinks, true), services, metav1.NamespaceDefault),
+		Lookup:    apiSource{k},
+		Fields: func(src *corev1.EnvVarSource) (string, error) {
 			switch {
-			case vf.FieldRef != nil:
-				value, err = downwardapi.FieldRefValue(pod, vf.FieldRef)
-			case vf.ResourceFieldRef != nil:
-				value, err = downwardapi.ContainerResourceValue(vf.ResourceFieldRef, pod, c, allocatable(k.cfg.Capacity))
-			case vf.ConfigMapKeyRef != nil:
-				value, err = k.configMapKey(ctx, pod.Namespace, vf.ConfigMapKeyRef)
-			case vf.SecretKeyRef != nil:
-				value, err = k.secretKey(ctx, pod.Namespace, vf.SecretKeyRef)
+			case src.FieldRef != nil:
+				return downwardapi.FieldRefValue(pod, src.FieldRef)
+			case src.ResourceFieldRef != nil:
+				return downwardapi.ContainerResourceValue(src.ResourceFieldRef, pod, c, allocatable(k.cfg.Capacity))
 			}
-			if err != nil {
-				return nil, err
-			}
-		}
-		set(e.Name, value)
+			return "", errors.New("fileKeyRef is not supported by fakecluster's kubelet")
+		},
+	})
+	for _, inv := range res.Invalid {
+		k.recorder.Event(pod, corev1.EventTypeWarning, envvars.ReasonInvalidEnvironmentVariableNames, inv.Message())
 	}
-	return out, nil
+	return res.Env, err
 }
 
-func (k *Kubelet) configMapKey(ctx context.Context, ns string, ref *corev1.ConfigMapKeySelector) (string, error) {
-	optional := ref.Optional != nil && *ref.Optional
-	cm, err := k.cfg.Client.CoreV1().ConfigMaps(ns).Get(ctx, ref.Name, metav1.GetOptions{})
-	if err != nil {
-		if optional {
-			return "", nil
-		}
-		return "", fmt.Errorf("configmap %q not found", ref.Name)
-	}
-	v, ok := cm.Data[ref.Key]
-	if !ok && !optional {
-		return "", fmt.Errorf("couldn't find key %s in ConfigMap %s/%s", ref.Key, ns, ref.Name)
-	}
-	return v, nil
-}
-
-func (k *Kubelet) secretKey(ctx context.Context, ns string, ref *corev1.SecretKeySelector) (string, error) {
-	optional := ref.Optional != nil && *ref.Optional
-	s, err := k.cfg.Client.CoreV1().Secrets(ns).Get(ctx, ref.Name, metav1.GetOptions{})
-	if err != nil {
-		if optional {
-			return "", nil
-		}
-		return "", fmt.Errorf("secret %q not found", ref.Name)
-	}
-	v, ok := s.Data[ref.Key]
-	if !ok && !optional {
-		return "", fmt.Errorf("couldn't find key %s in Secret %s/%s", ref.Key, ns, ref.Name)
-	}
-	return string(v), nil
-}
-
-func joinHostPort(host, port string) string {
-	if strings.Contains(host, ":") {
-		return "[" + host + "]:" + port
-	}
-	return host + ":" + port
-}
-
-func expandAll(list []string, vars map[string]string) []string {
+func expandAll(list []string, vars func(string) (string, bool)) []string {
 	if list == nil {
 		return nil
 	}
 	out := make([]string, len(list))
 	for i, s := range list {
-		out[i] = expand(s, vars)
+		out[i] = envvars.Expand(s, vars)
 	}
 	return out
-}
-
-// expand replaces $(VAR) with vars' values, as the kubelet does: $$ is a
-// literal $, an unknown or unclosed reference stays as written.
-func expand(s string, vars map[string]string) string {
-	if !strings.Contains(s, "$") {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != '$' || i+1 >= len(s) {
-			b.WriteByte(s[i])
-			continue
-		}
-		switch s[i+1] {
-		case '$':
-			b.WriteByte('$')
-			i++
-		case '(':
-			end := strings.IndexByte(s[i+2:], ')')
-			if end < 0 {
-				b.WriteString(s[i:])
-				return b.String()
-			}
-			name := s[i+2 : i+2+end]
-			if v, ok := vars[name]; ok {
-				b.WriteString(v)
-			} else {
-				b.WriteString(s[i : i+3+end])
-			}
-			i += 2 + end
-		default:
-			b.WriteByte('$')
-		}
-	}
-	return b.String()
 }

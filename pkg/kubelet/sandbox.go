@@ -12,6 +12,7 @@ import (
 
 	"github.com/fakecluster/fakecluster/pkg/kubelet/logs"
 	"github.com/fakecluster/fakecluster/pkg/kubelet/runtime"
+	"github.com/fakecluster/fakecluster/pkg/kubelet/volumes"
 )
 
 // sandbox is what a pod has on the node once its sandbox is up: IPs and
@@ -20,6 +21,8 @@ type sandbox struct {
 	dir      string
 	ips      []netip.Addr
 	hostname string // what `hostname` prints in the pod
+	// volumes are the host folders of the pod's volumes, by name.
+	volumes map[string]string
 	// pod is the runtime's sandbox the pod's containers share.
 	pod *runtime.Sandbox
 }
@@ -33,6 +36,13 @@ func (k *Kubelet) createSandbox(ctx context.Context, pod *corev1.Pod) (*sandbox,
 		return nil, fmt.Errorf("pod UID %q cannot name a folder", pod.UID)
 	}
 	sb := &sandbox{dir: k.podDir(pod.UID)}
+	// Volumes come first, as the kubelet mounts them before it asks the
+	// runtime for a sandbox.
+	vols, err := volumes.Setup(ctx, sb.dir, pod, apiSource{k})
+	if err != nil {
+		return nil, err
+	}
+	sb.volumes = vols
 	hostname, domain := podHostname(pod, k.cfg.ClusterDomain)
 	var hosts []byte
 	if pod.Spec.HostNetwork {
@@ -68,13 +78,6 @@ func (k *Kubelet) createSandbox(ctx context.Context, pod *corev1.Pod) (*sandbox,
 	} {
 		if err := writeAtomic(sb.dir, name, data); err != nil {
 			return nil, err
-		}
-	}
-	for _, v := range pod.Spec.Volumes {
-		if v.EmptyDir != nil {
-			if err := os.MkdirAll(filepath.Join(sb.dir, "volumes", "kubernetes.io~empty-dir", v.Name), 0o777); err != nil {
-				return nil, err
-			}
 		}
 	}
 	return sb, nil

@@ -15,6 +15,8 @@ import (
 	"k8s.io/client-go/util/retry"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/ptr"
+
+	"github.com/fakecluster/fakecluster/pkg/kubelet/volumes"
 )
 
 // Upstream's back-offs: a crashing container waits 10 s, doubling to 5
@@ -148,7 +150,11 @@ func (w *podWorker) sync(ctx context.Context, pod *corev1.Pod) time.Duration {
 		w.writeStatus(ctx, pod) // ContainerCreating / PodInitializing
 		sb, err := w.k.createSandbox(ctx, pod)
 		if err != nil {
-			if !errors.Is(err, errNoPodCIDR) {
+			if mounts := mountFailures(err); len(mounts) > 0 {
+				for _, m := range mounts {
+					w.k.recorder.Event(pod, corev1.EventTypeWarning, "FailedMount", m.Error())
+				}
+			} else if !errors.Is(err, errNoPodCIDR) {
 				w.k.recorder.Eventf(pod, corev1.EventTypeWarning, "FailedCreatePodSandBox", "Failed to create pod sandbox: %v", err)
 			}
 			klog.FromContext(ctx).V(2).Info("Could not create pod sandbox, will retry", "err", err)
@@ -407,4 +413,20 @@ func (w *podWorker) cleanup(ctx context.Context, pod *corev1.Pod) {
 			klog.FromContext(ctx).Error(err, "Could not remove pod folder", "dir", dir)
 		}
 	}
+}
+
+// mountFailures are the volumes err says could not be set up.
+func mountFailures(err error) []*volumes.SetUpError {
+	var out []*volumes.SetUpError
+	errs := []error{err}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = joined.Unwrap()
+	}
+	for _, e := range errs {
+		var se *volumes.SetUpError
+		if errors.As(e, &se) {
+			out = append(out, se)
+		}
+	}
+	return out
 }

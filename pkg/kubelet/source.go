@@ -1,0 +1,71 @@
+package kubelet
+
+import (
+	"context"
+	"fmt"
+
+	authenticationv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/fakecluster/fakecluster/pkg/api/downwardapi"
+	"github.com/fakecluster/fakecluster/pkg/kubelet/envvars"
+	"github.com/fakecluster/fakecluster/pkg/kubelet/volumes"
+)
+
+// apiSource is what environments and volumes are made of, read from the
+// API server as a kubelet reads it: ConfigMaps and Secrets, and service
+// account tokens through TokenRequest, bound to the pod.
+type apiSource struct{ k *Kubelet }
+
+var (
+	_ envvars.Lookup = apiSource{}
+	_ volumes.Source = apiSource{}
+)
+
+func (s apiSource) ConfigMap(ctx context.Context, namespace, name string) (*corev1.ConfigMap, error) {
+	return s.k.cfg.Client.CoreV1().ConfigMaps(namespace).Get(ctx, name, metav1.GetOptions{})
+}
+
+func (s apiSource) Secret(ctx context.Context, namespace, name string) (*corev1.Secret, error) {
+	return s.k.cfg.Client.CoreV1().Secrets(namespace).Get(ctx, name, metav1.GetOptions{})
+}
+
+// ServiceAccountToken requests a token of the pod's service account bound
+// to the pod, as the kubelet's token manager does; an empty audience is
+// the API server's own.
+func (s apiSource) ServiceAccountToken(ctx context.Context, pod *corev1.Pod, audience string, expirationSeconds int64) (string, error) {
+	req := &authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{
+		ExpirationSeconds: &expirationSeconds,
+		BoundObjectRef:    &authenticationv1.BoundObjectReference{Kind: "Pod", APIVersion: "v1", Name: pod.Name, UID: pod.UID},
+	}}
+	if audience != "" {
+		req.Spec.Audiences = []string{audience}
+	}
+	sa := pod.Spec.ServiceAccountName
+	if sa == "" {
+		sa = "default"
+	}
+	tr, err := s.k.cfg.Client.CoreV1().ServiceAccounts(pod.Namespace).CreateToken(ctx, sa, req, metav1.CreateOptions{})
+	if err != nil {
+		return "", err
+	}
+	return tr.Status.Token, nil
+}
+
+// DownwardAPI is the value of one downwardAPI volume file: a field of the
+// pod or a resource of one of its containers.
+func (s apiSource) DownwardAPI(pod *corev1.Pod, item corev1.DownwardAPIVolumeFile) (string, error) {
+	switch {
+	case item.FieldRef != nil:
+		return downwardapi.FieldRefValue(pod, item.FieldRef)
+	case item.ResourceFieldRef != nil:
+		for i := range pod.Spec.Containers {
+			if c := &pod.Spec.Containers[i]; c.Name == item.ResourceFieldRef.ContainerName {
+				return downwardapi.ContainerResourceValue(item.ResourceFieldRef, pod, c, allocatable(s.k.cfg.Capacity))
+			}
+		}
+		return "", fmt.Errorf("container %q not found in pod %s/%s", item.ResourceFieldRef.ContainerName, pod.Namespace, pod.Name)
+	}
+	return "", fmt.Errorf("downwardAPI item %q has neither fieldRef nor resourceFieldRef", item.Path)
+}
