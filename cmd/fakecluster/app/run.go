@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 
 	"k8s.io/klog/v2"
@@ -52,10 +51,12 @@ func setVerbosity(v int) error {
 		if err := fs.Set("logtostderr", "false"); err != nil {
 			return err
 		}
-		klog.SetOutputBySeverity("INFO", io.Discard)
-		klog.SetOutputBySeverity("WARNING", io.Discard)
-		klog.SetOutputBySeverity("ERROR", os.Stderr)
-		klog.SetOutputBySeverity("FATAL", os.Stderr)
+		// Errors reach stderr once, through klog's stderrthreshold (ERROR);
+		// the per-severity outputs, which would be log files, go nowhere
+		// (an ERROR output of stderr printed every error twice).
+		for _, severity := range []string{"INFO", "WARNING", "ERROR", "FATAL"} {
+			klog.SetOutputBySeverity(severity, io.Discard)
+		}
 	}
 	return nil
 }
