@@ -26,6 +26,8 @@ type containerRun struct {
 	// exited is closed when proc has exited.
 	exited chan struct{}
 	log    interface{ Close() error }
+	// probes are the running instance's probers, nil when it has none.
+	probes *probes
 
 	// backoff is the current crash back-off; backoffUntil when the next
 	// start may happen.
@@ -48,22 +50,19 @@ func (r *containerRun) ref(pod *corev1.Pod) *corev1.ObjectReference {
 // ensureRunning starts the container if it is not running and its
 // restart policy and back-off allow, and returns how soon the worker
 // should look again (0: not before something happens).
-func (w *podWorker) ensureRunning(ctx context.Context, pod *corev1.Pod, r *containerRun, init bool) time.Duration {
+func (w *podWorker) ensureRunning(ctx context.Context, pod *corev1.Pod, r *containerRun, kind containerKind) time.Duration {
 	if r.proc != nil {
 		return 0
 	}
-	spec := w.containerSpec(pod, r.info.name, init)
+	spec := containerSpec(pod, r.info.name, kind)
 	if spec == nil {
 		return 0
 	}
 	if r.fieldPath == "" {
-		r.fieldPath = fmt.Sprintf("spec.containers{%s}", spec.Name)
-		if init {
-			r.fieldPath = fmt.Sprintf("spec.initContainers{%s}", spec.Name)
-		}
+		r.fieldPath = fmt.Sprintf("spec.%s{%s}", kind, spec.Name)
 	}
 	if t := r.info.state.Terminated; t != nil {
-		if !shouldRestart(pod, spec, t.ExitCode, init) {
+		if !shouldRestart(pod, spec, t.ExitCode, kind) {
 			return 0
 		}
 		now := w.k.clock.Now()
@@ -79,7 +78,12 @@ func (w *podWorker) ensureRunning(ctx context.Context, pod *corev1.Pod, r *conta
 			return r.backoffUntil.Sub(now)
 		}
 	}
-	if w := r.info.state.Waiting; w != nil && w.Reason == "CrashLoopBackOff" {
+	if wt := r.info.state.Waiting; wt != nil && wt.Reason == "CrashLoopBackOff" {
+		// Woken before the back-off has passed (a probe, a pod update):
+		// wait on.
+		if now := w.k.clock.Now(); now.Before(r.backoffUntil) {
+			return r.backoffUntil.Sub(now)
+		}
 		// the back-off has passed; the last termination stays lastState
 	} else if r.info.state.Terminated != nil {
 		r.info.last = r.info.state
@@ -87,10 +91,24 @@ func (w *podWorker) ensureRunning(ctx context.Context, pod *corev1.Pod, r *conta
 	return w.startContainer(ctx, pod, spec, r)
 }
 
+// containerKind is which list of the pod's spec a container is in, named
+// as its field is.
+type containerKind string
+
+const (
+	regularContainer   containerKind = "containers"
+	initContainer      containerKind = "initContainers"
+	ephemeralContainer containerKind = "ephemeralContainers"
+)
+
 // shouldRestart is the restart policy's word on a container that exited
-// with code: sidecars always restart, other containers per the pod's
-// policy (an init container under Always restarts on failure only).
-func shouldRestart(pod *corev1.Pod, spec *corev1.Container, code int32, init bool) bool {
+// with code: sidecars always restart, ephemeral containers never, other
+// containers per the pod's policy (an init container under Always
+// restarts on failure only).
+func shouldRestart(pod *corev1.Pod, spec *corev1.Container, code int32, kind containerKind) bool {
+	if kind == ephemeralContainer {
+		return false
+	}
 	if isSidecar(spec) {
 		return true
 	}
@@ -100,13 +118,24 @@ func shouldRestart(pod *corev1.Pod, spec *corev1.Container, code int32, init boo
 	case corev1.RestartPolicyOnFailure:
 		return code != 0
 	default:
-		return !init || code != 0
+		return kind != initContainer || code != 0
 	}
 }
 
-func (w *podWorker) containerSpec(pod *corev1.Pod, name string, init bool) *corev1.Container {
+// containerSpec is the spec of the pod's container name in the list kind;
+// an ephemeral container's common part is a container's, as upstream's
+// kubelet treats it.
+func containerSpec(pod *corev1.Pod, name string, kind containerKind) *corev1.Container {
+	if kind == ephemeralContainer {
+		for i := range pod.Spec.EphemeralContainers {
+			if ec := &pod.Spec.EphemeralContainers[i]; ec.Name == name {
+				return (*corev1.Container)(&ec.EphemeralContainerCommon)
+			}
+		}
+		return nil
+	}
 	list := pod.Spec.Containers
-	if init {
+	if kind == initContainer {
 		list = pod.Spec.InitContainers
 	}
 	for i := range list {
@@ -182,7 +211,8 @@ func (w *podWorker) startContainer(ctx context.Context, pod *corev1.Pod, spec *c
 	r.proc, r.log, r.exited = proc, log, make(chan struct{})
 	k.procs.Store(procKey(pod.UID, spec.Name), &runningContainer{proc: proc, id: r.info.id})
 	r.info.state = corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: started}}
-	r.info.started, r.info.ready = true, true
+	r.probes = w.startProbes(ctx, pod, spec, r, proc, started.Time)
+	r.refreshProbes()
 	go w.watchExit(r, proc)
 	return 0
 }
@@ -210,6 +240,11 @@ func (w *podWorker) restartProcess(ctx context.Context, pod *corev1.Pod, spec *c
 	}
 	r.proc, r.log, r.exited = proc, log, make(chan struct{})
 	w.k.procs.Store(procKey(pod.UID, spec.Name), &runningContainer{proc: proc, id: r.info.id})
+	startedAt := w.k.clock.Now()
+	if r.info.state.Running != nil {
+		startedAt = r.info.state.Running.StartedAt.Time
+	}
+	r.probes = w.startProbes(ctx, pod, spec, r, proc, startedAt)
 	go w.watchExit(r, proc)
 }
 
@@ -240,7 +275,11 @@ func (w *podWorker) exited(r *containerRun) {
 		ExitCode: code, Reason: reason, StartedAt: startedAt,
 		FinishedAt: metav1.NewTime(w.k.clock.Now()), ContainerID: r.info.id,
 	}}
-	r.info.ready = false
+	if r.probes != nil {
+		r.probes.stop()
+		r.probes = nil
+	}
+	r.info.started, r.info.ready = false, false
 	key := procKey(w.uid, r.info.name)
 	if v, ok := w.k.procs.Load(key); ok && v.(*runningContainer).proc == r.proc {
 		w.k.procs.CompareAndDelete(key, v)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -45,12 +46,13 @@ type podWorker struct {
 	once    sync.Once
 
 	// Owned by run.
-	sandbox  *sandbox
-	init     []*containerRun
-	regular  []*containerRun
-	written  *corev1.PodStatus // the status last written
-	start    metav1.Time
-	terminal bool
+	sandbox   *sandbox
+	init      []*containerRun
+	regular   []*containerRun
+	ephemeral []*containerRun
+	written   *corev1.PodStatus // the status last written
+	start     metav1.Time
+	terminal  bool
 }
 
 func newPodWorker(k *Kubelet, pod *corev1.Pod) *podWorker {
@@ -128,7 +130,7 @@ func (w *podWorker) sync(ctx context.Context, pod *corev1.Pod) time.Duration {
 			return 0
 		}
 	}
-	for _, r := range append(append([]*containerRun{}, w.init...), w.regular...) {
+	for _, r := range w.runs() {
 		if r.proc != nil {
 			select {
 			case <-r.exited:
@@ -136,6 +138,9 @@ func (w *podWorker) sync(ctx context.Context, pod *corev1.Pod) time.Duration {
 			default:
 			}
 		}
+	}
+	for _, r := range w.runs() {
+		r.refreshProbes()
 	}
 	if w.terminal {
 		return 0
@@ -167,7 +172,7 @@ func (w *podWorker) sync(ctx context.Context, pod *corev1.Pod) time.Duration {
 	for i, run := range w.init {
 		spec := &pod.Spec.InitContainers[i]
 		if isSidecar(spec) {
-			soon(w.ensureRunning(ctx, pod, run, true))
+			soon(w.ensureRunning(ctx, pod, run, initContainer))
 			if !run.info.started {
 				initDone = false
 				break
@@ -182,14 +187,23 @@ func (w *podWorker) sync(ctx context.Context, pod *corev1.Pod) time.Duration {
 			if run.info.state.Terminated != nil && pod.Spec.RestartPolicy == corev1.RestartPolicyNever {
 				break // the pod has failed
 			}
-			soon(w.ensureRunning(ctx, pod, run, true))
+			soon(w.ensureRunning(ctx, pod, run, initContainer))
 		}
 		break
 	}
 	if initDone {
 		for _, run := range w.regular {
-			soon(w.ensureRunning(ctx, pod, run, false))
+			soon(w.ensureRunning(ctx, pod, run, regularContainer))
 		}
+	}
+	// Ephemeral containers (kubectl debug) are only ever added, and run
+	// once each.
+	for _, ec := range pod.Spec.EphemeralContainers[len(w.ephemeral):] {
+		w.ephemeral = append(w.ephemeral, &containerRun{info: containerInfo{name: ec.Name, image: ec.Image,
+			state: waiting("ContainerCreating", "")}})
+	}
+	for _, run := range w.ephemeral {
+		soon(w.ensureRunning(ctx, pod, run, ephemeralContainer))
 	}
 	st := w.writeStatus(ctx, pod)
 	if st != nil && (st.Phase == corev1.PodSucceeded || st.Phase == corev1.PodFailed) {
@@ -198,6 +212,11 @@ func (w *podWorker) sync(ctx context.Context, pod *corev1.Pod) time.Duration {
 		w.k.ips.release(string(pod.UID))
 	}
 	return next
+}
+
+// runs are all the pod's containers the worker runs.
+func (w *podWorker) runs() []*containerRun {
+	return slices.Concat(w.init, w.regular, w.ephemeral)
 }
 
 // setUp builds the worker's view of the pod's containers from its spec.
@@ -306,6 +325,10 @@ func (w *podWorker) status(pod *corev1.Pod) *corev1.PodStatus {
 	for _, c := range regular {
 		st.ContainerStatuses = append(st.ContainerStatuses, c.status())
 	}
+	st.EphemeralContainerStatuses = nil
+	for _, r := range w.ephemeral {
+		st.EphemeralContainerStatuses = append(st.EphemeralContainerStatuses, r.info.status())
+	}
 	return st
 }
 
@@ -354,7 +377,7 @@ func (w *podWorker) writeStatus(ctx context.Context, pod *corev1.Pod) *corev1.Po
 func (w *podWorker) terminate(ctx context.Context, pod *corev1.Pod) {
 	grace := time.Duration(ptr.Deref(pod.DeletionGracePeriodSeconds, 30)) * time.Second
 	var wg sync.WaitGroup
-	for _, runs := range [][]*containerRun{w.regular, w.init} {
+	for _, runs := range [][]*containerRun{w.ephemeral, w.regular, w.init} {
 		for _, r := range runs {
 			if r.proc == nil {
 				continue
@@ -364,7 +387,7 @@ func (w *podWorker) terminate(ctx context.Context, pod *corev1.Pod) {
 		}
 	}
 	wg.Wait()
-	for _, runs := range [][]*containerRun{w.regular, w.init} {
+	for _, runs := range [][]*containerRun{w.ephemeral, w.regular, w.init} {
 		for _, r := range runs {
 			if r.proc != nil {
 				<-r.exited
@@ -390,7 +413,7 @@ func (w *podWorker) terminate(ctx context.Context, pod *corev1.Pod) {
 // kill stops every running container at once, without status: the pod is
 // gone or the kubelet is stopping.
 func (w *podWorker) kill(grace time.Duration) {
-	for _, runs := range [][]*containerRun{w.regular, w.init} {
+	for _, runs := range [][]*containerRun{w.ephemeral, w.regular, w.init} {
 		for _, r := range runs {
 			if r.proc != nil {
 				r.proc.Stop(grace)

@@ -202,7 +202,12 @@ func (ephemeralContainersStrategy) PrepareForUpdate(_ context.Context, obj, old 
 }
 
 func (s ephemeralContainersStrategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
-	errs := s.RESTUpdateStrategy.ValidateUpdate(ctx, obj, old)
+	// The pod's update rules hold for the rest of it: they compare it with
+	// the old pod as if that had the new ephemeral containers already, and
+	// validate those with the rest of the new pod.
+	oldWithNew := old.(*corev1.Pod).DeepCopy()
+	oldWithNew.Spec.EphemeralContainers = obj.(*corev1.Pod).Spec.EphemeralContainers
+	errs := s.RESTUpdateStrategy.ValidateUpdate(ctx, obj, oldWithNew)
 	path := field.NewPath("spec", "ephemeralContainers")
 	current := map[string]corev1.EphemeralContainer{}
 	for _, c := range obj.(*corev1.Pod).Spec.EphemeralContainers {
