@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 
@@ -78,6 +79,12 @@ type Options struct {
 	// address of each after the first (the network's gateway), never one
 	// of LoadBalancerIPRanges, and keeps it across restarts.
 	NodeIPRanges []netip.Prefix
+	// NodeCapacity is what each node offers (--node-capacity): its
+	// entries replace those of kubelet.DefaultCapacity() (cpu 4, memory
+	// 16393452Ki, ephemeral-storage 102626232Ki, pods 110), and
+	// allocatable is capacity less the kubelet's default 100Mi memory
+	// eviction threshold. Nil keeps the defaults.
+	NodeCapacity corev1.ResourceList
 	// SandboxDir is where kubelets write their nodes' and pods' files
 	// (--sandbox-dir): <SandboxDir>/<node>/pods/<uid>/… and
 	// <SandboxDir>/<node>/logs/pods/…. Empty means <DataDir>/sandbox.

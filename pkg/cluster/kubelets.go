@@ -81,12 +81,17 @@ func startKubelets(ctx context.Context, cfg *rest.Config, opts Options, sandboxD
 		_ = listener.Close()
 		return nil, err
 	}
+	capacity := kubelet.DefaultCapacity()
+	for name, q := range opts.NodeCapacity {
+		capacity[name] = q
+	}
 	var kubelets []*kubelet.Kubelet
 	for i := range opts.Nodes {
 		k, err := kubelet.New(kubelet.Config{
 			NodeName:       nodeName(i),
 			Client:         client,
 			NodeIPs:        ips[i],
+			Capacity:       capacity.DeepCopy(),
 			Port:           port,
 			SandboxDir:     sandboxDir,
 			ClusterDNS:     []netip.Addr{dns},

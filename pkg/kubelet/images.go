@@ -78,6 +78,9 @@ func (w *podWorker) pull(ctx context.Context, pod *corev1.Pod, spec *corev1.Cont
 	start := k.clock.Now()
 	img, err := k.cfg.Runtime.PullImage(ctx, spec.Image)
 	if err != nil {
+		// The kubelet hears containerd's error through CRI's gRPC, whose
+		// status wraps it.
+		err = fmt.Errorf("rpc error: code = Unknown desc = %w", err)
 		k.recorder.Eventf(r.ref(pod), corev1.EventTypeWarning, "Failed", "Failed to pull image %q: %v", spec.Image, err)
 		k.recorder.Event(r.ref(pod), corev1.EventTypeWarning, "Failed", "Error: ErrImagePull")
 		return runtime.Image{}, err

@@ -10,7 +10,10 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/fakecluster/fakecluster/pkg/cluster"
 )
@@ -30,6 +33,8 @@ type Options struct {
 	Nodes int
 	// SandboxDir is --sandbox-dir, where kubelets write pod files.
 	SandboxDir string
+	// NodeCapacity is --node-capacity: name=quantity pairs.
+	NodeCapacity []string
 	networkOptions
 
 	// securePortText and verbosityText hold what was given to those flags
@@ -86,6 +91,8 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 		"how many fake nodes run, named worker0 to worker{N-1}, each with a kubelet; 0 runs none")
 	fs.StringVar(&o.NodeIPRange, "node-ip-range", o.NodeIPRange,
 		"simulated node InternalIPs: one CIDR per family of --cluster-cidr; nodes take the lowest free address after the gateway")
+	fs.StringSliceVar(&o.NodeCapacity, "node-capacity", o.NodeCapacity,
+		"what each node offers, as name=quantity pairs that replace the defaults (cpu=4,memory=16393452Ki,ephemeral-storage=102626232Ki,pods=110), e.g. cpu=16,memory=64Gi,nvidia.com/gpu=2")
 	fs.StringVar(&o.SandboxDir, "sandbox-dir", o.SandboxDir,
 		"where kubelets write their nodes' pod files and logs (default <data-dir>/sandbox)")
 	fs.StringVar(&o.ClusterDomain, "cluster-domain", o.ClusterDomain,
@@ -180,12 +187,40 @@ func (o *Options) Validate() error {
 	if info, err := os.Stat(o.SandboxDir); o.SandboxDir != "" && err == nil && !info.IsDir() {
 		errs = append(errs, invalid(o.SandboxDir, "--sandbox-dir", "must be a directory, or a path where one can be created; this is a file"))
 	}
+	_, capErrs := parseCapacity(o.NodeCapacity)
+	errs = append(errs, capErrs...)
 	if err := cluster.ValidateControllers(o.Controllers); err != nil {
 		errs = append(errs, invalid(strings.Join(o.Controllers, ","), "--controllers", err.Error()))
 	}
 	_, netErrs := o.network()
 	errs = append(errs, netErrs...)
 	return utilerrors.NewAggregate(errs)
+}
+
+// parseCapacity reads --node-capacity: each entry a resource name as the
+// API validates node capacity names, =, and a non-negative quantity.
+func parseCapacity(pairs []string) (corev1.ResourceList, []error) {
+	if len(pairs) == 0 {
+		return nil, nil
+	}
+	const rule = "must be name=quantity pairs such as cpu=8,memory=32Gi,pods=110"
+	out := corev1.ResourceList{}
+	var errs []error
+	for _, pair := range pairs {
+		name, value, ok := strings.Cut(pair, "=")
+		q, err := resource.ParseQuantity(value)
+		switch {
+		case !ok || err != nil:
+			errs = append(errs, invalid(pair, "--node-capacity", rule))
+		case len(validation.IsQualifiedName(name)) > 0:
+			errs = append(errs, invalid(pair, "--node-capacity", "the resource name must be a qualified name such as cpu, memory or example.com/gpu"))
+		case q.Sign() < 0:
+			errs = append(errs, invalid(pair, "--node-capacity", "the quantity must not be negative"))
+		default:
+			out[corev1.ResourceName(name)] = q
+		}
+	}
+	return out, errs
 }
 
 func invalid(value, flag, rule string) error {
@@ -203,6 +238,7 @@ func (o *Options) Config() (CompletedConfig, error) {
 	opts.BindAddress, opts.SecurePort = o.BindAddress, o.SecurePort
 	opts.Controllers = o.Controllers
 	opts.Nodes, opts.SandboxDir = o.Nodes, o.SandboxDir
+	opts.NodeCapacity, _ = parseCapacity(o.NodeCapacity)
 	if o.Nodes == 0 {
 		opts.Nodes = cluster.NoNodes
 	}

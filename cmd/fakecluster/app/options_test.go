@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
 
 	"github.com/fakecluster/fakecluster/pkg/allocator"
@@ -261,6 +263,21 @@ func TestParseAndValidate(t *testing.T) {
 		args:        []string{"--nodes", "3", "--node-ip-range", "fd00:1::/64,192.168.0.0/16", "--sandbox-dir", "/sb", "--cluster-domain", "example.test"},
 		env:         home,
 		wantCluster: cluster.Options{DataDir: "/home/u/.local/state/fakecluster", Kubeconfig: "/home/u/.local/state/fakecluster/kubeconfig", BindAddress: "127.0.0.1", SecurePort: 6443, Nodes: 3, NodeIPRanges: prefixes("fd00:1::/64", "192.168.0.0/16"), SandboxDir: "/sb", ClusterDomain: "example.test"},
+	}, {
+		name:        "node capacity",
+		args:        []string{"--node-capacity", "cpu=16,memory=64Gi", "--node-capacity", "example.com/gpu=2"},
+		env:         home,
+		wantCluster: cluster.Options{DataDir: "/home/u/.local/state/fakecluster", Kubeconfig: "/home/u/.local/state/fakecluster/kubeconfig", BindAddress: "127.0.0.1", SecurePort: 6443, NodeCapacity: corev1.ResourceList{"cpu": resource.MustParse("16"), "memory": resource.MustParse("64Gi"), "example.com/gpu": resource.MustParse("2")}},
+	}, {
+		name: "bad node capacity",
+		args: []string{"--node-capacity", "cpu,memory=lots,bad name=1,pods=-1"},
+		env:  home,
+		wantErrs: []string{
+			`invalid value "cpu" for --node-capacity: must be name=quantity pairs such as cpu=8,memory=32Gi,pods=110`,
+			`invalid value "memory=lots" for --node-capacity: must be name=quantity pairs such as cpu=8,memory=32Gi,pods=110`,
+			`invalid value "bad name=1" for --node-capacity: the resource name must be a qualified name such as cpu, memory or example.com/gpu`,
+			`invalid value "pods=-1" for --node-capacity: the quantity must not be negative`,
+		},
 	}, {
 		name:        "no nodes",
 		args:        []string{"--nodes", "0"},
