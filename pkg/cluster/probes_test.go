@@ -5,11 +5,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 
 	"github.com/fakecluster/fakecluster/pkg/cluster/clustertest"
@@ -144,4 +147,90 @@ func TestProbesVolumesEphemeral(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `existing ephemeral containers "debugger" may not be changed`) {
 		t.Errorf("changing an ephemeral container: %v", err)
 	}
+}
+
+// TestLifecycleHooks runs a container whose postStart hook writes a file
+// its command reads, one whose postStart hook fails (it is killed and
+// restarted), and deletes the pod: a failing preStop hook gets the
+// kubelet's FailedPreStopHook event and the pod still goes.
+func TestLifecycleHooks(t *testing.T) {
+	t.Parallel()
+	c := clustertest.Start(t)
+	client := clustertest.Client(t, c)
+	waitSA(t, client)
+	ctx := t.Context()
+	hook := func(cmd string) *corev1.LifecycleHandler {
+		return &corev1.LifecycleHandler{Exec: &corev1.ExecAction{Command: []string{"sh", "-c", cmd}}}
+	}
+	pod, err := client.CoreV1().Pods("default").Create(ctx, &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "hooked"},
+		Spec: corev1.PodSpec{
+			TerminationGracePeriodSeconds: ptr.To[int64](2),
+			Containers: []corev1.Container{{
+				Name: "main", Image: "busybox",
+				Command: []string{"sh", "-c", "cat /tmp/started; sleep 3600"},
+				Lifecycle: &corev1.Lifecycle{
+					PostStart: hook("echo hooked > /tmp/started"),
+					PreStop:   hook("echo no; exit 3"),
+				},
+			}, {
+				Name: "failing", Image: "busybox",
+				Command:   []string{"sleep", "3600"},
+				Lifecycle: &corev1.Lifecycle{PostStart: hook("exit 1")},
+			}},
+		},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitPod(t, client, "hooked", "restarting the container whose postStart hook fails", func(p *corev1.Pod) bool {
+		for _, s := range p.Status.ContainerStatuses {
+			if s.Name == "failing" && s.RestartCount >= 1 {
+				return true
+			}
+		}
+		return false
+	})
+	logFile := filepath.Join(c.SandboxDir(), "worker0", "logs", "pods", "default_hooked_"+string(pod.UID), "main", "0.log")
+	if b, err := os.ReadFile(logFile); err != nil || !strings.Contains(string(b), " stdout F hooked\n") {
+		t.Errorf("main's log: %q, %v", b, err)
+	}
+	if err := client.CoreV1().Pods("default").Delete(ctx, "hooked", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, client, "hooked")
+
+	events, err := client.CoreV1().Events("default").List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.name=hooked"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := sets.New[string]()
+	for _, e := range events.Items {
+		got.Insert(e.Reason + ": " + e.Message)
+	}
+	podName := "hooked_default(" + string(pod.UID) + ")"
+	for _, want := range []string{
+		`FailedPostStartHook: Exec lifecycle hook ([sh -c exit 1]) for Container "failing" in Pod "` + podName + `" failed - error: command 'sh -c exit 1' exited with 1: , message: ""`,
+		"Killing: FailedPostStartHook",
+		"Killing: Stopping container main",
+		`FailedPreStopHook: Exec lifecycle hook ([sh -c echo no; exit 3]) for Container "main" in Pod "` + podName + `" failed - error: command 'sh -c echo no; exit 3' exited with 3: , message: "no\n"`,
+	} {
+		if !got.Has(want) {
+			t.Errorf("no event %q in %q", want, sets.List(got))
+		}
+	}
+}
+
+// waitGone polls until pod default/name is deleted for good.
+func waitGone(t *testing.T, client kubernetes.Interface, name string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		_, err := client.CoreV1().Pods("default").Get(t.Context(), name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("pod %s still there after 30s", name)
 }

@@ -208,6 +208,7 @@ func (w *podWorker) startContainer(ctx context.Context, pod *corev1.Pod, spec *c
 		return 0
 	}
 	k.recorder.Event(r.ref(pod), corev1.EventTypeNormal, "Started", "Container started")
+	w.postStart(ctx, pod, spec, r, proc)
 	r.proc, r.log, r.exited = proc, log, make(chan struct{})
 	k.procs.Store(procKey(pod.UID, spec.Name), &runningContainer{proc: proc, id: r.info.id})
 	r.info.state = corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: started}}

@@ -377,13 +377,13 @@ func (w *podWorker) writeStatus(ctx context.Context, pod *corev1.Pod) *corev1.Po
 func (w *podWorker) terminate(ctx context.Context, pod *corev1.Pod) {
 	grace := time.Duration(ptr.Deref(pod.DeletionGracePeriodSeconds, 30)) * time.Second
 	var wg sync.WaitGroup
-	for _, runs := range [][]*containerRun{w.ephemeral, w.regular, w.init} {
+	for kind, runs := range map[containerKind][]*containerRun{ephemeralContainer: w.ephemeral, regularContainer: w.regular, initContainer: w.init} {
 		for _, r := range runs {
 			if r.proc == nil {
 				continue
 			}
-			w.k.recorder.Eventf(r.ref(pod), corev1.EventTypeNormal, "Killing", "Stopping container %s", r.info.name)
-			wg.Go(func() { r.proc.Stop(grace) })
+			spec := containerSpec(pod, r.info.name, kind)
+			wg.Go(func() { w.stopContainer(ctx, pod, spec, r, grace) })
 		}
 	}
 	wg.Wait()
