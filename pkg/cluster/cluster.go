@@ -93,6 +93,12 @@ type Options struct {
 	// (--cluster-domain); empty means cluster.local.
 	ClusterDomain string
 
+	// NodeMonitorGracePeriod is how long a node may go without renewing
+	// its Lease before node-lifecycle-controller marks it Unknown and
+	// taints it unreachable (--node-monitor-grace-period, as
+	// kube-controller-manager's); 0 means its default, 50s.
+	NodeMonitorGracePeriod time.Duration
+
 	// Controllers says which controllers run (--controllers), with
 	// kube-controller-manager's rules: "*" is every controller, "name"
 	// enables one and "-name" disables one; nil means "*" and an empty

@@ -94,7 +94,7 @@ func controllerSpecs() []controllerSpec {
 			return loadbalancer.New(d.client, d.factory, d.opts.LoadBalancerIPRanges)
 		}},
 		{"node-lifecycle-controller", 8, func(d controllerDeps) (runner, error) {
-			return nodelifecycle.New(d.client, d.factory, nodelifecycle.Options{})
+			return nodelifecycle.New(d.client, d.factory, nodelifecycle.Options{NodeMonitorGracePeriod: d.opts.NodeMonitorGracePeriod})
 		}},
 		{"taint-eviction-controller", 8, func(d controllerDeps) (runner, error) {
 			return tainteviction.New(d.client, d.factory), nil

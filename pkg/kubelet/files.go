@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/ptr"
 )
 
 // The kubelet's own files of a pod, rendered by pure functions (the
@@ -66,21 +67,42 @@ func managesHosts(c *corev1.Container) bool {
 }
 
 // podHostname is the pod's hostname and domain, as the kubelet's
-// GeneratePodHostNameAndDomain: spec.hostname or the pod's name, cut to
-// 63 characters without a trailing '-' or '.', and with a subdomain the
-// domain <subdomain>.<namespace>.svc.<clusterDomain>.
-func podHostname(pod *corev1.Pod, clusterDomain string) (hostname, domain string) {
+// GeneratePodHostNameAndDomain: spec.hostnameOverride when set (the
+// HostnameOverride feature, on by default since v1.35), with no domain;
+// else spec.hostname or the pod's name and, with a subdomain, the domain
+// <subdomain>.<namespace>.svc.<clusterDomain>. The hostname is cut to 63
+// characters without a trailing '-' or '.'; an error when nothing is left.
+func podHostname(pod *corev1.Pod, clusterDomain string) (hostname, domain string, err error) {
+	if o := pod.Spec.HostnameOverride; o != nil {
+		hostname, err = truncateHostname(pod.Name, *o)
+		return hostname, "", err
+	}
 	hostname = pod.Name
 	if pod.Spec.Hostname != "" {
 		hostname = pod.Spec.Hostname
 	}
-	if len(hostname) > 63 {
-		hostname = strings.TrimRight(hostname[:63], "-.")
+	if hostname, err = truncateHostname(pod.Name, hostname); err != nil {
+		return "", "", err
 	}
 	if pod.Spec.Subdomain != "" {
 		domain = fmt.Sprintf("%s.%s.svc.%s", pod.Spec.Subdomain, pod.Namespace, clusterDomain)
 	}
-	return hostname, domain
+	return hostname, domain, nil
+}
+
+// truncateHostname cuts hostname to the 63 characters the kernel takes,
+// then trims a trailing '-' or '.'; an error, in the kubelet's words, when
+// that leaves nothing.
+func truncateHostname(podName, hostname string) (string, error) {
+	const max = 63
+	if len(hostname) <= max {
+		return hostname, nil
+	}
+	cut := strings.TrimRight(hostname[:max], "-.")
+	if cut == "" {
+		return "", fmt.Errorf("hostname for pod %q was invalid: %q", podName, hostname)
+	}
+	return cut, nil
 }
 
 // kernelHostname is what `hostname` prints in the pod: the FQDN with
@@ -118,59 +140,132 @@ func hostDNS(nodeIPs []netip.Addr) dnsConfig {
 	return d
 }
 
+// The kubelet's limits on a pod's resolv.conf (MaxDNSNameservers,
+// MaxDNSSearchPaths and MaxDNSSearchListChars of the API's validation, and
+// a DNS subdomain's length for one search domain).
+const (
+	maxDNSNameservers     = 3
+	maxDNSSearchPaths     = 32
+	maxDNSSearchListChars = 2048
+	maxDNSSearchDomainLen = 253
+)
+
 // podDNS is the kubelet's DNS configuration of pod for each dnsPolicy, then
-// merged with spec.dnsConfig, within the kubelet's limits.
+// merged with spec.dnsConfig, within the kubelet's limits, as GetPodDNS.
+// host is left as it was.
 func podDNS(pod *corev1.Pod, clusterDNS []netip.Addr, clusterDomain string, host dnsConfig) dnsConfig {
-	policy := pod.Spec.DNSPolicy
-	if policy == "" {
-		policy = corev1.DNSClusterFirst
+	d := dnsConfig{
+		servers:  slices.Clone(host.servers),
+		searches: slices.Clone(host.searches),
+		options:  slices.Clone(host.options),
 	}
-	if policy == corev1.DNSClusterFirst && pod.Spec.HostNetwork {
-		policy = corev1.DNSDefault
-	}
-	if (policy == corev1.DNSClusterFirst || policy == corev1.DNSClusterFirstWithHostNet) && len(clusterDNS) == 0 {
-		policy = corev1.DNSDefault
-	}
-	var d dnsConfig
-	switch policy {
-	case corev1.DNSClusterFirst, corev1.DNSClusterFirstWithHostNet:
+	switch pod.Spec.DNSPolicy {
+	case corev1.DNSNone:
+		d = dnsConfig{}
+	case corev1.DNSDefault:
+		// the node's, as it is
+	case corev1.DNSClusterFirst:
+		if pod.Spec.HostNetwork {
+			break // a hostNetwork pod's ClusterFirst is Default
+		}
+		fallthrough
+	default:
+		// ClusterFirstWithHostNet, and what the kubelet takes for
+		// ClusterFirst: a policy that is not one (the API server
+		// defaults an empty one), even for a hostNetwork pod.
+		if len(clusterDNS) == 0 {
+			break // no cluster DNS: Default
+		}
+		d.servers = nil
 		for _, ip := range clusterDNS {
 			d.servers = append(d.servers, ip.String())
 		}
-		d.searches = append([]string{pod.Namespace + ".svc." + clusterDomain, "svc." + clusterDomain, clusterDomain}, host.searches...)
+		d.searches = clusterSearches(pod.Namespace, clusterDomain, d.searches)
 		d.options = []string{"ndots:5"}
-	case corev1.DNSDefault:
-		d = host
 	}
 	if c := pod.Spec.DNSConfig; c != nil {
-		d.servers = appendNew(d.servers, c.Nameservers...)
-		d.searches = appendNew(d.searches, c.Searches...)
-		for _, o := range c.Options {
-			opt := o.Name
-			if o.Value != nil {
-				opt += ":" + *o.Value
-			}
-			d.options = slices.DeleteFunc(d.options, func(s string) bool { n, _, _ := strings.Cut(s, ":"); return n == o.Name })
-			d.options = append(d.options, opt)
-		}
+		d.servers = omitDuplicates(append(d.servers, c.Nameservers...))
+		d.searches = omitDuplicates(append(d.searches, c.Searches...))
+		d.options = mergeDNSOptions(d.options, c.Options)
 	}
-	d.searches = slices.Compact(d.searches)
-	if len(d.servers) > 3 {
-		d.servers = d.servers[:3]
+	if len(d.servers) > maxDNSNameservers {
+		d.servers = d.servers[:maxDNSNameservers]
 	}
-	if len(d.searches) > 32 {
-		d.searches = d.searches[:32]
-	}
+	d.searches = fitSearches(d.searches)
 	return d
 }
 
-func appendNew(list []string, add ...string) []string {
-	for _, a := range add {
-		if !slices.Contains(list, a) {
-			list = append(list, a)
+// clusterSearches is the search list of a ClusterFirst pod: the cluster's
+// three domains, then the node's, without duplicates; only the node's
+// without a cluster domain.
+func clusterSearches(namespace, clusterDomain string, node []string) []string {
+	if clusterDomain == "" {
+		return node
+	}
+	cluster := []string{namespace + ".svc." + clusterDomain, "svc." + clusterDomain, clusterDomain}
+	return omitDuplicates(append(cluster, node...))
+}
+
+// omitDuplicates is list without its repeated entries, the first of each
+// kept, in a new slice.
+func omitDuplicates(list []string) []string {
+	var out []string
+	seen := make(map[string]bool, len(list))
+	for _, s := range list {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
 		}
 	}
-	return list
+	return out
+}
+
+// mergeDNSOptions is options with add merged in: one option per name, the
+// last value given winning, written name:value, or name alone when the
+// value is empty. Names keep the order they first appear in (the kubelet's
+// is that of a map).
+func mergeDNSOptions(options []string, add []corev1.PodDNSConfigOption) []string {
+	var names []string
+	values := make(map[string]string)
+	set := func(name, value string) {
+		if _, ok := values[name]; !ok {
+			names = append(names, name)
+		}
+		values[name] = value
+	}
+	for _, o := range options {
+		name, value, _ := strings.Cut(o, ":")
+		set(name, value)
+	}
+	for _, o := range add {
+		set(o.Name, ptr.Deref(o.Value, ""))
+	}
+	out := make([]string, 0, len(names))
+	for _, name := range names {
+		if v := values[name]; v != "" {
+			out = append(out, name+":"+v)
+		} else {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// fitSearches is searches within the kubelet's limits: the first 32, less
+// those longer than a DNS subdomain may be, less as many from the end as
+// the search line needs to be at most 2048 characters. It may reuse
+// searches' array.
+func fitSearches(searches []string) []string {
+	if len(searches) > maxDNSSearchPaths {
+		searches = searches[:maxDNSSearchPaths]
+	}
+	searches = slices.DeleteFunc(searches, func(s string) bool { return len(s) > maxDNSSearchDomainLen })
+	line := len(strings.Join(searches, " "))
+	for line > maxDNSSearchListChars && len(searches) > 0 {
+		line -= len(searches[len(searches)-1]) + 1
+		searches = searches[:len(searches)-1]
+	}
+	return searches
 }
 
 // resolvConf renders d as containerd writes it: search, nameservers,

@@ -43,7 +43,10 @@ func (k *Kubelet) createSandbox(ctx context.Context, pod *corev1.Pod) (*sandbox,
 		return nil, err
 	}
 	sb.volumes = vols
-	hostname, domain := podHostname(pod, k.cfg.ClusterDomain)
+	hostname, domain, err := podHostname(pod, k.cfg.ClusterDomain)
+	if err != nil {
+		return nil, err
+	}
 	var hosts []byte
 	if pod.Spec.HostNetwork {
 		sb.ips = k.cfg.NodeIPs

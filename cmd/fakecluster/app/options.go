@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 	corev1 "k8s.io/api/core/v1"
@@ -16,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/fakecluster/fakecluster/pkg/cluster"
+	"github.com/fakecluster/fakecluster/pkg/controller/nodelifecycle"
 )
 
 // Options are what the command line sets; Complete fills in what it left out.
@@ -35,6 +37,8 @@ type Options struct {
 	SandboxDir string
 	// NodeCapacity is --node-capacity: name=quantity pairs.
 	NodeCapacity []string
+	// NodeMonitorGracePeriod is --node-monitor-grace-period.
+	NodeMonitorGracePeriod time.Duration
 	networkOptions
 
 	// securePortText and verbosityText hold what was given to those flags
@@ -54,7 +58,7 @@ func NewOptions() *Options {
 		LoadBalancerIPRange:   joinPrefixes(cluster.DefaultLoadBalancerIPRanges()),
 		NodeIPRange:           joinPrefixes(cluster.DefaultNodeIPRanges()),
 		ClusterDomain:         cluster.DefaultClusterDomain,
-	}, Nodes: 1}
+	}, Nodes: 1, NodeMonitorGracePeriod: nodelifecycle.DefaultNodeMonitorGracePeriod}
 }
 
 // AddFlags binds the options to fs. Flag names follow kube-apiserver's.
@@ -93,6 +97,8 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 		"simulated node InternalIPs: one CIDR per family of --cluster-cidr; nodes take the lowest free address after the gateway")
 	fs.StringSliceVar(&o.NodeCapacity, "node-capacity", o.NodeCapacity,
 		"what each node offers, as name=quantity pairs that replace the defaults (cpu=4,memory=16393452Ki,ephemeral-storage=102626232Ki,pods=110), e.g. cpu=16,memory=64Gi,nvidia.com/gpu=2")
+	fs.DurationVar(&o.NodeMonitorGracePeriod, "node-monitor-grace-period", o.NodeMonitorGracePeriod,
+		"how long a node may go without renewing its Lease before it is marked Unknown and tainted unreachable, as kube-controller-manager's flag; kubelets renew every 10s, so keep it longer")
 	fs.StringVar(&o.SandboxDir, "sandbox-dir", o.SandboxDir,
 		"where kubelets write their nodes' pod files and logs (default <data-dir>/sandbox)")
 	fs.StringVar(&o.ClusterDomain, "cluster-domain", o.ClusterDomain,
@@ -187,6 +193,9 @@ func (o *Options) Validate() error {
 	if info, err := os.Stat(o.SandboxDir); o.SandboxDir != "" && err == nil && !info.IsDir() {
 		errs = append(errs, invalid(o.SandboxDir, "--sandbox-dir", "must be a directory, or a path where one can be created; this is a file"))
 	}
+	if o.NodeMonitorGracePeriod <= 0 {
+		errs = append(errs, invalid(o.NodeMonitorGracePeriod.String(), "--node-monitor-grace-period", "must be a positive duration such as 50s"))
+	}
 	_, capErrs := parseCapacity(o.NodeCapacity)
 	errs = append(errs, capErrs...)
 	if err := cluster.ValidateControllers(o.Controllers); err != nil {
@@ -239,6 +248,7 @@ func (o *Options) Config() (CompletedConfig, error) {
 	opts.Controllers = o.Controllers
 	opts.Nodes, opts.SandboxDir = o.Nodes, o.SandboxDir
 	opts.NodeCapacity, _ = parseCapacity(o.NodeCapacity)
+	opts.NodeMonitorGracePeriod = o.NodeMonitorGracePeriod
 	if o.Nodes == 0 {
 		opts.Nodes = cluster.NoNodes
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/fakecluster/fakecluster/pkg/allocator"
 	"github.com/fakecluster/fakecluster/pkg/cluster"
+	"github.com/fakecluster/fakecluster/pkg/controller/nodelifecycle"
 )
 
 // withNetworkDefaults fills the network and controller fields a test row
@@ -45,6 +47,9 @@ func withNetworkDefaults(o cluster.Options) cluster.Options {
 	}
 	if o.NodeIPRanges == nil {
 		o.NodeIPRanges = cluster.DefaultNodeIPRanges()
+	}
+	if o.NodeMonitorGracePeriod == 0 {
+		o.NodeMonitorGracePeriod = nodelifecycle.DefaultNodeMonitorGracePeriod
 	}
 	if o.SandboxDir == "" {
 		o.SandboxDir = filepath.Join(o.DataDir, "sandbox")
@@ -278,6 +283,16 @@ func TestParseAndValidate(t *testing.T) {
 			`invalid value "bad name=1" for --node-capacity: the resource name must be a qualified name such as cpu, memory or example.com/gpu`,
 			`invalid value "pods=-1" for --node-capacity: the quantity must not be negative`,
 		},
+	}, {
+		name:        "node monitor grace period",
+		args:        []string{"--node-monitor-grace-period", "5s"},
+		env:         home,
+		wantCluster: cluster.Options{DataDir: "/home/u/.local/state/fakecluster", Kubeconfig: "/home/u/.local/state/fakecluster/kubeconfig", BindAddress: "127.0.0.1", SecurePort: 6443, NodeMonitorGracePeriod: 5 * time.Second},
+	}, {
+		name:     "node monitor grace period of zero",
+		args:     []string{"--node-monitor-grace-period", "0s"},
+		env:      home,
+		wantErrs: []string{`invalid value "0s" for --node-monitor-grace-period: must be a positive duration such as 50s`},
 	}, {
 		name:        "no nodes",
 		args:        []string{"--nodes", "0"},
