@@ -210,6 +210,15 @@ var scenarios = []scenario{{
 		k("get", "nodes", "k8s-linuxpool1-34450317-0", "-o", "go-template", `--template={{range .spec.podCIDRs}}{{printf "%s\n" .}}{{end}}`),
 		k("get", "nodes", "k8s-linuxpool1-34450317-0", "-o", "go-template", `--template={{range .status.addresses}}{{printf "%s: %s\n" .type .address}}{{end}}`),
 		k("delete", "node", "k8s-linuxpool1-34450317-0"),
+		// Taking worker0 out of service and back, as an operator does.
+		k("run", "drained", "--image", "nginx"),
+		k("wait", "--for=condition=Ready", "pod/drained", "--timeout=60s"),
+		k("cordon", "worker0"),
+		k("get", "nodes"),
+		k("drain", "worker0", "--force", "--ignore-daemonsets"),
+		k("get", "pods"),
+		k("uncordon", "worker0"),
+		k("get", "nodes"),
 	},
 }, {
 	// Issue 5's controllers as a user sees them. With no kubelet yet, the
