@@ -21,9 +21,12 @@ build:
 
 # The one test command: the README names it and CI (.ci/run) runs it. The
 # longer timeout covers a cold build cache, where test/e2e first builds
-# kubectl and fakecluster inside its test binary's time.
+# kubectl and fakecluster inside its test binary's time. The kubelet's
+# packages, whose goroutines share the most state, run again under the race
+# detector.
 test:
 	$(GO) test -timeout 25m ./...
+	$(GO) test -race -timeout 10m ./pkg/kubelet/... ./pkg/internal/...
 
 # The inner loop: skips the tests that build binaries or run long.
 test-short:
