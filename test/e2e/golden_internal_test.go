@@ -25,6 +25,12 @@ func TestNormalizeAges(t *testing.T) {
 			"nginx   0/1     Pending   0          <age> <none>   <none>\n" +
 			"web     1/1     Running   0          <age> <none>   <none>\n",
 	}, {
+		name: "an age that widens its column reads as one that does not",
+		in: "NAME    READY   AGE    IP\n" +
+			"nginx   1/1     100s   10.244.0.2\n",
+		want: "NAME    READY   AGE   IP\n" +
+			"nginx   1/1     <age> 10.244.0.2\n",
+	}, {
 		name: "compound ages",
 		in:   "NAME   DATA   AGE\na      1      2m5s\nb      1      3d4h\n",
 		want: "NAME   DATA   AGE\na      1      <age>\nb      1      <age>\n",

@@ -348,6 +348,7 @@ var (
 	pullTimePattern = regexp.MustCompile(`in [0-9.]+[mµn]?s \([0-9.]+[mµn]?s including waiting\)`)
 	tableHeader     = regexp.MustCompile(`^(EVENT +)?(NAMESPACE +)?NAME +.*\bAGE\b`)
 	ageCell         = regexp.MustCompile(`( {2,}|^)((?:\d+[smhdy])+)( +|$)`)
+	ageHeaderPad    = regexp.MustCompile(`(\bAGE) {3,}(\S)`)
 )
 
 const ageMark = "<age>"
@@ -368,7 +369,13 @@ func (e *env) normalize(s step, out string) string {
 	out = diffDirPattern.ReplaceAllString(out, "$1-<n>/")
 	out = tokenVolPattern.ReplaceAllString(out, "kube-api-access-<id>")
 	out = containerIDPattern.ReplaceAllString(out, "containerd://<id>")
-	out = eventAgePattern.ReplaceAllString(out, "${1}<a>${2}")
+	// The Age column of describe's events is as wide as its widest cell,
+	// "----" at least: the mark keeps the cell's width, whatever the age.
+	out = eventAgePattern.ReplaceAllStringFunc(out, func(cell string) string {
+		m := eventAgePattern.FindStringSubmatch(cell)
+		width := len(cell) - len(m[1])
+		return m[1] + "<a>" + strings.Repeat(" ", max(1, width-len("<a>")))
+	})
 	out = pullTimePattern.ReplaceAllString(out, "in <d> (<d> including waiting)")
 	for _, m := range s.masks {
 		out = m.re.ReplaceAllString(out, m.with)
@@ -389,15 +396,17 @@ func normalizeAges(out string) string {
 			inTable = false
 		case tableHeader.MatchString(l):
 			inTable = true
+			// An age of four characters or more (100s, 5m2s) widens the
+			// column: written as if every age were three at most.
+			lines[i] = ageHeaderPad.ReplaceAllString(l, "${1}   ${2}")
 		case inTable:
 			m := ageCell.FindStringSubmatchIndex(l)
 			if m == nil {
 				continue
 			}
-			width := m[7] - m[4] // the age and its padding
 			pad := ""
 			if m[7] > m[6] { // padding: more columns follow
-				pad = strings.Repeat(" ", max(1, width-len(ageMark)))
+				pad = " " // "<age> " is as wide as "AGE   "
 			}
 			lines[i] = l[:m[4]] + ageMark + pad + l[m[7]:]
 		}
