@@ -51,8 +51,10 @@ type podWorker struct {
 	regular   []*containerRun
 	ephemeral []*containerRun
 	written   *corev1.PodStatus // the status last written
-	start     metav1.Time
-	terminal  bool
+	// initialized: the status with every init container done was written.
+	initialized bool
+	start       metav1.Time
+	terminal    bool
 }
 
 func newPodWorker(k *Kubelet, pod *corev1.Pod) *podWorker {
@@ -192,6 +194,13 @@ func (w *podWorker) sync(ctx context.Context, pod *corev1.Pod) time.Duration {
 		break
 	}
 	if initDone {
+		if !w.initialized && len(w.init) > 0 {
+			// As the kubelet's sync that sees the last init container
+			// finish: its status (PodInitializing) is written before the
+			// containers start.
+			w.initialized = true
+			w.writeStatus(ctx, pod)
+		}
 		for _, run := range w.regular {
 			soon(w.ensureRunning(ctx, pod, run, regularContainer))
 		}
