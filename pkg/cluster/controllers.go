@@ -28,10 +28,11 @@ import (
 
 // controllerQPS and controllerBurst are the client-side rate limits of the
 // controllers' loopback clients: high, as kube-controller-manager's are
-// raised, so that emptying a namespace is not throttled.
+// raised, so that emptying a namespace is not throttled and the scheduler
+// (a binding and an event per pod) keeps up with a burst of creates.
 const (
-	controllerQPS   = 200
-	controllerBurst = 400
+	controllerQPS   = 2000
+	controllerBurst = 4000
 )
 
 // runner is what every controller is: Run works until ctx is done and
@@ -104,7 +105,7 @@ func controllerSpecs() []controllerSpec {
 		}},
 		// kube-scheduler is its own component upstream; here it is one more
 		// controller, named as kube-scheduler names itself.
-		{"default-scheduler", 1, func(d controllerDeps) (runner, error) {
+		{"default-scheduler", scheduler.DefaultBinders, func(d controllerDeps) (runner, error) {
 			return scheduler.New(d.client, d.factory)
 		}},
 	}

@@ -22,8 +22,9 @@ import (
 	kubeletserver "github.com/fakecluster/fakecluster/pkg/kubelet/server"
 )
 
-// kubeletQPS and kubeletBurst are the kubelets' client-side limits: high,
-// so that many pods on one node are not throttled by their own kubelet.
+// kubeletQPS and kubeletBurst are each kubelet's share of the client-side
+// limits of the client they share: high, so that many pods on one node are
+// not throttled by their own kubelet.
 const (
 	kubeletQPS   = 500
 	kubeletBurst = 1000
@@ -55,7 +56,7 @@ func startKubelets(ctx context.Context, cfg *rest.Config, opts Options, sandboxD
 		return func() {}, nil
 	}
 	cfg = rest.CopyConfig(cfg)
-	cfg.QPS, cfg.Burst = kubeletQPS, kubeletBurst
+	cfg.QPS, cfg.Burst = kubeletQPS*float32(opts.Nodes), kubeletBurst*opts.Nodes
 	cfg = rest.AddUserAgent(cfg, "kubelet")
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
