@@ -161,6 +161,11 @@ func (w *podWorker) startContainer(ctx context.Context, pod *corev1.Pod, spec *c
 		return r.pullUntil.Sub(now)
 	}
 	img, err := w.pull(ctx, pod, spec, r)
+	var ie *imageError
+	if errors.As(err, &ie) {
+		r.info.state = waiting(ie.reason, ie.msg)
+		return sandboxRetry
+	}
 	if err != nil {
 		r.pullErr = err.Error()
 		r.pullBackoff = nextBackoff(r.pullBackoff)

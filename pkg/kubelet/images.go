@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/fakecluster/fakecluster/pkg/kubelet/runtime"
+	"github.com/fakecluster/fakecluster/pkg/kubelet/runtime/images"
 )
 
 // imageCache is the images present on the node: pulled once, then
@@ -63,6 +64,12 @@ func (c *imageCache) nodeImages() []corev1.ContainerImage {
 // events when the pull fails.
 func (w *podWorker) pull(ctx context.Context, pod *corev1.Pod, spec *corev1.Container, r *containerRun) (runtime.Image, error) {
 	k := w.k
+	if _, err := images.ParseReference(spec.Image); err != nil {
+		// The kubelet names the image before it asks the runtime.
+		msg := fmt.Sprintf("Failed to apply default image tag %q: couldn't parse image name %q: %v", spec.Image, spec.Image, err)
+		k.recorder.Event(r.ref(pod), corev1.EventTypeWarning, "InspectFailed", msg)
+		return runtime.Image{}, &imageError{reason: "InvalidImageName", msg: msg}
+	}
 	img, present := k.images.get(spec.Image)
 	policy := spec.ImagePullPolicy
 	if present && policy != corev1.PullAlways {
@@ -72,7 +79,7 @@ func (w *podWorker) pull(ctx context.Context, pod *corev1.Pod, spec *corev1.Cont
 	if !present && policy == corev1.PullNever {
 		msg := fmt.Sprintf("Container image %q is not present with pull policy of Never", spec.Image)
 		k.recorder.Event(r.ref(pod), corev1.EventTypeWarning, "ErrImageNeverPull", msg)
-		return runtime.Image{}, fmt.Errorf("%s", msg)
+		return runtime.Image{}, &imageError{reason: "ErrImageNeverPull", msg: msg}
 	}
 	k.recorder.Eventf(r.ref(pod), corev1.EventTypeNormal, "Pulling", "Pulling image %q", spec.Image)
 	start := k.clock.Now()
@@ -91,3 +98,10 @@ func (w *podWorker) pull(ctx context.Context, pod *corev1.Pod, spec *corev1.Cont
 	k.images.add(spec.Image, img)
 	return img, nil
 }
+
+// imageError is an image the kubelet will not pull at all, with the reason
+// the container waits with (InvalidImageName, ErrImageNeverPull) instead of
+// ErrImagePull and its back-off.
+type imageError struct{ reason, msg string }
+
+func (e *imageError) Error() string { return e.msg }
