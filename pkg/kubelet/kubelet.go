@@ -70,6 +70,7 @@ type Kubelet struct {
 	nodeRef  *corev1.ObjectReference
 	ids      nodeIDs
 	images   *imageCache
+	tokens   *tokenCache
 	ips      *podIPs
 
 	pods     corelisters.PodLister
@@ -125,6 +126,7 @@ func New(cfg Config) (*Kubelet, error) {
 		nodeRef:  &corev1.ObjectReference{Kind: "Node", Name: cfg.NodeName, UID: types.UID(cfg.NodeName)},
 		ids:      newNodeIDs(cfg.NodeName),
 		images:   newImageCache(),
+		tokens:   newTokenCache(),
 		ips:      newPodIPs(),
 		workers:  make(map[types.UID]*podWorker),
 	}

@@ -3,10 +3,13 @@ package kubelet
 import (
 	"context"
 	"fmt"
+	"sync"
+	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/fakecluster/fakecluster/pkg/api/downwardapi"
 	"github.com/fakecluster/fakecluster/pkg/kubelet/envvars"
@@ -35,6 +38,10 @@ func (s apiSource) Secret(ctx context.Context, namespace, name string) (*corev1.
 // to the pod, as the kubelet's token manager does; an empty audience is
 // the API server's own.
 func (s apiSource) ServiceAccountToken(ctx context.Context, pod *corev1.Pod, audience string, expirationSeconds int64) (string, error) {
+	key := tokenKey{pod: pod.UID, audience: audience, expiration: expirationSeconds}
+	if token, ok := s.k.tokens.get(key, s.k.clock.Now()); ok {
+		return token, nil
+	}
 	req := &authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{
 		ExpirationSeconds: &expirationSeconds,
 		BoundObjectRef:    &authenticationv1.BoundObjectReference{Kind: "Pod", APIVersion: "v1", Name: pod.Name, UID: pod.UID},
@@ -50,7 +57,56 @@ func (s apiSource) ServiceAccountToken(ctx context.Context, pod *corev1.Pod, aud
 	if err != nil {
 		return "", err
 	}
+	s.k.tokens.put(key, tr.Status.Token, s.k.clock.Now(), tr.Status.ExpirationTimestamp.Time)
 	return tr.Status.Token, nil
+}
+
+// tokenKey is one projected token of one pod.
+type tokenKey struct {
+	pod        types.UID
+	audience   string
+	expiration int64
+}
+
+// tokenCache keeps the tokens the kubelet requested until they need
+// renewing, as the kubelet's token manager: past 80% of their lifetime.
+type tokenCache struct {
+	mu     sync.Mutex
+	tokens map[tokenKey]cachedToken
+}
+
+type cachedToken struct {
+	token string
+	renew time.Time
+}
+
+func newTokenCache() *tokenCache { return &tokenCache{tokens: map[tokenKey]cachedToken{}} }
+
+func (c *tokenCache) get(key tokenKey, now time.Time) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t, ok := c.tokens[key]
+	if !ok || !now.Before(t.renew) {
+		return "", false
+	}
+	return t.token, true
+}
+
+func (c *tokenCache) put(key tokenKey, token string, issued, expires time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.tokens[key] = cachedToken{token: token, renew: issued.Add(expires.Sub(issued) * 8 / 10)}
+}
+
+// forget drops the pod's tokens, once it is gone.
+func (c *tokenCache) forget(pod types.UID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k := range c.tokens {
+		if k.pod == pod {
+			delete(c.tokens, k)
+		}
+	}
 }
 
 // DownwardAPI is the value of one downwardAPI volume file: a field of the

@@ -53,8 +53,10 @@ type podWorker struct {
 	written   *corev1.PodStatus // the status last written
 	// initialized: the status with every init container done was written.
 	initialized bool
-	start       metav1.Time
-	terminal    bool
+	// volumesSynced is when the pod's volumes were last written.
+	volumesSynced time.Time
+	start         metav1.Time
+	terminal      bool
 }
 
 func newPodWorker(k *Kubelet, pod *corev1.Pod) *podWorker {
@@ -168,6 +170,7 @@ func (w *podWorker) sync(ctx context.Context, pod *corev1.Pod) time.Duration {
 			return sandboxRetry
 		}
 		w.sandbox = sb
+		w.volumesSynced = w.k.clock.Now()
 	}
 
 	initDone := true
@@ -214,6 +217,7 @@ func (w *podWorker) sync(ctx context.Context, pod *corev1.Pod) time.Duration {
 	for _, run := range w.ephemeral {
 		soon(w.ensureRunning(ctx, pod, run, ephemeralContainer))
 	}
+	soon(w.resyncVolumes(ctx, pod))
 	st := w.writeStatus(ctx, pod)
 	if st != nil && (st.Phase == corev1.PodSucceeded || st.Phase == corev1.PodFailed) {
 		w.terminal = true
@@ -281,6 +285,7 @@ func (w *podWorker) adopt(ctx context.Context, pod *corev1.Pod) bool {
 		return false
 	}
 	w.sandbox = sb
+	w.volumesSynced = w.k.clock.Now()
 	for i, r := range w.init {
 		if r.info.state.Running != nil {
 			w.restartProcess(ctx, pod, &pod.Spec.InitContainers[i], r)
@@ -436,6 +441,7 @@ func (w *podWorker) kill(grace time.Duration) {
 // cleanup frees what the pod held on the node: its IPs and its folders.
 func (w *podWorker) cleanup(ctx context.Context, pod *corev1.Pod) {
 	w.k.ips.release(string(pod.UID))
+	w.k.tokens.forget(pod.UID)
 	dirs := []string{w.k.podDir(pod.UID)}
 	if logDir, err := w.k.podLogDir(pod); err == nil {
 		dirs = append(dirs, logDir)
@@ -461,4 +467,28 @@ func mountFailures(err error) []*volumes.SetUpError {
 		}
 	}
 	return out
+}
+
+// volumeResync is how often a running pod's volumes are written again, as
+// the kubelet's volume manager does about every minute: ConfigMap and
+// Secret changes reach the files, and service account tokens are renewed
+// before they expire.
+const volumeResync = time.Minute
+
+// resyncVolumes writes the pod's volumes again once volumeResync has passed
+// since the last time, and returns how soon the next is due.
+func (w *podWorker) resyncVolumes(ctx context.Context, pod *corev1.Pod) time.Duration {
+	if w.sandbox == nil {
+		return 0
+	}
+	now := w.k.clock.Now()
+	if due := w.volumesSynced.Add(volumeResync); now.Before(due) {
+		return due.Sub(now)
+	}
+	w.volumesSynced = now
+	if _, err := volumes.Setup(ctx, w.sandbox.dir, pod, apiSource{w.k}); err != nil {
+		// The files keep their last content, as the kubelet's do.
+		klog.FromContext(ctx).V(2).Info("Could not update the pod's volumes", "err", err)
+	}
+	return volumeResync
 }
