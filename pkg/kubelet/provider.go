@@ -55,7 +55,22 @@ func (k *Kubelet) Pod(namespace, name string) (*corev1.Pod, bool) {
 		return nil, false
 	}
 	pod, err := k.pods.Pods(namespace).Get(name)
-	return pod, err == nil
+	if err != nil {
+		return nil, false
+	}
+	// The status the kubelet wrote last may not have reached the informer
+	// yet; a client that saw it (kubectl run -i, seeing Running) asks for
+	// the logs at once.
+	k.mu.Lock()
+	w := k.workers[pod.UID]
+	k.mu.Unlock()
+	if w != nil {
+		if st := w.reported.Load(); st != nil {
+			pod = pod.DeepCopy()
+			pod.Status = *st
+		}
+	}
+	return pod, true
 }
 
 // Running reports whether the pod's container runs now, and the ID of the

@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -51,6 +52,10 @@ type podWorker struct {
 	regular   []*containerRun
 	ephemeral []*containerRun
 	written   *corev1.PodStatus // the status last written
+	// reported is the status last written, for the kubelet API's readers on
+	// other goroutines: newer than the informer's copy of the pod, as the
+	// kubelet's status manager is the source of what the API shows.
+	reported atomic.Pointer[corev1.PodStatus]
 	// initialized: the status with every init container done was written.
 	initialized bool
 	// volumesSynced is when the pod's volumes were last written.
@@ -382,6 +387,7 @@ func (w *podWorker) writeStatus(ctx context.Context, pod *corev1.Pod) *corev1.Po
 		return nil
 	}
 	w.written = st
+	w.reported.Store(st)
 	return st
 }
 

@@ -157,13 +157,15 @@ var scenarios = []scenario{{
 		k("create", "namespace", "streams"),
 		k("run", "web", "-n", "streams", "--image", "nginx"),
 		k("wait", "--for=condition=Ready", "pod/web", "-n", "streams", "--timeout=60s"),
-		k("cp", "hostaliases-pod.yaml", "streams/web:/tmp/manifest.yaml"),
+		// kubectl v1.32 logs a message of the exec stream it drops once
+		// the copy has finished.
+		k("cp", "hostaliases-pod.yaml", "streams/web:/tmp/manifest.yaml").versionSpecificOutput(),
 		// kubectl v1.32 logs a message of the exec stream it drops once
 		// the command has finished.
 		k("exec", "-n", "streams", "web", "--", "head", "-n", "3", "/tmp/manifest.yaml").versionSpecificOutput(),
 		// tar's warning on stderr races the end of the copy, and kubectl
 		// prints it only when it comes first: left out.
-		k("cp", "streams/web:/etc/hostname", "/dev/stdout").mask("(?m)^tar: Removing leading `/' from member names\n", ""),
+		k("cp", "streams/web:/etc/hostname", "/dev/stdout").mask("(?m)^tar: Removing leading `/' from member names\n", "").versionSpecificOutput(),
 		k("run", "-i", "--rm", "shell", "-n", "streams", "--image=busybox", "--restart=Never", "--", "sh").
 			withStdin("echo hello from $(hostname)\nexit 3\n").exits(3).versionSpecificOutput(),
 		k("run", "counter", "-n", "streams", "--image=busybox", "--restart=Never", "--",
