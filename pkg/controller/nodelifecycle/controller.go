@@ -21,6 +21,7 @@ import (
 	nodeutil "k8s.io/component-helpers/node/util"
 	"k8s.io/klog/v2"
 
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/podindex"
 	"github.com/fakecluster/fakecluster/pkg/internal/events"
 	"github.com/fakecluster/fakecluster/pkg/internal/workers"
 )
@@ -28,9 +29,6 @@ import (
 const (
 	// eventSource is upstream's event source for this controller.
 	eventSource = "node-controller"
-	// podNodeNameIndex indexes pods by spec.nodeName, under the name the
-	// controllers that share the pod informer agree on.
-	podNodeNameIndex = "spec.nodeName"
 	// evictionPeriod is how often the NoExecute taint queues are worked,
 	// as upstream's NodeEvictionPeriod.
 	evictionPeriod = 100 * time.Millisecond
@@ -114,7 +112,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, o
 		retryPods:  map[string]bool{},
 		events:     events.New(client, eventSource),
 	}
-	if err := addPodNodeNameIndex(pods.Informer()); err != nil {
+	if err := podindex.AddByNodeName(pods.Informer()); err != nil {
 		c.setupErr = err
 		return c, nil
 	}
@@ -131,25 +129,6 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, o
 		workers.Handler{What: "lease", Informer: leases.Informer(), Handler: cache.ResourceEventHandlerFuncs{}},
 	)
 	return c, nil
-}
-
-// addPodNodeNameIndex indexes informer's pods by spec.nodeName, unless
-// another controller sharing the informer already has.
-func addPodNodeNameIndex(informer cache.SharedIndexInformer) error {
-	if _, ok := informer.GetIndexer().GetIndexers()[podNodeNameIndex]; ok {
-		return nil
-	}
-	err := informer.AddIndexers(cache.Indexers{podNodeNameIndex: func(obj any) ([]string, error) {
-		pod, ok := obj.(*corev1.Pod)
-		if !ok || pod.Spec.NodeName == "" {
-			return nil, nil
-		}
-		return []string{pod.Spec.NodeName}, nil
-	}})
-	if err != nil {
-		return fmt.Errorf("index pods by node name: %w", err)
-	}
-	return nil
 }
 
 func (c *Controller) enqueueNode(obj any) { workers.Enqueue(c.nodeQueue, obj) }
@@ -176,7 +155,7 @@ func (c *Controller) podBound(old, cur any) {
 
 // podsOnNode is the pods bound to Node name, from the informer.
 func (c *Controller) podsOnNode(name string) ([]*corev1.Pod, error) {
-	objs, err := c.podIndexer.ByIndex(podNodeNameIndex, name)
+	objs, err := c.podIndexer.ByIndex(podindex.ByNodeName, name)
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,7 @@ import (
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/podindex"
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/podstatus"
 	"github.com/fakecluster/fakecluster/pkg/internal/events"
 	"github.com/fakecluster/fakecluster/pkg/internal/workers"
@@ -26,9 +27,6 @@ import (
 const (
 	// eventSource is upstream's event source: the controller's name.
 	eventSource = "taint-eviction-controller"
-	// podNodeNameIndex indexes pods by spec.nodeName, under the name the
-	// controllers that share the pod informer agree on.
-	podNodeNameIndex = "spec.nodeName"
 	// deleteRetries and deleteRetryInterval are how often, and how far
 	// apart, a due eviction is tried, as upstream.
 	deleteRetries       = 5
@@ -93,7 +91,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory) *
 		evictions: map[string]*eviction{},
 		events:    events.New(client, eventSource),
 	}
-	if err := addPodNodeNameIndex(pods.Informer()); err != nil {
+	if err := podindex.AddByNodeName(pods.Informer()); err != nil {
 		c.setupErr = err
 		return c
 	}
@@ -110,25 +108,6 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory) *
 		}},
 	)
 	return c
-}
-
-// addPodNodeNameIndex indexes informer's pods by spec.nodeName, unless
-// another controller sharing the informer already has.
-func addPodNodeNameIndex(informer cache.SharedIndexInformer) error {
-	if _, ok := informer.GetIndexer().GetIndexers()[podNodeNameIndex]; ok {
-		return nil
-	}
-	err := informer.AddIndexers(cache.Indexers{podNodeNameIndex: func(obj any) ([]string, error) {
-		pod, ok := obj.(*corev1.Pod)
-		if !ok || pod.Spec.NodeName == "" {
-			return nil, nil
-		}
-		return []string{pod.Spec.NodeName}, nil
-	}})
-	if err != nil {
-		return fmt.Errorf("index pods by node name: %w", err)
-	}
-	return nil
 }
 
 // nodeUpdated queues a Node whose NoExecute taints changed.
@@ -225,7 +204,7 @@ func (c *Controller) syncNode(ctx context.Context, name string) error {
 	} else {
 		c.tainted[name] = taints
 	}
-	objs, err := c.podIndexer.ByIndex(podNodeNameIndex, name)
+	objs, err := c.podIndexer.ByIndex(podindex.ByNodeName, name)
 	if err != nil {
 		return fmt.Errorf("list pods of node %s: %w", name, err)
 	}

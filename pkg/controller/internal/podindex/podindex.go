@@ -1,0 +1,33 @@
+// Package podindex indexes a shared pod informer by spec.nodeName, under
+// the one name the controllers that share the informer agree on (node
+// lifecycle and taint eviction both list a node's pods).
+package podindex
+
+import (
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/tools/cache"
+)
+
+// ByNodeName is the index of pods by spec.nodeName.
+const ByNodeName = "spec.nodeName"
+
+// AddByNodeName adds the ByNodeName index to informer, unless another
+// controller sharing it already has.
+func AddByNodeName(informer cache.SharedIndexInformer) error {
+	if _, ok := informer.GetIndexer().GetIndexers()[ByNodeName]; ok {
+		return nil
+	}
+	err := informer.AddIndexers(cache.Indexers{ByNodeName: func(obj any) ([]string, error) {
+		pod, ok := obj.(*corev1.Pod)
+		if !ok || pod.Spec.NodeName == "" {
+			return nil, nil
+		}
+		return []string{pod.Spec.NodeName}, nil
+	}})
+	if err != nil {
+		return fmt.Errorf("index pods by node name: %w", err)
+	}
+	return nil
+}
