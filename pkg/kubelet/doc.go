@@ -6,6 +6,7 @@
 // the simulated runtime and reports their status, as a kubelet with
 // containerd does. It reaches the API only over client-go, so it can run in
 // another process than the API server. It is not the runtime (package
-// runtime), the file renderers (podfiles, volumes), the environment
-// (envvars) or the kubelet's HTTP API (server).
+// runtime), the volume files (volumes), the environment (envvars), the
+// probes (prober), the CRI log format (logs) or the kubelet's HTTP API
+// (server); it ties them together for each pod.
 package kubelet
