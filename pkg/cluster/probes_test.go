@@ -168,7 +168,9 @@ func TestLifecycleHooks(t *testing.T) {
 			TerminationGracePeriodSeconds: ptr.To[int64](2),
 			Containers: []corev1.Container{{
 				Name: "main", Image: "busybox",
-				Command: []string{"sh", "-c", "cat /tmp/started; sleep 3600"},
+				// The hook runs beside the command, as upstream's does: the
+				// command waits for its file.
+				Command: []string{"sh", "-c", "while ! cat /tmp/started 2>/dev/null; do sleep 0.1; done; sleep 3600"},
 				Lifecycle: &corev1.Lifecycle{
 					PostStart: hook("echo hooked > /tmp/started"),
 					PreStop:   hook("echo no; exit 3"),

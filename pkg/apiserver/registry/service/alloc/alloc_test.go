@@ -524,9 +524,17 @@ func TestNodePorts(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if _, err := nodePort("reuse", func(s *corev1.Service) {
-		s.Spec.Ports = []corev1.ServicePort{{Name: "a", Port: 1, NodePort: 30053}, {Name: "b", Port: 2, NodePort: 30443}}
-	}); err != nil {
+	// The release follows the delete's commit (the registry's after-delete
+	// step), so a reader may see the Service gone a moment before.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		_, err = nodePort("reuse", func(s *corev1.Service) {
+			s.Spec.Ports = []corev1.ServicePort{{Name: "a", Port: 1, NodePort: 30053}, {Name: "b", Port: 2, NodePort: 30443}}
+		})
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+	}
+	if err != nil {
 		t.Errorf("node ports of deleted Services not released: %v", err)
 	}
 }
