@@ -70,9 +70,10 @@ type tokenKey struct {
 
 // tokenCache keeps the tokens the kubelet requested until they need
 // renewing, as the kubelet's token manager: past 80% of their lifetime.
+// They are kept by pod, so that a gone pod's go at once.
 type tokenCache struct {
 	mu     sync.Mutex
-	tokens map[tokenKey]cachedToken
+	tokens map[types.UID]map[tokenKey]cachedToken
 }
 
 type cachedToken struct {
@@ -80,12 +81,14 @@ type cachedToken struct {
 	renew time.Time
 }
 
-func newTokenCache() *tokenCache { return &tokenCache{tokens: map[tokenKey]cachedToken{}} }
+func newTokenCache() *tokenCache {
+	return &tokenCache{tokens: map[types.UID]map[tokenKey]cachedToken{}}
+}
 
 func (c *tokenCache) get(key tokenKey, now time.Time) (string, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	t, ok := c.tokens[key]
+	t, ok := c.tokens[key.pod][key]
 	if !ok || !now.Before(t.renew) {
 		return "", false
 	}
@@ -95,18 +98,17 @@ func (c *tokenCache) get(key tokenKey, now time.Time) (string, bool) {
 func (c *tokenCache) put(key tokenKey, token string, issued, expires time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.tokens[key] = cachedToken{token: token, renew: issued.Add(expires.Sub(issued) * 8 / 10)}
+	if c.tokens[key.pod] == nil {
+		c.tokens[key.pod] = map[tokenKey]cachedToken{}
+	}
+	c.tokens[key.pod][key] = cachedToken{token: token, renew: issued.Add(expires.Sub(issued) * 8 / 10)}
 }
 
 // forget drops the pod's tokens, once it is gone.
 func (c *tokenCache) forget(pod types.UID) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for k := range c.tokens {
-		if k.pod == pod {
-			delete(c.tokens, k)
-		}
-	}
+	delete(c.tokens, pod)
 }
 
 // DownwardAPI is the value of one downwardAPI volume file: a field of the
