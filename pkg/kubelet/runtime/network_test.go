@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/miekg/dns"
 
 	"github.com/fakecluster/fakecluster/pkg/kubelet/runtime/images"
 	"github.com/fakecluster/fakecluster/pkg/kubelet/runtime/proc"
@@ -207,15 +208,20 @@ func errorsIsErrno(err error, want syscall.Errno) bool { return proc.Errno(err) 
 
 type fakeDNS struct{ asked []string }
 
-func (f *fakeDNS) Resolve(_ context.Context, server netip.AddrPort, name string, qt proc.QType) (proc.Answer, error) {
-	f.asked = append(f.asked, fmt.Sprintf("%s %s %d", server, name, qt))
+func (f *fakeDNS) Exchange(_ context.Context, server netip.AddrPort, q *dns.Msg) (*dns.Msg, error) {
+	qn := q.Question[0]
+	name := strings.TrimSuffix(qn.Name, ".")
+	f.asked = append(f.asked, fmt.Sprintf("%s %s %d", server, name, qn.Qtype))
+	r := new(dns.Msg)
+	r.SetReply(q)
 	if name == "kubernetes.default.svc.cluster.local" {
-		if qt == proc.TypeA {
-			return proc.Answer{Addrs: []netip.Addr{netip.MustParseAddr("10.96.0.1")}}, nil
+		if qn.Qtype == dns.TypeA {
+			r.Answer = append(r.Answer, &dns.A{Hdr: dns.RR_Header{Name: qn.Name, Rrtype: dns.TypeA, Class: dns.ClassINET}, A: net.IPv4(10, 96, 0, 1)})
 		}
-		return proc.Answer{}, nil
+		return r, nil
 	}
-	return proc.Answer{RCode: proc.NXDomain}, nil
+	r.Rcode = dns.RcodeNameError
+	return r, nil
 }
 
 type refuseAll struct{ to []netip.AddrPort }

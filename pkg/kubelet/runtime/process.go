@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/miekg/dns"
+
 	"github.com/fakecluster/fakecluster/pkg/kubelet/runtime/images"
 	"github.com/fakecluster/fakecluster/pkg/kubelet/runtime/proc"
 	"github.com/fakecluster/fakecluster/pkg/kubelet/runtime/vfs"
@@ -86,21 +88,26 @@ func (p *process) Dial(ctx context.Context, addr netip.AddrPort) (net.Conn, erro
 	return p.c.sb.dial(ctx, addr)
 }
 
-func (p *process) Resolve(ctx context.Context, server netip.AddrPort, name string, qt proc.QType) (proc.Answer, error) {
+func (p *process) Exchange(ctx context.Context, server netip.AddrPort, q *dns.Msg) (*dns.Msg, error) {
 	if r := p.c.rt.opts.Resolver; r != nil {
-		return r.Resolve(ctx, server, name, qt)
+		return r.Exchange(ctx, server, q)
 	}
-	return hostsAnswer(p.c.fs, name, qt), nil
+	return hostsReply(p.c.fs, q), nil
 }
 
-// hostsAnswer answers a query from the container's /etc/hosts, the stand-in for DNS until a
-// Resolver is plugged in.
-func hostsAnswer(fs *vfs.FS, name string, qt proc.QType) proc.Answer {
-	b, err := fs.ReadFile("/etc/hosts")
-	name = strings.TrimSuffix(name, ".")
+// hostsReply answers a query from the container's /etc/hosts, the stand-in for DNS until a
+// Resolver is plugged in: A and AAAA records of the names it lists, NXDOMAIN for the rest.
+func hostsReply(fs *vfs.FS, q *dns.Msg) *dns.Msg {
+	r := new(dns.Msg)
+	r.SetReply(q)
+	if len(q.Question) != 1 {
+		r.Rcode = dns.RcodeFormatError
+		return r
+	}
+	qn := q.Question[0]
+	name := strings.TrimSuffix(qn.Name, ".")
 	found := false
-	var a proc.Answer
-	if err == nil {
+	if b, err := fs.ReadFile("/etc/hosts"); err == nil {
 		for _, l := range strings.Split(string(b), "\n") {
 			if i := strings.IndexByte(l, '#'); i >= 0 {
 				l = l[:i]
@@ -114,20 +121,25 @@ func hostsAnswer(fs *vfs.FS, name string, qt proc.QType) proc.Answer {
 				continue
 			}
 			for _, n := range f[1:] {
-				if strings.EqualFold(n, name) {
-					found = true
-					if (qt == proc.TypeA && addr.Is4()) || (qt == proc.TypeAAAA && addr.Is6()) {
-						a.Addrs = append(a.Addrs, addr)
-					}
-					break
+				if !strings.EqualFold(n, name) {
+					continue
 				}
+				found = true
+				hdr := dns.RR_Header{Name: qn.Name, Rrtype: qn.Qtype, Class: dns.ClassINET}
+				switch {
+				case qn.Qtype == dns.TypeA && addr.Is4():
+					r.Answer = append(r.Answer, &dns.A{Hdr: hdr, A: addr.AsSlice()})
+				case qn.Qtype == dns.TypeAAAA && addr.Is6():
+					r.Answer = append(r.Answer, &dns.AAAA{Hdr: hdr, AAAA: addr.AsSlice()})
+				}
+				break
 			}
 		}
 	}
 	if !found {
-		a.RCode = proc.NXDomain
+		r.Rcode = dns.RcodeNameError
 	}
-	return a
+	return r
 }
 
 // signal delivers sig. Like the kernel, it drops a signal the program does not handle when

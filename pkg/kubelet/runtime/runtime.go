@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/miekg/dns"
+
 	"github.com/fakecluster/fakecluster/pkg/kubelet/runtime/commands"
 	"github.com/fakecluster/fakecluster/pkg/kubelet/runtime/images"
 	"github.com/fakecluster/fakecluster/pkg/kubelet/runtime/proc"
@@ -27,18 +29,12 @@ type Signal = proc.Signal
 // ParseSignal reads "SIGTERM", "TERM" or "15", as a pod's lifecycle.stopSignal is written.
 func ParseSignal(s string) (Signal, bool) { return proc.ParseSignal(s) }
 
-// QType, RCode and Answer are the DNS terms of Resolver.
-type (
-	QType  = proc.QType
-	RCode  = proc.RCode
-	Answer = proc.Answer
-)
-
-// Resolver answers the DNS questions containers send to the nameservers of their
-// /etc/resolv.conf (nslookup, getent, curl, wget all ask through it). Cluster DNS plugs in
-// here. An error means the server did not reply.
+// Resolver answers the DNS queries containers send to the nameservers of their
+// /etc/resolv.conf (nslookup, dig, getent, curl, wget all ask through it), as whole
+// messages so that every tool sees what a real server would send. Cluster DNS plugs in here.
+// An error means the server did not reply.
 type Resolver interface {
-	Resolve(ctx context.Context, server netip.AddrPort, name string, qtype QType) (Answer, error)
+	Exchange(ctx context.Context, server netip.AddrPort, query *dns.Msg) (*dns.Msg, error)
 }
 
 // Dialer connects a pod to an address outside itself (another pod, a Service IP). from is the

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/miekg/dns"
 
 	"github.com/fakecluster/fakecluster/pkg/kubelet/runtime/proc"
 	"github.com/fakecluster/fakecluster/pkg/kubelet/runtime/vfs"
@@ -50,8 +51,8 @@ func (f *fakeSys) Listen(int, func(net.Conn)) (io.Closer, error) { return nil, s
 func (f *fakeSys) Dial(context.Context, netip.AddrPort) (net.Conn, error) {
 	return nil, syscall.ECONNREFUSED
 }
-func (f *fakeSys) Resolve(context.Context, netip.AddrPort, string, proc.QType) (proc.Answer, error) {
-	return proc.Answer{}, errors.New("no reply")
+func (f *fakeSys) Exchange(context.Context, netip.AddrPort, *dns.Msg) (*dns.Msg, error) {
+	return nil, errors.New("no reply")
 }
 func (f *fakeSys) Exec(child *proc.Proc) (int, error) {
 	fn := f.table[child.Args[0]]

@@ -191,7 +191,7 @@ func nslookup(p *proc.Proc) int {
 		ok := true
 		for _, x := range qs {
 			ctx, cancel := context.WithTimeout(p.Ctx, 5*time.Second)
-			a, err := p.Sys.Resolve(ctx, s, x.name, x.t)
+			a, err := resolve(ctx, p, s, x.name, x.t)
 			cancel()
 			if err != nil {
 				ok = false

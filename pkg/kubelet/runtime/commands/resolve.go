@@ -84,7 +84,7 @@ func query(p *proc.Proc, rc resolvConf, name string, qt proc.QType) (proc.Answer
 	}
 	for _, s := range servers {
 		ctx, cancel := context.WithTimeout(p.Ctx, 5*time.Second)
-		a, err := p.Sys.Resolve(ctx, s, name, qt)
+		a, err := resolve(ctx, p, s, name, qt)
 		cancel()
 		if err == nil {
 			return a, s, nil
@@ -149,4 +149,13 @@ func lookupHost(p *proc.Proc, name string, family int) ([]hostAddr, error) {
 		return nil, errNoReply
 	}
 	return nil, errNoName
+}
+
+// resolve sends one question for name to server and reads the gist of its reply.
+func resolve(ctx context.Context, p *proc.Proc, server netip.AddrPort, name string, qt proc.QType) (proc.Answer, error) {
+	reply, err := p.Sys.Exchange(ctx, server, proc.Query(name, qt))
+	if err != nil {
+		return proc.Answer{}, err
+	}
+	return proc.Summarize(reply), nil
 }

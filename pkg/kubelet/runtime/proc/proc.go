@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/miekg/dns"
+
 	"github.com/fakecluster/fakecluster/pkg/kubelet/runtime/vfs"
 )
 
@@ -90,8 +92,9 @@ type Sys interface {
 	// Dial opens a TCP connection from the pod: syscall.ECONNREFUSED when nothing listens,
 	// syscall.ENETUNREACH / ETIMEDOUT for addresses the simulated network cannot reach.
 	Dial(ctx context.Context, addr netip.AddrPort) (net.Conn, error)
-	// Resolve sends one DNS question to server. An error means no reply came.
-	Resolve(ctx context.Context, server netip.AddrPort, name string, qtype QType) (Answer, error)
+	// Exchange sends one DNS query to server and returns its reply. An error means no reply
+	// came.
+	Exchange(ctx context.Context, server netip.AddrPort, query *dns.Msg) (*dns.Msg, error)
 }
 
 // Uname is what uname(2), /proc/cpuinfo and /proc/meminfo would tell a program.
