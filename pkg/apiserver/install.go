@@ -17,9 +17,9 @@ import (
 
 // resourcesByGroupVersion builds the storage of every served resource and
 // teaches the scheme their field selectors.
-func resourcesByGroupVersion(scheme *runtime.Scheme, opts restOptions, kubelet registry.KubeletConnection, tokens *serviceaccount.Issuer, services *alloc.Allocators) (map[schema.GroupVersion]map[string]rest.Storage, error) {
+func resourcesByGroupVersion(scheme *runtime.Scheme, opts restOptions, conns registry.Connections, tokens *serviceaccount.Issuer, services *alloc.Allocators) (map[schema.GroupVersion]map[string]rest.Storage, error) {
 	groups := map[schema.GroupVersion]map[string]rest.Storage{}
-	for _, served := range registry.All(scheme, tables.New(nil), kubelet, tokens, services) {
+	for _, served := range registry.All(scheme, tables.New(nil), conns, tokens, services) {
 		if err := addFieldLabels(scheme, served); err != nil {
 			return nil, err
 		}

@@ -80,6 +80,11 @@ type Config struct {
 	// certificate the API server presents to kubelets (kubeadm's
 	// apiserver-kubelet-client); empty means none.
 	KubeletClientCertPEM, KubeletClientKeyPEM []byte
+	// PodDialer connects to pod IPs for pods/proxy and services/proxy, as
+	// kube-apiserver reaches pods over the node network. fakecluster's pod
+	// IPs exist only in its simulated network, which this dials; nil means
+	// the host's network.
+	PodDialer func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Server is a configured API server, ready to Run.
@@ -135,7 +140,8 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := installAPIs(generic, scheme, codecs, restOptions{db: cfg.DB, scheme: scheme, codecs: codecs}, kubelet, tokens, services); err != nil {
+	if err := installAPIs(generic, scheme, codecs, restOptions{db: cfg.DB, scheme: scheme, codecs: codecs},
+		registry.Connections{Kubelet: kubelet, Pods: podTransport(cfg.PodDialer)}, tokens, services); err != nil {
 		return nil, err
 	}
 	err = errors.Join(
@@ -164,6 +170,21 @@ func serviceAllocators(cfg Config, loopback *restclient.Config) (*alloc.Allocato
 		return nil, err
 	}
 	return alloc.New(alloc.Config{ServiceCIDRs: cfg.ServiceCIDRs, NodePorts: cfg.ServiceNodePortRange, Client: client})
+}
+
+// podTransport is the HTTP transport of pods/proxy and services/proxy.
+func podTransport(dial func(ctx context.Context, network, addr string) (net.Conn, error)) http.RoundTripper {
+	if dial == nil {
+		var d net.Dialer
+		dial = d.DialContext
+	}
+	return &http.Transport{
+		Proxy:               nil,
+		DialContext:         dial,
+		TLSClientConfig:     &tls.Config{InsecureSkipVerify: true}, // as upstream's proxy to pods: their certificates name no IP
+		TLSHandshakeTimeout: 10 * time.Second,
+		IdleConnTimeout:     90 * time.Second,
+	}
 }
 
 // kubeletConnection reaches fakecluster's kubelets: on loopback whatever
@@ -319,8 +340,8 @@ func adminToken(token string) authenticator.TokenFunc {
 }
 
 // installAPIs installs the legacy core group and every named group.
-func installAPIs(s *genericapiserver.GenericAPIServer, scheme *runtime.Scheme, codecs serializer.CodecFactory, opts restOptions, kubelet registry.KubeletConnection, tokens *serviceaccount.Issuer, services *alloc.Allocators) error {
-	groups, err := resourcesByGroupVersion(scheme, opts, kubelet, tokens, services)
+func installAPIs(s *genericapiserver.GenericAPIServer, scheme *runtime.Scheme, codecs serializer.CodecFactory, opts restOptions, conns registry.Connections, tokens *serviceaccount.Issuer, services *alloc.Allocators) error {
+	groups, err := resourcesByGroupVersion(scheme, opts, conns, tokens, services)
 	if err != nil {
 		return err
 	}

@@ -227,7 +227,7 @@ func (w *podWorker) sync(ctx context.Context, pod *corev1.Pod) time.Duration {
 	if st != nil && (st.Phase == corev1.PodSucceeded || st.Phase == corev1.PodFailed) {
 		w.terminal = true
 		w.kill(0) // sidecars end with the pod
-		w.k.ips.release(string(pod.UID))
+		w.releaseNetwork(pod)
 	}
 	return next
 }
@@ -444,9 +444,18 @@ func (w *podWorker) kill(grace time.Duration) {
 	}
 }
 
+// releaseNetwork takes a pod that will run nothing more off the network and
+// frees its IPs, as the kubelet's StopPodSandbox and CNI DEL do.
+func (w *podWorker) releaseNetwork(pod *corev1.Pod) {
+	if w.sandbox != nil {
+		w.sandbox.pod.Close()
+	}
+	w.k.ips.release(string(pod.UID))
+}
+
 // cleanup frees what the pod held on the node: its IPs and its folders.
 func (w *podWorker) cleanup(ctx context.Context, pod *corev1.Pod) {
-	w.k.ips.release(string(pod.UID))
+	w.releaseNetwork(pod)
 	w.k.tokens.forget(pod.UID)
 	dirs := []string{w.k.podDir(pod.UID)}
 	if logDir, err := w.k.podLogDir(pod); err == nil {

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"net/http"
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
@@ -25,10 +26,11 @@ import (
 // core lists the legacy group's resources (/api/v1). tokens, if not nil,
 // serves serviceaccounts/token; services, if not nil, allocates Services'
 // cluster IPs and node ports.
-func core(t *tables.Convertors, kubelet KubeletConnection, tokens *serviceaccount.Issuer, services *alloc.Allocators) []Served {
+func core(t *tables.Convertors, conns Connections, tokens *serviceaccount.Issuer, services *alloc.Allocators) []Served {
+	kubelet := conns.Kubelet
 	gv := corev1.SchemeGroupVersion
 	v := gv.String()
-	nodes, pods, secrets := &storeRef{}, &storeRef{}, &storeRef{}
+	nodes, pods, secrets, endpoints := &storeRef{}, &storeRef{}, &storeRef{}, &storeRef{}
 	return []Served{
 		{GroupVersion: gv, Definition: resource.Definition{
 			Resource: schema.GroupResource{Resource: "namespaces"}, Singular: "namespace",
@@ -92,6 +94,10 @@ func core(t *tables.Convertors, kubelet KubeletConnection, tokens *serviceaccoun
 			Resource: schema.GroupResource{Resource: "endpoints"}, Singular: "endpoints", Namespaced: true,
 			New: func() runtime.Object { return &corev1.Endpoints{} }, NewList: func() runtime.Object { return &corev1.EndpointsList{} },
 			ShortNames: []string{"ep"}, CreateOnUpdate: true, Table: t.Endpoints(),
+			Extra: func(store *genericregistry.Store) map[string]rest.Storage {
+				endpoints.store = store // for services/proxy
+				return nil
+			},
 		}},
 		{GroupVersion: gv, Definition: resource.Definition{
 			Resource: schema.GroupResource{Resource: "events"}, Singular: "event", Namespaced: true,
@@ -156,10 +162,11 @@ func core(t *tables.Convertors, kubelet KubeletConnection, tokens *serviceaccoun
 				extra["pods/eviction"] = &evictionREST{pods: store}
 				extra["pods/ephemeralcontainers"] = ephemeralContainersREST(store)
 				extra["bindings"] = &bindingsREST{bindingREST{pods: store}}
+				extra["pods/proxy"] = &podProxyREST{pods: store, transport: conns.Pods}
 				return extra
 			},
 		}, FieldLabels: podFieldLabels},
-		{GroupVersion: gv, Definition: servicesDefinition(t, v, services), FieldLabels: []string{"spec.clusterIP", "spec.type"}},
+		{GroupVersion: gv, Definition: servicesDefinition(t, v, services, endpoints, conns.Pods), FieldLabels: []string{"spec.clusterIP", "spec.type"}},
 	}
 }
 
@@ -222,7 +229,7 @@ func coreEventFields(obj runtime.Object) fields.Set {
 // servicesDefinition is the services resource. Its storage hooks are the
 // allocators' (cluster IPs, IP families, node ports), which run before the
 // strategy clears the fields a changed type no longer uses and validates.
-func servicesDefinition(t *tables.Convertors, v string, services *alloc.Allocators) resource.Definition {
+func servicesDefinition(t *tables.Convertors, v string, services *alloc.Allocators, endpoints *storeRef, transport http.RoundTripper) resource.Definition {
 	d := resource.Definition{
 		Resource: schema.GroupResource{Resource: "services"}, Singular: "service", Namespaced: true,
 		New: func() runtime.Object { return &corev1.Service{} }, NewList: func() runtime.Object { return &corev1.ServiceList{} },
@@ -241,6 +248,9 @@ func servicesDefinition(t *tables.Convertors, v string, services *alloc.Allocato
 		Fields: func(obj runtime.Object) fields.Set {
 			svc := obj.(*corev1.Service)
 			return fields.Set{"spec.clusterIP": svc.Spec.ClusterIP, "spec.type": string(svc.Spec.Type)}
+		},
+		Extra: func(store *genericregistry.Store) map[string]rest.Storage {
+			return map[string]rest.Storage{"services/proxy": &serviceProxyREST{services: store, endpoints: endpoints, transport: transport}}
 		},
 	}
 	if services != nil {

@@ -33,6 +33,14 @@ type KubeletConnection struct {
 	Transport http.RoundTripper
 }
 
+// Connections are how stores reach what is outside the API server: the
+// kubelets (pod streams, nodes/proxy) and the pods' network (pods/proxy,
+// services/proxy), whose Pods transport dials pod IPs.
+type Connections struct {
+	Kubelet KubeletConnection
+	Pods    http.RoundTripper
+}
+
 // defaultKubeletPort is the kubelet's port when a node reports none.
 const defaultKubeletPort = 10250
 

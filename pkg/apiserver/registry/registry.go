@@ -24,9 +24,9 @@ type Served struct {
 // attach and port-forward reach a pod's node; tokens signs the service
 // account tokens of serviceaccounts/token, which is not served if it is nil;
 // services allocates Services' cluster IPs and node ports (nil: none are).
-func All(typer runtime.ObjectTyper, t *tables.Convertors, kubelet KubeletConnection, tokens *serviceaccount.Issuer, services *alloc.Allocators) []Served {
+func All(typer runtime.ObjectTyper, t *tables.Convertors, conns Connections, tokens *serviceaccount.Issuer, services *alloc.Allocators) []Served {
 	var all []Served
-	for _, group := range [][]Served{core(t, kubelet, tokens, services), discovery(t), events(t), coordination(t), networking(t)} {
+	for _, group := range [][]Served{core(t, conns, tokens, services), discovery(t), events(t), coordination(t), networking(t)} {
 		for _, s := range group {
 			s.Definition.Typer = typer
 			all = append(all, s)

@@ -68,6 +68,7 @@ type Runtime struct {
 	catalog  *images.Catalog
 	programs map[string]proc.Func
 	uname    proc.Uname
+	addrs    addresses
 
 	// panics counts program panics that were turned into SIGSEGV exits, lastPanic says
 	// which (tests check both)

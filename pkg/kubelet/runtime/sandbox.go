@@ -57,15 +57,17 @@ func (l *listener) Close() error {
 	return nil
 }
 
-// NewSandbox creates a sandbox. It holds no goroutines: dropping it is enough once its
-// containers have exited.
+// NewSandbox creates a sandbox and puts it on the network: Runtime.Connect
+// reaches it at its addresses until Close. It holds no goroutines.
 func (r *Runtime) NewSandbox(cfg SandboxConfig) *Sandbox {
 	id := cfg.ID
 	if id == "" {
 		id = newID()
 	}
-	return &Sandbox{rt: r, id: id, hostname: cfg.Hostname, ips: append([]netip.Prefix(nil), cfg.PodIPs...),
+	s := &Sandbox{rt: r, id: id, hostname: cfg.Hostname, ips: append([]netip.Prefix(nil), cfg.PodIPs...),
 		listeners: map[int]*listener{}, ephemeral: 40000}
+	r.addrs.add(s)
+	return s
 }
 
 // ID is the sandbox ID.
