@@ -11,7 +11,7 @@ import (
 func TestImageTranscripts(t *testing.T) {
 	t.Parallel()
 	images := []string{"busybox", "alpine", "debian", "ubuntu", "nginx", "nginx:alpine", "httpd", "redis", "postgres",
-		"python", "node", "curlimages/curl", "nicolaka/netshoot", "quay.io/unknown/app:1"}
+		"python", "node", "curlimages/curl", "nicolaka/netshoot", "registry.k8s.io/e2e-test-images/agnhost:2.53", "quay.io/unknown/app:1"}
 	script := []string{"id", "cat /etc/os-release", "ls /", "echo $PATH", "pwd", "command -v ls sh bash ps ip nslookup getent curl wget",
 		"uname -srm", "head -3 /etc/passwd"}
 	p := newPod(t, Options{})

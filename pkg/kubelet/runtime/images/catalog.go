@@ -222,6 +222,14 @@ func specFor(r Reference) spec {
 		return mustSpec("curl")
 	case "docker.io/nicolaka/netshoot":
 		return mustSpec("netshoot")
+	case "registry.k8s.io/e2e-test-images/agnhost", "k8s.gcr.io/e2e-test-images/agnhost",
+		"gcr.io/k8s-staging-e2e-test-images/agnhost", "gcr.io/kubernetes-e2e-test-images/agnhost":
+		return mustSpec("agnhost")
+	case "docker.io/hashicorp/http-echo":
+		if strings.HasPrefix(r.Tag, "0.") {
+			return mustSpec("http-echo-0.2")
+		}
+		return mustSpec("http-echo")
 	}
 	return mustSpec("unknown")
 }
@@ -288,6 +296,21 @@ func specByKind(kind string) (spec, bool) {
 	case "netshoot":
 		return spec{kind: kind, env: []string{defaultPath}, cmd: []string{"zsh"}, size: 180431262,
 			userland: proc.Busybox, built: day(2024, 11, 20), build: func(b *vfs.Builder) { alpineImage(b, netshootFiles) }}, true
+	case "agnhost":
+		// test/images/agnhost/Dockerfile: alpine:3.21 with bind-tools curl netcat-openbsd
+		// iproute2 iperf bash, ENTRYPOINT ["/agnhost"], CMD ["pause"]
+		return spec{kind: kind, env: []string{defaultPath}, entrypoint: []string{"/agnhost"}, cmd: []string{"pause"}, size: 52494147,
+			userland: proc.Busybox, built: day(2025, 1, 21), build: func(b *vfs.Builder) { alpineImage(b, agnhostFiles) }}, true
+	case "http-echo":
+		// gcr.io/distroless/static-debian12:nonroot, ENV ECHO_TEXT="hello-world",
+		// ENTRYPOINT ["/http-echo"]
+		return spec{kind: kind, env: []string{defaultPath, "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt", "ECHO_TEXT=hello-world"},
+			entrypoint: []string{"/http-echo"}, workdir: "/home/nonroot", size: 3655762,
+			userland: proc.GNU, built: day(2023, 10, 10), build: func(b *vfs.Builder) { distrolessImage(b, "http-echo") }}, true
+	case "http-echo-0.2":
+		// FROM scratch, ENTRYPOINT ["/http-echo"]
+		return spec{kind: kind, entrypoint: []string{"/http-echo"}, size: 2497592,
+			userland: proc.GNU, built: day(2017, 5, 25), build: func(b *vfs.Builder) { scratchImage(b, "/http-echo", "http-echo-0.2") }}, true
 	case "unknown":
 		return spec{kind: kind, env: []string{defaultPath}, entrypoint: []string{"/app"}, size: 10485760,
 			userland: proc.Busybox, built: day(2025, 1, 1), build: unknownImage}, true
@@ -303,5 +326,5 @@ func nginxEnv() []string {
 // Kinds lists the catalog's entries, for tests that build every tree.
 func Kinds() []string {
 	return []string{"busybox", "alpine", "debian", "ubuntu", "nginx", "nginx-alpine", "httpd", "redis",
-		"postgres", "python", "node", "pause", "curl", "netshoot", "unknown"}
+		"postgres", "python", "node", "pause", "curl", "netshoot", "agnhost", "http-echo", "http-echo-0.2", "unknown"}
 }

@@ -335,3 +335,38 @@ ErrorLog /proc/self/fd/2
 LogLevel warn
 CustomLog /proc/self/fd/1 common
 `
+
+// distrolessOSRelease is distroless's /etc/os-release (common/variables.bzl OS_RELEASE).
+const distrolessOSRelease = `PRETTY_NAME="Distroless"
+NAME="Debian GNU/Linux"
+ID="debian"
+VERSION_ID="12"
+VERSION="Debian GNU/Linux 12 (bookworm)"
+HOME_URL="https://github.com/GoogleContainerTools/distroless"
+SUPPORT_URL="https://github.com/GoogleContainerTools/distroless/blob/master/README.md"
+BUG_REPORT_URL="https://github.com/GoogleContainerTools/distroless/issues/new"
+`
+
+const distrolessPasswd = `root:x:0:0:root:/root:/sbin/nologin
+nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin
+nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin
+`
+
+const distrolessGroup = `root:x:0:
+nobody:x:65534:
+tty:x:5:
+staff:x:50:
+nonroot:x:65532:
+`
+
+// agnhostCert and agnhostKey stand for porter's localhost.crt and localhost.key (the real
+// ones are a self-signed pair for 127.0.0.1 and ::1; TLS is not simulated).
+const agnhostCert = `-----BEGIN CERTIFICATE-----
+(fakecluster: porter's self-signed certificate for 127.0.0.1 and [::1])
+-----END CERTIFICATE-----
+`
+
+const agnhostKey = `-----BEGIN RSA PRIVATE KEY-----
+(fakecluster: porter's private key)
+-----END RSA PRIVATE KEY-----
+`

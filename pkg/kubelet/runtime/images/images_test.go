@@ -155,3 +155,38 @@ func TestPrograms(t *testing.T) {
 		t.Error("busybox has every applet")
 	}
 }
+
+func TestTestImages(t *testing.T) {
+	t.Parallel()
+	c := NewCatalog()
+	tests := []struct {
+		ref, kind, argv string
+		env             []string
+		workdir         string
+	}{
+		{ref: "registry.k8s.io/e2e-test-images/agnhost:2.53", kind: "agnhost", argv: "/agnhost pause", env: []string{defaultPath}},
+		{ref: "registry.k8s.io/e2e-test-images/agnhost:2.52", kind: "agnhost", argv: "/agnhost pause", env: []string{defaultPath}},
+		{ref: "k8s.gcr.io/e2e-test-images/agnhost:2.39", kind: "agnhost", argv: "/agnhost pause", env: []string{defaultPath}},
+		{ref: "hashicorp/http-echo", kind: "http-echo", argv: "/http-echo", workdir: "/home/nonroot",
+			env: []string{defaultPath, "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt", "ECHO_TEXT=hello-world"}},
+		{ref: "hashicorp/http-echo:1.0", kind: "http-echo", argv: "/http-echo", workdir: "/home/nonroot",
+			env: []string{defaultPath, "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt", "ECHO_TEXT=hello-world"}},
+		{ref: "docker.io/hashicorp/http-echo:0.2.3", kind: "http-echo-0.2", argv: "/http-echo"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.ref, func(t *testing.T) {
+			t.Parallel()
+			img, err := c.Pull(tt.ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			argv := strings.Join(append(append([]string(nil), img.Entrypoint...), img.Cmd...), " ")
+			if img.kind != tt.kind || !img.Known || argv != tt.argv || img.WorkingDir != tt.workdir {
+				t.Errorf("got kind %q argv %q workdir %q", img.kind, argv, img.WorkingDir)
+			}
+			if diff := cmp.Diff(tt.env, img.Env); diff != "" {
+				t.Errorf("env (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -262,3 +262,65 @@ func netshootFiles(b *vfs.Builder, _ string) {
 		b.File("/usr/bin/"+n, Program("unsupported"), 0o755)
 	}
 }
+
+// agnhostFiles are what test/images/agnhost/Dockerfile adds to alpine: the packages e2e tests
+// use, CoreDNS, porter's certificate, the binary and the user and group of the
+// SupplementalGroups test.
+func agnhostFiles(b *vfs.Builder, _ string) {
+	b.File("/bin/bash", Program("bash"), 0o755)
+	b.File("/usr/bin/curl", Program("curl"), 0o755)
+	// bind-tools (dig, host and its nslookup, ahead of busybox's in PATH), netcat-openbsd,
+	// iperf, iproute2's ss
+	for _, n := range []string{"dig", "host", "nslookup", "nc", "iperf"} {
+		b.File("/usr/bin/"+n, Program("unsupported"), 0o755)
+	}
+	b.Symlink("/usr/local/bin/iperf", "/usr/bin/iperf")
+	b.File("/sbin/ss", Program("unsupported"), 0o755)
+	b.File("/coredns", Program("unsupported"), 0o755)
+	b.Dir("/uploads", 0o755)
+	b.File("/localhost.crt", []byte(agnhostCert), 0o644)
+	b.File("/localhost.key", []byte(agnhostKey), 0o644)
+	b.File("/agnhost", Program("agnhost"), 0o755)
+	b.Symlink("/agnhost-2", "agnhost")
+	b.File("/etc/passwd", []byte(alpinePasswd+"user-defined-in-image:x:1000:1000:Linux User,,,:/home/user-defined-in-image:/bin/sh\n"), 0o644)
+	b.File("/etc/group", []byte(alpineGroup+"user-defined-in-image:x:1000:\ngroup-defined-in-image:x:50000:user-defined-in-image\n"), 0o644)
+	b.Dir("/home/user-defined-in-image", 0o755)
+}
+
+// runtimeFiles are what the container runtime puts into any root filesystem: the mount points
+// of /dev, /proc and /sys, and the files the kubelet mounts over.
+func runtimeFiles(b *vfs.Builder) {
+	b.Dir("/dev", 0o755)
+	b.Dir("/proc", 0o555)
+	b.Dir("/sys", 0o555)
+	b.Dir("/etc", 0o755)
+	for _, f := range []string{"/etc/hosts", "/etc/hostname", "/etc/resolv.conf"} {
+		b.File(f, nil, 0o644)
+	}
+	b.Device("/dev/null", vfs.DevNull)
+	b.Device("/dev/zero", vfs.DevZero)
+	b.Device("/dev/urandom", vfs.DevRandom)
+}
+
+// distrolessImage is gcr.io/distroless/static-debian12:nonroot (no shell, no tools: users,
+// CA certificates, time zones) with the named program at /name.
+func distrolessImage(b *vfs.Builder, name string) {
+	runtimeFiles(b)
+	b.Dir("/root", 0o700)
+	b.Dir("/home/nonroot", 0o700)
+	b.Dir("/tmp", 0o1777)
+	b.Dir("/var/lib/dpkg/status.d", 0o755)
+	b.Dir("/usr/share/zoneinfo", 0o755)
+	b.File("/etc/passwd", []byte(distrolessPasswd), 0o644)
+	b.File("/etc/group", []byte(distrolessGroup), 0o644)
+	b.File("/etc/os-release", []byte(distrolessOSRelease), 0o644)
+	b.File("/etc/nsswitch.conf", []byte("hosts: files dns\n"), 0o644)
+	b.File("/etc/ssl/certs/ca-certificates.crt", nil, 0o644)
+	b.File("/"+name, Program(name), 0o755)
+}
+
+// scratchImage is an image FROM scratch holding one program at file.
+func scratchImage(b *vfs.Builder, file, program string) {
+	runtimeFiles(b)
+	b.File(file, Program(program), 0o755)
+}

@@ -120,8 +120,9 @@ func httpdServe(p *proc.Proc, c net.Conn) {
 			r.set("Content-Type", "text/html; charset=iso-8859-1")
 		}
 		r.status, r.body = status, body
+		// common log format: %b is "-" when no body bytes were sent
 		size := strconv.Itoa(len(body))
-		if req.Method == http.MethodHead {
+		if req.Method == http.MethodHead || len(body) == 0 {
 			size = "-"
 		}
 		fmt.Fprintf(p.Stdout, "%s - - [%s] \"%s %s %s\" %d %s\n", remoteIP(c), now.UTC().Format("02/Jan/2006:15:04:05 -0700"),

@@ -312,8 +312,13 @@ func nginxServe(p *proc.Proc, c net.Conn, root string) {
 		if req.Method == http.MethodHead {
 			size = 0
 		}
-		fmt.Fprintf(p.Stdout, "%s - - [%s] \"%s %s %s\" %d %d \"%s\" \"%s\" \"-\"\n", remoteIP(c), now.UTC().Format("02/Jan/2006:15:04:05 -0700"),
-			req.Method, req.URL.RequestURI(), req.Proto, status, size, ref, ua)
+		xff := req.Header.Get("X-Forwarded-For")
+		if xff == "" {
+			xff = "-"
+		}
+		// the image's log_format main: combined plus $http_x_forwarded_for
+		fmt.Fprintf(p.Stdout, "%s - - [%s] \"%s %s %s\" %d %d \"%s\" \"%s\" \"%s\"\n", remoteIP(c), now.UTC().Format("02/Jan/2006:15:04:05 -0700"),
+			req.Method, req.URL.RequestURI(), req.Proto, status, size, ref, ua, xff)
 		return r
 	})
 }

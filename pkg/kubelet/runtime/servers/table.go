@@ -21,5 +21,8 @@ func Table() map[string]proc.Func {
 		"node":                node,
 		"node-entrypoint":     nodeEntrypoint,
 		"curl-entrypoint":     curlEntrypoint,
+		"agnhost":             agnhost,
+		"http-echo":           httpEcho,
+		"http-echo-0.2":       httpEchoLegacy,
 	}
 }
