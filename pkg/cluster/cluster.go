@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/fakecluster/fakecluster/pkg/allocator"
 	"github.com/fakecluster/fakecluster/pkg/apiserver"
+	"github.com/fakecluster/fakecluster/pkg/network"
 	"github.com/fakecluster/fakecluster/pkg/storage"
 )
 
@@ -92,6 +94,11 @@ type Options struct {
 	// ClusterDomain is the DNS domain of Services and pods
 	// (--cluster-domain); empty means cluster.local.
 	ClusterDomain string
+	// DNSBindAddress, if set, serves the cluster's DNS records over UDP
+	// and TCP at this host:port (--dns-bind-address; port 0 picks a free
+	// one, see Cluster.DNSAddr), so the host can `dig @127.0.0.1 -p PORT`.
+	// It needs nodes, whose network the records describe.
+	DNSBindAddress string
 
 	// NodeMonitorGracePeriod is how long a node may go without renewing
 	// its Lease before node-lifecycle-controller marks it Unknown and
@@ -128,6 +135,8 @@ type Cluster struct {
 	// stopKubelets likewise the kubelets.
 	stopControllers func()
 	stopKubelets    func()
+	network         *network.Network
+	dnsAddr         netip.AddrPort
 	sandboxDir      string
 	// cancel stops the API server; served is closed when it has stopped,
 	// with serveErr set first if it failed.
@@ -205,6 +214,9 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err != nil {
 		return fail(fmt.Errorf("credentials: %w", err))
 	}
+	// The API server reaches pods through the simulated network, which
+	// starts with the kubelets, after it.
+	podNet := &lateNetwork{}
 	api, err := apiserver.New(apiserver.Config{
 		DB:             db,
 		Listener:       listener,
@@ -221,6 +233,8 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 
 		KubeletClientCertPEM: creds.kubeletClientCertPEM,
 		KubeletClientKeyPEM:  creds.kubeletClientKeyPEM,
+
+		PodDialer: podNet.dial,
 	})
 	if err != nil {
 		return fail(err)
@@ -255,10 +269,19 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if sandboxDir == "" {
 		sandboxDir = filepath.Join(dataDir, "sandbox")
 	}
-	if c.stopKubelets, err = startKubelets(runCtx, api.LoopbackConfig(), opts, sandboxDir, creds); err != nil {
+	if c.network, c.stopKubelets, err = startKubelets(runCtx, api.LoopbackConfig(), opts, sandboxDir, creds, dial); err != nil {
 		return fail(fmt.Errorf("start kubelets: %w", err))
 	}
 	c.sandboxDir = sandboxDir
+	podNet.set(c.network)
+	if opts.DNSBindAddress != "" {
+		if c.network == nil {
+			return fail(errors.New("--dns-bind-address needs nodes: with no nodes there is no cluster network to serve"))
+		}
+		if c.dnsAddr, err = c.network.ServeDNS(runCtx, opts.DNSBindAddress); err != nil {
+			return fail(fmt.Errorf("serve DNS: %w", err))
+		}
+	}
 	undo = append(undo, func() error { c.stopKubelets(); return nil })
 	if err := writeKubeconfig(kubeconfig, "https://"+addr, creds); err != nil {
 		return fail(fmt.Errorf("write kubeconfig: %w", err))
@@ -335,6 +358,30 @@ func (c *Cluster) Addr() string { return c.addr }
 
 // SandboxDir is where the cluster's kubelets write their nodes' files.
 func (c *Cluster) SandboxDir() string { return c.sandboxDir }
+
+// DNSAddr is where the cluster's DNS records are served on the host
+// (Options.DNSBindAddress); invalid when they are not.
+func (c *Cluster) DNSAddr() netip.AddrPort { return c.dnsAddr }
+
+// lateNetwork is the simulated network for a caller built before it: it
+// dials through the network once set, and fails before.
+type lateNetwork struct {
+	n atomic.Pointer[network.Network]
+}
+
+func (l *lateNetwork) set(n *network.Network) {
+	if n != nil {
+		l.n.Store(n)
+	}
+}
+
+func (l *lateNetwork) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	n := l.n.Load()
+	if n == nil {
+		return nil, fmt.Errorf("dial %s: the cluster has no nodes, so no pod network", addr)
+	}
+	return n.DialContext(ctx, network, addr)
+}
 
 // DataDir is the absolute path of the directory holding the cluster's state.
 func (c *Cluster) DataDir() string { return c.dataDir }

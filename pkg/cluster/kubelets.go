@@ -20,6 +20,7 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/kubelet/runtime"
 	"github.com/fakecluster/fakecluster/pkg/kubelet/runtime/proc"
 	kubeletserver "github.com/fakecluster/fakecluster/pkg/kubelet/server"
+	"github.com/fakecluster/fakecluster/pkg/network"
 )
 
 // kubeletQPS and kubeletBurst are each kubelet's share of the client-side
@@ -48,39 +49,53 @@ func clusterDNSIP(primary netip.Prefix) netip.Addr {
 }
 
 // startKubelets starts opts.Nodes kubelets against the API server cfg
-// reaches, sharing one runtime and one kubelet HTTP listener, and
+// reaches (at apiAddr, the one host address pods may reach), sharing one
+// runtime, one simulated network and one kubelet HTTP listener, and
 // creates the kube-dns Service their pods' resolv.conf names. stop
 // cancels them and waits until they have stopped.
-func startKubelets(ctx context.Context, cfg *rest.Config, opts Options, sandboxDir string, creds credentials) (stop func(), err error) {
+func startKubelets(ctx context.Context, cfg *rest.Config, opts Options, sandboxDir string, creds credentials, apiAddr netip.AddrPort) (netw *network.Network, stop func(), err error) {
 	if opts.Nodes <= 0 {
-		return func() {}, nil
+		return nil, func() {}, nil
 	}
 	cfg = rest.CopyConfig(cfg)
 	cfg.QPS, cfg.Burst = kubeletQPS*float32(opts.Nodes), kubeletBurst*opts.Nodes
 	cfg = rest.AddUserAgent(cfg, "kubelet")
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("kubelet clientset: %w", err)
+		return nil, nil, fmt.Errorf("kubelet clientset: %w", err)
 	}
 	dns := clusterDNSIP(opts.ServiceClusterIPRanges[0])
 	if err := ensureKubeDNS(ctx, client, dns); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ips, err := assignNodeIPs(ctx, client, opts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var lc net.ListenConfig
 	listener, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, fmt.Errorf("kubelet listener: %w", err)
+		return nil, nil, fmt.Errorf("kubelet listener: %w", err)
 	}
 	port := int32(listener.Addr().(*net.TCPAddr).Port)
-	rt := runtime.New(runtime.Options{Uname: proc.Uname{Release: nodeKernel}})
+	ctx, cancel := context.WithCancel(ctx)
+	fail := func(err error) (*network.Network, func(), error) {
+		cancel()
+		_ = listener.Close()
+		return nil, nil, err
+	}
+	netw, err = network.New(network.Config{Client: client, Domain: opts.ClusterDomain, ClusterCIDRs: opts.ClusterCIDRs, APIServer: apiAddr})
+	if err != nil {
+		return fail(err)
+	}
+	rt := runtime.New(runtime.Options{Uname: proc.Uname{Release: nodeKernel}, Dialer: netw, Resolver: netw})
+	netw.SetPods(rt)
+	if err := netw.Start(ctx); err != nil {
+		return fail(err)
+	}
 	server, err := kubeletserver.New(kubeletserver.Config{CACertPEM: creds.caPEM, CAKeyPEM: creds.caKeyPEM})
 	if err != nil {
-		_ = listener.Close()
-		return nil, err
+		return fail(err)
 	}
 	capacity := kubelet.DefaultCapacity()
 	for name, q := range opts.NodeCapacity {
@@ -103,16 +118,13 @@ func startKubelets(ctx context.Context, cfg *rest.Config, opts Options, sandboxD
 			Runtime:        rt,
 		})
 		if err != nil {
-			_ = listener.Close()
-			return nil, err
+			return fail(err)
 		}
 		if err := server.AddNode(k.NodeName(), ips[i], k); err != nil {
-			_ = listener.Close()
-			return nil, err
+			return fail(err)
 		}
 		kubelets = append(kubelets, k)
 	}
-	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		if err := server.Serve(ctx, listener); err != nil {
@@ -126,7 +138,7 @@ func startKubelets(ctx context.Context, cfg *rest.Config, opts Options, sandboxD
 			}
 		})
 	}
-	return func() { cancel(); wg.Wait() }, nil
+	return netw, func() { cancel(); wg.Wait(); netw.Shutdown() }, nil
 }
 
 // assignNodeIPs gives each node its InternalIPs: the ones its Node had, or

@@ -18,11 +18,11 @@ var rules = []struct {
 	never  []string
 	reason string
 }{
-	{"pkg/kubelet", []string{"pkg/apiserver", "pkg/storage", "pkg/controller", "pkg/cluster"},
+	{"pkg/kubelet", []string{"pkg/apiserver", "pkg/storage", "pkg/controller", "pkg/cluster", "pkg/network"},
 		"a kubelet talks to the API only over client-go, so it can run in another process"},
 	{"pkg/controller", []string{"pkg/apiserver", "pkg/storage", "pkg/kubelet", "pkg/cluster"},
 		"controllers talk to the API only over client-go, as kube-controller-manager's"},
-	{"pkg/apiserver", []string{"pkg/kubelet", "pkg/controller", "pkg/cluster"},
+	{"pkg/apiserver", []string{"pkg/kubelet", "pkg/controller", "pkg/cluster", "pkg/network"},
 		"the API server reaches kubelets over HTTP and knows no controller"},
 	{"pkg/storage", []string{"pkg/apiserver", "pkg/allocator", "pkg/kubelet", "pkg/controller", "pkg/cluster"},
 		"storage knows nothing of what it stores"},
@@ -32,6 +32,8 @@ var rules = []struct {
 		"what the API server and the kubelet must agree on is pure and shared"},
 	{"pkg/internal", []string{"pkg/apiserver", "pkg/storage", "pkg/kubelet", "pkg/controller", "pkg/cluster"},
 		"what controllers and kubelets share belongs to neither"},
+	{"pkg/network", []string{"pkg/apiserver", "pkg/storage", "pkg/kubelet", "pkg/controller", "pkg/cluster"},
+		"the simulated network reads the API over client-go, as kube-proxy and CoreDNS do, and reaches pods through an interface"},
 }
 
 // pkg lists one package as the go command sees it.

@@ -26,6 +26,7 @@ type networkOptions struct {
 	LoadBalancerIPRange   string
 	NodeIPRange           string
 	ClusterDomain         string
+	DNSBindAddress        string
 
 	// Text given to the mask size flags that was not a whole number.
 	nodeCIDRMaskSizeIPv4Text, nodeCIDRMaskSizeIPv6Text string
@@ -136,6 +137,15 @@ func (o *networkOptions) network() (cluster.Options, []error) {
 		errs = append(errs, invalid(o.ClusterDomain, "--cluster-domain", strings.Join(msgs, "; ")+", such as cluster.local"))
 	}
 	out.ClusterDomain = o.ClusterDomain
+
+	// --dns-bind-address: off unless given; an address and a port.
+	if o.DNSBindAddress != "" {
+		if ap, err := netip.ParseAddrPort(o.DNSBindAddress); err != nil || ap.Addr().Zone() != "" {
+			errs = append(errs, invalid(o.DNSBindAddress, "--dns-bind-address",
+				"must be an IP address and a port, such as 127.0.0.1:5353 or [::1]:5353 (port 0 picks a free one)"))
+		}
+	}
+	out.DNSBindAddress = o.DNSBindAddress
 	return out, errs
 }
 

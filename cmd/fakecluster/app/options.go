@@ -103,6 +103,8 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 		"where kubelets write their nodes' pod files and logs (default <data-dir>/sandbox)")
 	fs.StringVar(&o.ClusterDomain, "cluster-domain", o.ClusterDomain,
 		"DNS domain of Services and pods, as in the pods' resolv.conf search list")
+	fs.StringVar(&o.DNSBindAddress, "dns-bind-address", o.DNSBindAddress,
+		"also serve the cluster's DNS records over UDP and TCP at this address:port on the host, e.g. 127.0.0.1:5353 (0 picks a free port; off by default)")
 }
 
 func joinPrefixes(ps []netip.Prefix) string {
@@ -189,6 +191,8 @@ func (o *Options) Validate() error {
 		errs = append(errs, invalid(o.nodesText, "--nodes", nodesRule))
 	} else if o.Nodes < 0 {
 		errs = append(errs, invalid(strconv.Itoa(o.Nodes), "--nodes", nodesRule))
+	} else if o.Nodes == 0 && o.DNSBindAddress != "" {
+		errs = append(errs, errors.New("--dns-bind-address needs nodes: with --nodes 0 there is no cluster network whose records it would serve; drop one of the two"))
 	}
 	if info, err := os.Stat(o.SandboxDir); o.SandboxDir != "" && err == nil && !info.IsDir() {
 		errs = append(errs, invalid(o.SandboxDir, "--sandbox-dir", "must be a directory, or a path where one can be created; this is a file"))

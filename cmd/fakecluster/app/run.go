@@ -30,6 +30,10 @@ func Run(ctx context.Context, cfg CompletedConfig, out io.Writer) error {
 	logger := klog.FromContext(ctx)
 	_, err = fmt.Fprintf(out, "fakecluster: Kubernetes %s API on https://%s, data in %s; kubeconfig: export KUBECONFIG=%s\n",
 		apiserver.KubernetesVersion, c.Addr(), c.DataDir(), c.Kubeconfig())
+	if dns := c.DNSAddr(); err == nil && dns.IsValid() {
+		_, err = fmt.Fprintf(out, "fakecluster: cluster DNS on %s (udp and tcp): dig @%s -p %d kubernetes.default.svc.%s\n",
+			dns, dns.Addr(), dns.Port(), cfg.cluster.ClusterDomain)
+	}
 	if err == nil {
 		<-ctx.Done()
 		logger.V(2).Info("Stopping", "reason", context.Cause(ctx))
