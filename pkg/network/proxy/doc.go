@@ -54,13 +54,14 @@
 // node address takes NodePorts, as in iptables mode; nftables mode's
 // default, "primary", takes only the first of each family); detect-local
 // modes other than ClusterCIDR; masqueradeAll; health check node ports as
-// listeners; conntrack,
-// so established connections are never re-routed. Where the network picks
-// a node (traffic from outside to a cluster, external or LoadBalancer IP),
-// it picks uniformly among the nodes, or for an externalTrafficPolicy Local
-// Service among those with a ready endpoint, as a load balancer following
-// health checks would. nftables' filter-output chain drops a node's own
-// traffic to an externalTrafficPolicy Local address that has no local
-// endpoint before its NAT rules could short-circuit it; iptables mode, and
-// this package, short-circuit it.
+// listeners; conntrack, so established connections are never re-routed.
+//
+// Where the network picks a node (traffic from outside to a cluster,
+// external or LoadBalancer IP), it picks uniformly among the nodes, or for
+// an externalTrafficPolicy Local Service among those with a ready
+// endpoint, as a load balancer following health checks would. nftables'
+// filter-output chain drops a node's own traffic to an
+// externalTrafficPolicy Local address that has no local endpoint before
+// its NAT rules could short-circuit it; iptables mode, and this package,
+// short-circuit it.
 package proxy
