@@ -237,6 +237,17 @@ func TestServiceNetwork(t *testing.T) {
 			}
 		}
 	})
+	t.Run("ping", func(t *testing.T) {
+		for _, ip := range pods["web-1"].Status.PodIPs {
+			if out, _, err := execIn(t, c, "client", "ping", "-c", "1", "-W", "1", ip.IP); err != nil || !strings.Contains(out, " 0% packet loss") {
+				t.Errorf("ping the pod IP %s: %v\n%s", ip.IP, err, out)
+			}
+		}
+		// kube-proxy programs no ICMP for cluster IPs.
+		if out, _, err := execIn(t, c, "client", "ping", "-c", "1", "-W", "1", webSvc.Spec.ClusterIP); err == nil || !strings.Contains(out, "100% packet loss") {
+			t.Errorf("ping the cluster IP: %v\n%s", err, out)
+		}
+	})
 	t.Run("refused", func(t *testing.T) {
 		_, err := wget("http://nobody/")
 		if err == nil || !strings.Contains(err.Error(), "Connection refused") {

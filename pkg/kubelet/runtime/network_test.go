@@ -164,9 +164,9 @@ func TestPodNetwork(t *testing.T) {
 		{name: "wget by pod IP", c: sidecar, argv: []string{"sh", "-c", "wget -qO- 10.244.1.4 | grep -c nginx"}, wantOut: "6\n"},
 		{name: "wget refused", c: sidecar, argv: []string{"wget", "-q", "http://localhost:81/"}, wantErr: "wget: can't connect to remote host (127.0.0.1): Connection refused\n", wantCode: 1},
 		{name: "curl by IPv6 pod IP", c: curl, argv: []string{"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://[a00:100::4]/"}, wantOut: "200"},
-		{name: "curl refused", c: curl, argv: []string{"curl", "-sS", "http://localhost:9/"}, wantErr: "curl: (7) Failed to connect to localhost port 9 after 0 ms: Couldn't connect to server\n", wantCode: 7},
+		{name: "curl refused", c: curl, argv: []string{"curl", "-sS", "http://localhost:9/"}, wantErr: "curl: (7) Failed to connect to localhost port 9 after 0 ms: Could not connect to server\n", wantCode: 7},
 		{name: "curl unknown host", c: curl, argv: []string{"curl", "-sS", "http://nope.example/"}, wantErr: "curl: (6) Could not resolve host: nope.example\n", wantCode: 6},
-		{name: "curl unreachable address", c: curl, argv: []string{"curl", "-sS", "http://10.244.2.9/"}, wantErr: "curl: (7) Failed to connect to 10.244.2.9 port 80 after 0 ms: Couldn't connect to server\n", wantCode: 7},
+		{name: "curl unreachable address", c: curl, argv: []string{"curl", "-sS", "http://10.244.2.9/"}, wantErr: "curl: (7) Failed to connect to 10.244.2.9 port 80 after 0 ms: Could not connect to server\n", wantCode: 7},
 		{name: "curl head", c: curl, argv: []string{"curl", "-sI", "localhost"}, wantOut: "HTTP/1.1 200 OK\r\n"},
 	}
 	for _, tt := range tests {

@@ -88,6 +88,29 @@ func (p *process) Dial(ctx context.Context, addr netip.AddrPort) (net.Conn, erro
 	return p.c.sb.dial(ctx, addr)
 }
 
+// Ping answers from the pod itself (its addresses, loopback), and elsewhere through
+// Options.Dialer when it is a Pinger; with none, an echo request to another address gets no
+// reply before ctx ends.
+func (p *process) Ping(ctx context.Context, to netip.Addr) error {
+	to = to.Unmap()
+	sb := p.c.sb
+	if sb.local(to) {
+		return ctx.Err()
+	}
+	if pg, ok := p.c.rt.opts.Dialer.(Pinger); ok {
+		var from netip.Addr
+		for _, pre := range sb.ips {
+			if pre.Addr().Is4() == to.Is4() {
+				from = pre.Addr()
+				break
+			}
+		}
+		return pg.Ping(ctx, from, to)
+	}
+	<-ctx.Done()
+	return syscall.ETIMEDOUT
+}
+
 func (p *process) Exchange(ctx context.Context, server netip.AddrPort, q *dns.Msg) (*dns.Msg, error) {
 	if r := p.c.rt.opts.Resolver; r != nil {
 		return r.Exchange(ctx, server, q)

@@ -44,12 +44,23 @@ type Dialer interface {
 	Dial(ctx context.Context, from netip.Addr, to netip.AddrPort) (net.Conn, error)
 }
 
+// Pinger answers a pod's ICMP echo requests (ping) to addresses outside itself; an
+// Options.Dialer may implement it. from is the pod's address of to's family (or invalid).
+// It returns nil when an echo reply comes back, syscall.ETIMEDOUT when none does before ctx
+// ends (a Service's cluster IP: kube-proxy forwards no ICMP), syscall.EHOSTUNREACH when the
+// network reports the host unreachable.
+type Pinger interface {
+	Ping(ctx context.Context, from, to netip.Addr) error
+}
+
 // Options configure a Runtime; the zero value works.
 type Options struct {
 	// Resolver answers DNS; nil answers each container from its own /etc/hosts (A and AAAA;
 	// NXDOMAIN for anything else), so names work before cluster DNS exists.
 	Resolver Resolver
-	// Dialer reaches other pods; nil makes every address outside the pod unreachable.
+	// Dialer reaches other pods; nil makes every address outside the pod unreachable. When
+	// it also implements Pinger it answers pings; otherwise only the pod's own addresses and
+	// loopback answer and pings to anything else time out.
 	Dialer Dialer
 	// Uname is the simulated node's kernel and machine; empty fields get defaults.
 	Uname proc.Uname

@@ -20,11 +20,13 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/kubelet/runtime/vfs"
 )
 
-// fakeSys is a container with one process and no network, enough for the tools.
+// fakeSys is a container with one process, enough for the tools; its network is net (see
+// net_test.go), or none: connections refused, DNS and pings unanswered.
 type fakeSys struct {
 	fs       *vfs.FS
 	userland proc.Userland
 	table    map[string]proc.Func
+	net      *fakeNet
 }
 
 func (f *fakeSys) FS() *vfs.FS                              { return f.fs }
@@ -47,12 +49,29 @@ func (f *fakeSys) Uname() proc.Uname {
 func (f *fakeSys) PodIPs() []netip.Prefix {
 	return []netip.Prefix{netip.MustParsePrefix("10.244.0.5/24"), netip.MustParsePrefix("fd00::5/64")}
 }
-func (f *fakeSys) Listen(int, func(net.Conn)) (io.Closer, error) { return nil, syscall.EACCES }
-func (f *fakeSys) Dial(context.Context, netip.AddrPort) (net.Conn, error) {
-	return nil, syscall.ECONNREFUSED
+func (f *fakeSys) Listen(port int, serve func(net.Conn)) (io.Closer, error) {
+	if f.net == nil {
+		return nil, syscall.EACCES
+	}
+	return f.net.listen(port, serve)
 }
-func (f *fakeSys) Exchange(context.Context, netip.AddrPort, *dns.Msg) (*dns.Msg, error) {
-	return nil, errors.New("no reply")
+func (f *fakeSys) Dial(ctx context.Context, to netip.AddrPort) (net.Conn, error) {
+	if f.net == nil {
+		return nil, syscall.ECONNREFUSED
+	}
+	return f.net.dial(ctx, to)
+}
+func (f *fakeSys) Exchange(ctx context.Context, server netip.AddrPort, q *dns.Msg) (*dns.Msg, error) {
+	if f.net == nil {
+		return nil, errors.New("no reply")
+	}
+	return f.net.exchange(ctx, server, q)
+}
+func (f *fakeSys) Ping(ctx context.Context, to netip.Addr) error {
+	if f.net == nil {
+		return syscall.ETIMEDOUT
+	}
+	return f.net.ping(ctx, to)
 }
 func (f *fakeSys) Exec(child *proc.Proc) (int, error) {
 	fn := f.table[child.Args[0]]
@@ -65,7 +84,10 @@ func (f *fakeSys) Exec(child *proc.Proc) (int, error) {
 }
 func (f *fakeSys) Replace(child *proc.Proc) (int, error) { return f.Exec(child) }
 
-func newSys(t *testing.T, u proc.Userland) *fakeSys {
+func newSys(t testing.TB, u proc.Userland) *fakeSys { return newSysFiles(t, u, nil) }
+
+// newSysFiles is newSys with more files in the image.
+func newSysFiles(t testing.TB, u proc.Userland, extra map[string]string) *fakeSys {
 	t.Helper()
 	b := vfs.NewBuilder(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC))
 	b.File("/etc/hosts", []byte("127.0.0.1\tlocalhost\n10.244.0.5\tweb-0.nginx.default.svc.cluster.local\tweb-0\n"), 0o644)
@@ -74,6 +96,10 @@ func newSys(t *testing.T, u proc.Userland) *fakeSys {
 	b.File("/srv/a.txt", []byte("b 2\na 10\nc 1\n"), 0o644)
 	b.Symlink("/srv/link", "a.txt")
 	b.Dir("/tmp", 0o1777)
+	b.Device("/dev/null", vfs.DevNull)
+	for name, content := range extra {
+		b.File(name, []byte(content), 0o644)
+	}
 	tree, err := b.Tree()
 	if err != nil {
 		t.Fatal(err)
@@ -135,7 +161,7 @@ func TestTools(t *testing.T) {
 		{name: "uname -a gnu", gnu: true, argv: []string{"uname", "-a"}, wantOut: "Linux web-0 6.8.0 #1 x86_64 GNU/Linux\n"},
 		{name: "nslookup without a nameserver reply", argv: []string{"nslookup", "x"}, wantOut: ";; connection timed out; no servers could be reached\n\n", wantCode: 1},
 		{name: "getent without DNS", gnu: true, argv: []string{"getent", "hosts", "x"}, wantCode: 2},
-		{name: "curl no args", argv: []string{"curl"}, wantErr: "curl: try 'curl --help' or 'curl --manual' for more information\n", wantCode: 2},
+		{name: "curl no args", argv: []string{"curl"}, wantErr: "curl: try 'curl --help' for more information\n", wantCode: 2},
 		{name: "getopt unknown option gnu", gnu: true, argv: []string{"ls", "-Z"}, wantErr: "ls: invalid option -- 'Z'\nTry 'ls --help' for more information.\n", wantCode: 2},
 		{name: "apt-get install", gnu: true, argv: []string{"apt-get", "install", "-y", "curl"}, wantOut: "Reading package lists... Done\nBuilding dependency tree... Done\nReading state information... Done\n", wantErr: "E: Unable to locate package curl\n", wantCode: 100},
 	}

@@ -27,6 +27,8 @@ func Table() map[string]proc.Func {
 		"realpath": realpath, "sha256sum": sha256sum, "md5sum": md5sum, "base64": base64Cmd,
 		"tac": tac, "rev": rev, "nl": nl, "apk": apk, "apt-get": aptGet, "apt": aptGet,
 		"unsupported": unsupported, "ld-musl": unsupported,
+		"dig": dig, "nc": ncUserland, "nc.openbsd": ncOpenBSD, "ping": pingUserland, "ping6": ping6,
+		"iputils-ping": iputilsPing,
 	}
 }
 
@@ -55,12 +57,16 @@ func quote(s string) string {
 	return "'" + s + "'"
 }
 
-// opts is the result of getopt: single-letter flags, their values, and the operands.
+// opts is the result of getopt: single-letter flags, their values, and the operands. val
+// and long keep the last value of an option given more than once, vals and longs all of
+// them in order.
 type opts struct {
-	set  map[byte]int
-	val  map[byte]string
-	long map[string]string
-	args []string
+	set   map[byte]int
+	val   map[byte]string
+	vals  map[byte][]string
+	long  map[string]string
+	longs map[string][]string
+	args  []string
 }
 
 func (o *opts) has(c byte) bool { return o.set[c] > 0 }
@@ -70,7 +76,8 @@ func (o *opts) has(c byte) bool { return o.set[c] > 0 }
 // options named in longs ("all", "lines=") are accepted as --name or --name=value; any other
 // long option is an error. A lone "-" is an operand; "--" ends the options.
 func getopt(p *proc.Proc, args []string, spec string, longs ...string) (*opts, bool) {
-	o := &opts{set: map[byte]int{}, val: map[byte]string{}, long: map[string]string{}}
+	o := &opts{set: map[byte]int{}, val: map[byte]string{}, vals: map[byte][]string{}, long: map[string]string{},
+		longs: map[string][]string{}}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
@@ -95,6 +102,9 @@ func getopt(p *proc.Proc, args []string, spec string, longs ...string) (*opts, b
 					v = args[i]
 				}
 				o.long[n] = v
+				if takes || hasV {
+					o.longs[n] = append(o.longs[n], v)
+				}
 			}
 			if !ok {
 				errorf(p, "unrecognized option '%s'", a)
@@ -117,9 +127,11 @@ func getopt(p *proc.Proc, args []string, spec string, longs ...string) (*opts, b
 					switch {
 					case j+1 < len(a):
 						o.val[c] = a[j+1:]
+						o.vals[c] = append(o.vals[c], o.val[c])
 					case i+1 < len(args):
 						i++
 						o.val[c] = args[i]
+						o.vals[c] = append(o.vals[c], o.val[c])
 					default:
 						if gnu(p) {
 							errorf(p, "option requires an argument -- '%c'", c)

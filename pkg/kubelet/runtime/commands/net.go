@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -443,11 +444,20 @@ func wget(p *proc.Proc) int {
 		return 1
 	}
 	quiet := o.has('q') || hasLong(o, "quiet")
-	timeout := 10 * time.Second
-	if v, ok := o.val['T']; ok {
-		if n, err := strconv.Atoi(v); err == nil {
-			timeout = time.Duration(n) * time.Second
+	// busybox's default -T is 900 s; a connection the network drops fails sooner, when the
+	// network gives up (the kernel's connect timeout)
+	timeout := 900 * time.Second
+	tv, hasT := o.val['T']
+	if v, ok := o.long["timeout"]; ok {
+		tv, hasT = v, true
+	}
+	if hasT {
+		n, err := strconv.Atoi(tv)
+		if err != nil || n < 0 {
+			errorf(p, "invalid number '%s'", tv)
+			return 1
 		}
+		timeout = time.Duration(n) * time.Second
 	}
 	outName, toFile := o.val['O'], o.has('O')
 	if v, ok := o.long["output-document"]; ok {
@@ -467,37 +477,67 @@ func wget(p *proc.Proc) int {
 		host := u.Hostname()
 		port := u.Port()
 		if port == "" {
-			port = "80"
+			port = map[string]string{"https": "443"}[u.Scheme]
+			if port == "" {
+				port = "80"
+			}
+		}
+		found, _ := lookupHost(p, host, 0)
+		found = preferred(found)
+		if len(found) == 0 {
+			errorf(p, "bad address '%s'", host)
+			status = 1
+			continue
+		}
+		if !quiet {
+			// busybox shows the URL's host part (with the port only if the URL has one)
+			fmt.Fprintf(p.Stderr, "Connecting to %s (%s)\n", u.Host, net.JoinHostPort(found[0].addr.String(), port))
 		}
 		if u.Scheme == "https" {
 			errorf(p, "error getting response: Connection reset by peer")
 			status = 1
 			continue
 		}
-		if !quiet {
-			shown := host + ":" + port
-			if found, _ := lookupHost(p, host, 0); len(found) > 0 {
-				fmt.Fprintf(p.Stderr, "Connecting to %s (%s)\n", shown, net.JoinHostPort(found[0].addr.String(), port))
-			}
-		}
 		method := http.MethodGet
 		if hasLong(o, "spider") {
 			method = http.MethodHead
 		}
-		req, _ := http.NewRequestWithContext(p.Ctx, method, u.String(), nil)
+		ctx, cancel := context.WithTimeout(p.Ctx, timeout)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, method, u.String(), nil)
 		req.Header.Set("User-Agent", "Wget")
-		resp, err := httpClient(p, timeout, true).Do(req)
+		resp, err := httpClient(p, 0, true).Do(req)
 		if err != nil {
 			switch d := asDialError(err); {
+			case p.Ctx.Err() != nil:
+				return 1
+			case ctx.Err() != nil:
+				errorf(p, "download timed out")
 			case d != nil && d.dns:
 				errorf(p, "bad address '%s'", host)
-			case d != nil:
+			case d != nil && d.addr.Addr().Is4():
 				errorf(p, "can't connect to remote host (%s): %s", d.addr.Addr(), proc.Strerror(d.err))
+			case d != nil:
+				errorf(p, "can't connect to remote host: %s", proc.Strerror(d.err))
 			default:
-				errorf(p, "download timed out")
+				errorf(p, "error getting response: %s", proc.Strerror(syscall.ECONNRESET))
 			}
 			status = 1
 			continue
+		}
+		if o.has('S') || hasLong(o, "server-response") {
+			fmt.Fprintf(p.Stderr, "  %s %s\n", resp.Proto, resp.Status)
+			keys := make([]string, 0, len(resp.Header))
+			for k := range resp.Header {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				for _, v := range resp.Header[k] {
+					fmt.Fprintf(p.Stderr, "  %s: %s\n", k, v)
+				}
+			}
+			fmt.Fprint(p.Stderr, "  \n")
 		}
 		if resp.StatusCode >= 400 {
 			resp.Body.Close()
@@ -554,201 +594,4 @@ func wget(p *proc.Proc) int {
 		}
 	}
 	return status
-}
-
-func curl(p *proc.Proc) int {
-	o, ok := getopt(p, p.Args[1:], "sSvIiLfko:Om:H:X:d:w:A:u:4:6", "silent", "show-error", "verbose", "head", "include",
-		"location", "fail", "insecure", "output=", "max-time=", "connect-timeout=", "header=", "request=", "data=",
-		"write-out=", "user-agent=", "version", "help", "http1.1", "noproxy=", "retry=", "url=")
-	if !ok {
-		return 2
-	}
-	if hasLong(o, "version") {
-		fmt.Fprintln(p.Stdout, "curl 8.11.1 (x86_64-alpine-linux-musl) libcurl/8.11.1 OpenSSL/3.3.2 zlib/1.3.1\nRelease-Date: 2024-12-11\nProtocols: dict file ftp ftps gopher gophers http https imap imaps ipfs ipns mqtt pop3 pop3s rtsp smb smbs smtp smtps telnet tftp ws wss\nFeatures: alt-svc AsynchDNS HSTS HTTPS-proxy IPv6 Largefile libz SSL threadsafe TLS-SRP UnixSockets")
-		return 0
-	}
-	urls := o.args
-	if v, ok := o.long["url"]; ok {
-		urls = append(urls, v)
-	}
-	if len(urls) == 0 {
-		fmt.Fprintln(p.Stderr, "curl: try 'curl --help' or 'curl --manual' for more information")
-		return 2
-	}
-	silent := o.has('s') || hasLong(o, "silent")
-	showErr := o.has('S') || hasLong(o, "show-error")
-	verbose := o.has('v') || hasLong(o, "verbose")
-	head := o.has('I') || hasLong(o, "head")
-	include := o.has('i') || hasLong(o, "include") || head
-	fail := o.has('f') || hasLong(o, "fail")
-	fatal := func(code int, format string, args ...any) int {
-		if !silent || showErr {
-			fmt.Fprintf(p.Stderr, "curl: (%d) %s\n", code, fmt.Sprintf(format, args...))
-		}
-		return code
-	}
-	timeout := time.Duration(0)
-	for _, k := range []string{"max-time"} {
-		if v, ok := o.long[k]; ok {
-			d, _ := strconv.ParseFloat(v, 64)
-			timeout = time.Duration(d * float64(time.Second))
-		}
-	}
-	if v, ok := o.val['m']; ok {
-		d, _ := strconv.ParseFloat(v, 64)
-		timeout = time.Duration(d * float64(time.Second))
-	}
-	method := o.val['X']
-	if v, ok := o.long["request"]; ok {
-		method = v
-	}
-	data, hasData := o.val['d']
-	if v, ok := o.long["data"]; ok {
-		data, hasData = v, true
-	}
-	switch {
-	case method != "":
-	case head:
-		method = http.MethodHead
-	case hasData:
-		method = http.MethodPost
-	default:
-		method = http.MethodGet
-	}
-	status := 0
-	for _, raw := range urls {
-		if !strings.Contains(raw, "://") {
-			raw = "http://" + raw
-		}
-		u, err := url.Parse(raw)
-		if err != nil || u.Host == "" {
-			status = fatal(3, "URL rejected: Malformed input to a URL function")
-			continue
-		}
-		if u.Scheme != "http" && u.Scheme != "https" {
-			status = fatal(1, "Protocol \"%s\" not supported", u.Scheme)
-			continue
-		}
-		port := u.Port()
-		if port == "" {
-			port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
-		}
-		var body io.Reader
-		if hasData {
-			body = strings.NewReader(data)
-		}
-		req, _ := http.NewRequestWithContext(p.Ctx, method, u.String(), body)
-		req.Header.Set("User-Agent", "curl/8.11.1")
-		req.Header.Set("Accept", "*/*")
-		if v, ok := o.val['A']; ok {
-			req.Header.Set("User-Agent", v)
-		}
-		if hasData {
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		}
-		if h, ok := o.val['H']; ok {
-			if k, v, ok := strings.Cut(h, ":"); ok {
-				req.Header.Set(strings.TrimSpace(k), strings.TrimSpace(v))
-			}
-		}
-		if h, ok := o.long["header"]; ok {
-			if k, v, ok := strings.Cut(h, ":"); ok {
-				req.Header.Set(strings.TrimSpace(k), strings.TrimSpace(v))
-			}
-		}
-		if u.Scheme == "https" {
-			status = fatal(35, "OpenSSL/3.3.2: error:0A00010B:SSL routines::wrong version number")
-			continue
-		}
-		if verbose {
-			if found, _ := lookupHost(p, u.Hostname(), 0); len(found) > 0 {
-				fmt.Fprintf(p.Stderr, "* Host %s:%s was resolved.\n*   Trying %s...\n", u.Hostname(), port, net.JoinHostPort(found[0].addr.String(), port))
-			}
-		}
-		start := time.Now()
-		resp, err := httpClient(p, timeout, o.has('L') || hasLong(o, "location")).Do(req)
-		if err != nil {
-			ms := time.Since(start).Milliseconds()
-			switch d := asDialError(err); {
-			case d != nil && d.dns:
-				status = fatal(6, "Could not resolve host: %s", u.Hostname())
-			case d != nil && errors.Is(d.err, syscall.ETIMEDOUT):
-				status = fatal(28, "Failed to connect to %s port %s after %d ms: Timeout was reached", u.Hostname(), port, ms)
-			case d != nil:
-				status = fatal(7, "Failed to connect to %s port %s after %d ms: Couldn't connect to server", u.Hostname(), port, ms)
-			case errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "Timeout"):
-				status = fatal(28, "Operation timed out after %d milliseconds with 0 bytes received", ms)
-			default:
-				status = fatal(52, "Empty reply from server")
-			}
-			continue
-		}
-		if verbose {
-			fmt.Fprintf(p.Stderr, "* Connected to %s port %s\n> %s %s HTTP/1.1\n> Host: %s\n> User-Agent: %s\n> Accept: */*\n> \n", u.Hostname(), port, method, u.RequestURI(), u.Host, req.Header.Get("User-Agent"))
-			fmt.Fprintf(p.Stderr, "< %s %s\n", resp.Proto, resp.Status)
-			for k, vs := range resp.Header {
-				for _, v := range vs {
-					fmt.Fprintf(p.Stderr, "< %s: %s\n", k, v)
-				}
-			}
-			fmt.Fprintln(p.Stderr, "< ")
-		}
-		if fail && resp.StatusCode >= 400 {
-			resp.Body.Close()
-			status = fatal(22, "The requested URL returned error: %d", resp.StatusCode)
-			continue
-		}
-		var w io.Writer = p.Stdout
-		outName, toFile := o.val['o'], o.has('o')
-		if v, ok := o.long["output"]; ok {
-			outName, toFile = v, true
-		}
-		if o.has('O') {
-			outName, toFile = path.Base(u.Path), true
-		}
-		if toFile && outName != "-" {
-			h, err := p.OpenFile(outName, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
-			if err != nil {
-				resp.Body.Close()
-				status = fatal(23, "Failure writing output to destination")
-				continue
-			}
-			defer h.Close()
-			w = h
-		}
-		if include {
-			fmt.Fprintf(w, "%s %s\r\n", resp.Proto, resp.Status)
-			resp.Header.Write(w)
-			fmt.Fprint(w, "\r\n")
-		}
-		n, _ := io.Copy(w, resp.Body)
-		resp.Body.Close()
-		if !silent && !verbose && (!p.TTY || toFile) {
-			progress(p, n)
-		}
-		if format, ok := o.val['w']; ok {
-			fmt.Fprint(p.Stdout, curlWriteOut(format, resp, n))
-		} else if format, ok := o.long["write-out"]; ok {
-			fmt.Fprint(p.Stdout, curlWriteOut(format, resp, n))
-		}
-	}
-	return status
-}
-
-func progress(p *proc.Proc, n int64) {
-	fmt.Fprintf(p.Stderr, "  %% Total    %% Received %% Xferd  Average Speed   Time    Time     Time  Current\n")
-	fmt.Fprintf(p.Stderr, "                                 Dload  Upload   Total   Spent    Left  Speed\n")
-	fmt.Fprintf(p.Stderr, "\r100 %5d  100 %5d    0     0   %4dk      0 --:--:-- --:--:-- --:--:-- %4dk\n", n, n, max(1, n/1024), max(1, n/1024))
-}
-
-func curlWriteOut(f string, resp *http.Response, n int64) string {
-	r := strings.NewReplacer(
-		"%{http_code}", strconv.Itoa(resp.StatusCode),
-		"%{response_code}", strconv.Itoa(resp.StatusCode),
-		"%{size_download}", strconv.FormatInt(n, 10),
-		"%{content_type}", resp.Header.Get("Content-Type"),
-		"%{time_total}", "0.001000",
-		`\n`, "\n",
-	)
-	return r.Replace(f)
 }

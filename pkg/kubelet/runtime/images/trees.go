@@ -16,13 +16,13 @@ func commonTools() []string {
 
 // busyboxApplets are the busybox applets the runtime runs (sh is ash).
 func busyboxApplets() []string {
-	return append(commonTools(), "ash", "ip", "kill", "nslookup", "ps", "wget", "uptime", "free", "rev")
+	return append(commonTools(), "ash", "ip", "kill", "nslookup", "ps", "wget", "uptime", "free", "rev", "nc", "ping", "ping6")
 }
 
 // unsupportedTools are programs real images carry that the runtime does not simulate; they
 // exist (ls shows them) and say so when run.
 func unsupportedBusybox() []string {
-	return []string{"awk", "vi", "ping", "ping6", "nc", "top", "df", "du", "less", "more", "diff", "netstat",
+	return []string{"awk", "vi", "top", "df", "du", "less", "more", "diff", "netstat",
 		"traceroute", "telnet", "ifconfig", "route", "dd", "gzip", "gunzip", "zcat", "unzip", "watch", "hexdump",
 		"od", "strings", "chown", "chgrp", "mktemp", "expr", "dmesg", "pgrep", "pkill", "pidof", "killall", "su",
 		"mount", "umount", "sync", "arp"}
@@ -258,7 +258,11 @@ func netshootFiles(b *vfs.Builder, _ string) {
 		b.File("/bin/"+n, Program("bash"), 0o755)
 	}
 	b.File("/usr/bin/curl", Program("curl"), 0o755)
-	for _, n := range []string{"dig", "tcpdump", "iperf3", "nmap", "socat", "mtr", "jq"} {
+	// bind-tools, netcat-openbsd and iputils, ahead of busybox's applets
+	b.File("/usr/bin/dig", Program("dig"), 0o755)
+	b.File("/usr/bin/nc", Program("nc.openbsd"), 0o755)
+	b.File("/bin/ping", Program("iputils-ping"), 0o755)
+	for _, n := range []string{"tcpdump", "iperf3", "nmap", "socat", "mtr", "jq"} {
 		b.File("/usr/bin/"+n, Program("unsupported"), 0o755)
 	}
 }
@@ -271,7 +275,9 @@ func agnhostFiles(b *vfs.Builder, _ string) {
 	b.File("/usr/bin/curl", Program("curl"), 0o755)
 	// bind-tools (dig, host and its nslookup, ahead of busybox's in PATH), netcat-openbsd,
 	// iperf, iproute2's ss
-	for _, n := range []string{"dig", "host", "nslookup", "nc", "iperf"} {
+	b.File("/usr/bin/dig", Program("dig"), 0o755)
+	b.File("/usr/bin/nc", Program("nc.openbsd"), 0o755)
+	for _, n := range []string{"host", "nslookup", "iperf"} {
 		b.File("/usr/bin/"+n, Program("unsupported"), 0o755)
 	}
 	b.Symlink("/usr/local/bin/iperf", "/usr/bin/iperf")

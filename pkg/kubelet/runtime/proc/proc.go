@@ -95,6 +95,10 @@ type Sys interface {
 	// Exchange sends one DNS query to server and returns its reply. An error means no reply
 	// came.
 	Exchange(ctx context.Context, server netip.AddrPort, query *dns.Msg) (*dns.Msg, error)
+	// Ping sends one ICMP echo request to addr and waits for the reply until ctx ends: nil
+	// when an echo reply came, syscall.ETIMEDOUT when none did, syscall.EHOSTUNREACH when
+	// the network reported the host unreachable.
+	Ping(ctx context.Context, addr netip.Addr) error
 }
 
 // Uname is what uname(2), /proc/cpuinfo and /proc/meminfo would tell a program.
@@ -277,6 +281,10 @@ func Strerror(err error) string {
 		return "Connection timed out"
 	case syscall.ECONNRESET:
 		return "Connection reset by peer"
+	case syscall.EINPROGRESS:
+		return "Operation now in progress"
+	case syscall.EAFNOSUPPORT:
+		return "Address family not supported by protocol"
 	}
 	return "Input/output error"
 }

@@ -125,6 +125,8 @@ func (f *fakePod) Listen(port int, serve func(net.Conn)) (io.Closer, error) {
 	}), nil
 }
 
+func (f *fakePod) Ping(context.Context, netip.Addr) error { return syscall.ETIMEDOUT }
+
 func (f *fakePod) Dial(ctx context.Context, addr netip.AddrPort) (net.Conn, error) {
 	if addr.Addr() == netip.MustParseAddr("10.244.1.4") || addr.Addr().IsLoopback() {
 		return f.connect(netip.MustParseAddr("10.244.1.4"), int(addr.Port()))
