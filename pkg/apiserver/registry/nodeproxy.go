@@ -23,7 +23,7 @@ type nodeProxyREST struct {
 
 var _ rest.Connecter = (*nodeProxyREST)(nil)
 
-func (r *nodeProxyREST) New() runtime.Object { return &corev1.Node{} }
+func (r *nodeProxyREST) New() runtime.Object { return &corev1.NodeProxyOptions{} }
 func (r *nodeProxyREST) Destroy()            {}
 
 // ConnectMethods are the verbs upstream's node proxy takes.
