@@ -5,5 +5,6 @@
 //
 // It is not a controller manager or a kubelet: it stores and validates
 // objects, and reaches kubelets only the way kube-apiserver does, over their
-// HTTP API. Resource-specific behaviour lives in the registry packages.
+// HTTP API. Resource-specific behaviour lives in pkg/apiserver/registry, one
+// folder per resource.
 package apiserver

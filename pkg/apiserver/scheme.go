@@ -15,8 +15,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
-
-	"github.com/fakecluster/fakecluster/pkg/apiserver/registry"
 )
 
 // servedGroupVersions are the API versions fakecluster serves, each with the
@@ -56,13 +54,8 @@ func newScheme() (*runtime.Scheme, serializer.CodecFactory, error) {
 	}
 	addEviction(scheme, policyv1.SchemeGroupVersion, schema.GroupVersion{Group: policyv1.GroupName, Version: runtime.APIVersionInternal})
 	addTokenRequest(scheme, authenticationv1.SchemeGroupVersion, schema.GroupVersion{Group: authenticationv1.GroupName, Version: runtime.APIVersionInternal})
-	registry.AddDefaulters(scheme)
-	if err := registry.AddEventConversions(scheme); err != nil {
-		return nil, serializer.CodecFactory{}, err
-	}
-	if err := registry.AddQueryConversions(scheme); err != nil {
-		return nil, serializer.CodecFactory{}, err
-	}
+	// Each resource's defaulting, conversions and field selectors are added
+	// with its storage (resourcesByGroupVersion), before it is installed.
 	// Unversioned meta types the generic server answers with.
 	unversioned := schema.GroupVersion{Group: "", Version: "v1"}
 	scheme.AddUnversionedTypes(unversioned,

@@ -38,10 +38,13 @@ import (
 	"k8s.io/component-base/compatibility"
 
 	"github.com/fakecluster/fakecluster/pkg/allocator"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/kubeletclient"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/resource"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/openapi"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/service/alloc"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/serviceaccount"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/tables"
 	"github.com/fakecluster/fakecluster/pkg/storage"
 )
 
@@ -140,8 +143,18 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := installAPIs(generic, scheme, codecs, restOptions{db: cfg.DB, scheme: scheme, codecs: codecs},
-		registry.Connections{Kubelet: kubelet, Pods: podTransport(cfg.PodDialer)}, tokens, services); err != nil {
+	stores := registry.Config{
+		Options: resource.Options{
+			RESTOptions: restOptions{db: cfg.DB, scheme: scheme, codecs: codecs},
+			Typer:       scheme,
+			Tables:      tables.New(nil),
+		},
+		Kubelet:      kubelet,
+		PodTransport: podTransport(cfg.PodDialer),
+		Tokens:       tokens,
+		Services:     services,
+	}
+	if err := installAPIs(generic, scheme, codecs, stores); err != nil {
 		return nil, err
 	}
 	err = errors.Join(
@@ -190,16 +203,16 @@ func podTransport(dial func(ctx context.Context, network, addr string) (net.Conn
 // kubeletConnection reaches fakecluster's kubelets: on loopback whatever
 // node the URL names, over TLS with serving certificates from the cluster
 // CA for the node's name, presenting the API server's client certificate.
-func kubeletConnection(caPEM, clientCertPEM, clientKeyPEM []byte) (registry.KubeletConnection, error) {
+func kubeletConnection(caPEM, clientCertPEM, clientKeyPEM []byte) (kubeletclient.Connection, error) {
 	pool := x509.NewCertPool()
 	if len(caPEM) > 0 && !pool.AppendCertsFromPEM(caPEM) {
-		return registry.KubeletConnection{}, errors.New("no certificate in the CA bundle")
+		return kubeletclient.Connection{}, errors.New("no certificate in the CA bundle")
 	}
 	tlsConfig := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	if len(clientCertPEM) > 0 {
 		pair, err := tls.X509KeyPair(clientCertPEM, clientKeyPEM)
 		if err != nil {
-			return registry.KubeletConnection{}, fmt.Errorf("kubelet client certificate: %w", err)
+			return kubeletclient.Connection{}, fmt.Errorf("kubelet client certificate: %w", err)
 		}
 		tlsConfig.Certificates = []tls.Certificate{pair}
 	}
@@ -218,7 +231,7 @@ func kubeletConnection(caPEM, clientCertPEM, clientKeyPEM []byte) (registry.Kube
 		TLSHandshakeTimeout: 10 * time.Second,
 		IdleConnTimeout:     90 * time.Second,
 	}
-	return registry.KubeletConnection{Host: host, Transport: transport}, nil
+	return kubeletclient.Connection{Host: host, Transport: transport}, nil
 }
 
 // serviceAccountTokens returns the issuer of service account tokens and
@@ -340,8 +353,8 @@ func adminToken(token string) authenticator.TokenFunc {
 }
 
 // installAPIs installs the legacy core group and every named group.
-func installAPIs(s *genericapiserver.GenericAPIServer, scheme *runtime.Scheme, codecs serializer.CodecFactory, opts restOptions, conns registry.Connections, tokens *serviceaccount.Issuer, services *alloc.Allocators) error {
-	groups, err := resourcesByGroupVersion(scheme, opts, conns, tokens, services)
+func installAPIs(s *genericapiserver.GenericAPIServer, scheme *runtime.Scheme, codecs serializer.CodecFactory, stores registry.Config) error {
+	groups, err := resourcesByGroupVersion(scheme, stores)
 	if err != nil {
 		return err
 	}

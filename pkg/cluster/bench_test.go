@@ -32,6 +32,12 @@ var (
 	// progress fails the benchmark instead of hanging it: a deadlock
 	// guard, not a timed assertion.
 	benchWait = flag.Duration("bench-wait", 10*time.Minute, "how long the benchmarks wait for pods and nodes before failing")
+	// benchRequests is how many requests each client of
+	// BenchmarkServiceRequests makes in one exec.
+	benchRequests = flag.Int("bench-requests", 20, "HTTP requests each client makes per iteration of BenchmarkServiceRequests")
+	// benchServices adds Services that BenchmarkServiceRequests' requests
+	// do not use, to show what a request's cost owes to their number.
+	benchServices = flag.Int("bench-services", 0, "idle Services BenchmarkServiceRequests adds beside web")
 )
 
 // benchClientCount is how many clients create pods at once, each in its
@@ -80,6 +86,46 @@ func BenchmarkPodsToRunning(b *testing.B) {
 	b.ReportMetric(float64(n*b.N)/total.Seconds(), "pods/s")
 	b.ReportMetric(float64(n*b.N)/creating.Seconds(), "creates/s")
 	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(n*b.N), "cpu-ms/pod")
+}
+
+// BenchmarkServiceRequests measures the pod network end to end: on two
+// nodes, a Service "web" over two agnhost netexec pods and ten busybox
+// client pods; each iteration runs, in every client at once, one exec (as
+// kubectl exec does, over the API server's websocket to the kubelet) of a
+// shell loop of -bench-requests (20) `wget -qO- http://web/hostname`:
+// a DNS lookup through the search path, kube-proxy's choice of endpoint
+// and an HTTP exchange with netexec per request. It reports requests/s
+// and the process's CPU time per request, the exec's set-up included.
+// -bench-services N adds N selector-less Services that nothing uses:
+// neither figure should move with them.
+//
+//	go test ./pkg/cluster -run '^$' -bench ServiceRequests -benchtime 3x [-bench-requests 20 -bench-services 1000]
+func BenchmarkServiceRequests(b *testing.B) {
+	const clients = 10
+	r := *benchRequests
+	if r < 1 || *benchServices < 0 {
+		b.Fatalf("-bench-requests %d, -bench-services %d: want at least 1 request and no negative count", r, *benchServices)
+	}
+	c, client := startServiceBench(b, clients, *benchServices)
+	cmd := []string{"sh", "-c", fmt.Sprintf("for i in $(seq %d); do wget -qO- http://web/hostname >/dev/null || exit 1; done", r)}
+	// One request from each client first, so that what is timed is
+	// neither a client's first exec nor its first lookup.
+	if err := execInAll(b.Context(), c, client, clients, "sh", "-c", "wget -qO- http://web/hostname >/dev/null"); err != nil {
+		b.Fatal(err)
+	}
+	var cpu time.Duration
+	iterations := 0
+	for b.Loop() {
+		cpu0 := processCPU(b)
+		if err := execInAll(b.Context(), c, client, clients, cmd...); err != nil {
+			b.Fatal(err)
+		}
+		cpu += processCPU(b) - cpu0
+		iterations++
+	}
+	requests := float64(clients * r * iterations)
+	b.ReportMetric(requests/b.Elapsed().Seconds(), "requests/s")
+	b.ReportMetric(float64(cpu.Microseconds())/requests, "cpu-us/request")
 }
 
 // BenchmarkLastCreateToAllRunning creates 1,000 pods on 10 nodes from 32

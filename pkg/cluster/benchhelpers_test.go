@@ -3,6 +3,7 @@ package cluster_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -18,12 +19,16 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kruntime "k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/remotecommand"
 	watchtools "k8s.io/client-go/tools/watch"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/ptr"
@@ -363,4 +368,129 @@ func processCPU(b *testing.B) time.Duration {
 		b.Fatalf("getrusage: %v", err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// startServiceBench starts BenchmarkServiceRequests' cluster: two nodes,
+// the Service "web" (port 80 to netexec's 8080) over the netexec pods
+// web-0 on worker0 and web-1 on worker1, and the busybox pods client-0 …
+// client-(clients-1) spread over both nodes, and idle selector-less
+// Services idle-0 … idle-(idle-1). It returns once every pod is Running
+// and the Service's EndpointSlices hold both servers, ready.
+func startServiceBench(b *testing.B, clients, idle int) (*cluster.Cluster, kubernetes.Interface) {
+	b.Helper()
+	c := startBenchCluster(b, 2)
+	client := benchClients(b, c, 1)[0]
+	ctx := b.Context()
+	const batch = "service-requests"
+	w := watchBenchPods(b, client, batch)
+	app := map[string]string{"app": "web", "bench": batch}
+	var pods []*corev1.Pod
+	for i := range 2 {
+		pods = append(pods, netexecPod(fmt.Sprintf("web-%d", i), fmt.Sprintf("worker%d", i), app))
+	}
+	for i := range clients {
+		p := benchPod(fmt.Sprintf("client-%d", i), batch)
+		p.Spec.NodeName = fmt.Sprintf("worker%d", i%2)
+		pods = append(pods, p)
+	}
+	for _, p := range pods {
+		if _, err := client.CoreV1().Pods(benchNamespace).Create(ctx, p, metav1.CreateOptions{}); err != nil {
+			b.Fatalf("create pod %s: %v", p.Name, err)
+		}
+	}
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: "web"},
+		Spec: corev1.ServiceSpec{
+			Selector: map[string]string{"app": "web"},
+			Ports:    []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromInt32(8080)}},
+		},
+	}
+	if _, err := client.CoreV1().Services(benchNamespace).Create(ctx, svc, metav1.CreateOptions{}); err != nil {
+		b.Fatalf("create service web: %v", err)
+	}
+	if err := createIdleServices(ctx, benchClients(b, c, 8), idle); err != nil {
+		b.Fatal(err)
+	}
+	if err := w.waitRunning(ctx, len(pods)); err != nil {
+		b.Fatal(err)
+	}
+	w.stop()
+	clustertest.Poll(b, *benchWait, func() error {
+		list, err := client.DiscoveryV1().EndpointSlices(benchNamespace).List(ctx, metav1.ListOptions{LabelSelector: discoveryv1.LabelServiceName + "=web"})
+		if err != nil {
+			return err
+		}
+		ready := 0
+		for _, s := range list.Items {
+			for _, e := range s.Endpoints {
+				if ptr.Deref(e.Conditions.Ready, false) {
+					ready++
+				}
+			}
+		}
+		if ready != 2 {
+			return fmt.Errorf("service web has %d ready endpoints, want 2", ready)
+		}
+		return nil
+	})
+	return c, client
+}
+
+// createIdleServices creates the ClusterIP Services idle-0 … idle-(n-1),
+// without selectors (so without endpoints), spread over the clients.
+func createIdleServices(ctx context.Context, clients []kubernetes.Interface, n int) error {
+	var next atomic.Int64
+	errs := make([]error, len(clients))
+	var wg sync.WaitGroup
+	for ci, client := range clients {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				svc := &corev1.Service{
+					ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("idle-%d", i)},
+					Spec:       corev1.ServiceSpec{Ports: []corev1.ServicePort{{Name: "http", Port: 80}}},
+				}
+				if _, err := client.CoreV1().Services(benchNamespace).Create(ctx, svc, metav1.CreateOptions{}); err != nil {
+					errs[ci] = fmt.Errorf("create service %s: %w", svc.Name, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// execInAll runs cmd at once in the pods client-0 … client-(n-1), one exec
+// each, and returns the first failure.
+func execInAll(ctx context.Context, c *cluster.Cluster, client kubernetes.Interface, n int, cmd ...string) error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = benchExec(ctx, c, client, fmt.Sprintf("client-%d", i), cmd...) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// benchExec runs cmd in pod's first container as kubectl exec does:
+// through the API server to the kubelet over client-go's websocket
+// executor. A command that exits non-zero is an error carrying its stderr.
+func benchExec(ctx context.Context, c *cluster.Cluster, client kubernetes.Interface, pod string, cmd ...string) error {
+	req := client.CoreV1().RESTClient().Post().Resource("pods").Namespace(benchNamespace).Name(pod).
+		SubResource("exec").VersionedParams(&corev1.PodExecOptions{Command: cmd, Stdout: true, Stderr: true}, scheme.ParameterCodec)
+	exec, err := remotecommand.NewWebSocketExecutor(clustertest.Config(c), "GET", req.URL().String())
+	if err != nil {
+		return fmt.Errorf("exec in %s: %w", pod, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, *benchWait)
+	defer cancel()
+	var stderr bytes.Buffer
+	if err := exec.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: io.Discard, Stderr: &stderr}); err != nil {
+		return fmt.Errorf("exec %q in %s: %w: %s", cmd, pod, err, stderr.Bytes())
+	}
+	return nil
 }

@@ -66,16 +66,16 @@ type controllerSpec struct {
 func controllerSpecs() []controllerSpec {
 	return []controllerSpec{
 		{"namespace-controller", 10, func(d controllerDeps) (runner, error) {
-			return namespace.New(d.client, d.meta, d.disc, d.factory), nil
+			return namespace.New(d.client, d.meta, d.disc, d.factory)
 		}},
 		{"garbage-collector-controller", 20, func(d controllerDeps) (runner, error) {
 			return garbagecollector.New(d.client, d.meta, d.disc), nil
 		}},
 		{"serviceaccount-controller", 1, func(d controllerDeps) (runner, error) {
-			return serviceaccount.New(d.client, d.factory), nil
+			return serviceaccount.New(d.client, d.factory)
 		}},
 		{"root-ca-certificate-publisher-controller", 1, func(d controllerDeps) (runner, error) {
-			return serviceaccount.NewRootCAPublisher(d.client, d.factory, d.caPEM), nil
+			return serviceaccount.NewRootCAPublisher(d.client, d.factory, d.caPEM)
 		}},
 		{"node-ipam-controller", 1, func(d controllerDeps) (runner, error) {
 			return nodeipam.New(d.client, d.factory, nodeipam.Config{
@@ -86,10 +86,10 @@ func controllerSpecs() []controllerSpec {
 			})
 		}},
 		{"endpointslice-controller", 5, func(d controllerDeps) (runner, error) {
-			return endpointslice.New(d.client, d.factory, endpointslice.Options{}), nil
+			return endpointslice.New(d.client, d.factory, endpointslice.Options{})
 		}},
 		{"endpoints-controller", 5, func(d controllerDeps) (runner, error) {
-			return endpoints.New(d.client, d.factory, endpoints.Options{}), nil
+			return endpoints.New(d.client, d.factory, endpoints.Options{})
 		}},
 		{"service-lb-controller", 1, func(d controllerDeps) (runner, error) {
 			return loadbalancer.New(d.client, d.factory, d.opts.LoadBalancerIPRanges)
@@ -98,7 +98,7 @@ func controllerSpecs() []controllerSpec {
 			return nodelifecycle.New(d.client, d.factory, nodelifecycle.Options{NodeMonitorGracePeriod: d.opts.NodeMonitorGracePeriod})
 		}},
 		{"taint-eviction-controller", 8, func(d controllerDeps) (runner, error) {
-			return tainteviction.New(d.client, d.factory), nil
+			return tainteviction.New(d.client, d.factory)
 		}},
 		{"pod-garbage-collector-controller", 1, func(d controllerDeps) (runner, error) {
 			return podgc.New(d.client, d.factory, podgc.Options{})

@@ -7,6 +7,9 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -63,8 +66,10 @@ type Network struct {
 	factory  informers.SharedInformerFactory
 	services corelisters.ServiceLister
 	nodes    corelisters.NodeLister
-	dns      *dns.Server
-	proxy    *proxy.Table
+	// nodeIndex is the nodes' store, with the indexes of nodeIndexers.
+	nodeIndex cache.Indexer
+	dns       *dns.Server
+	proxy     *proxy.Table
 }
 
 // kubeDNS names the Service whose cluster IPs answer DNS, as kubeadm names
@@ -80,22 +85,41 @@ func New(cfg Config) (*Network, error) {
 		cfg.ConnectTimeout = 10 * time.Second
 	}
 	f := informers.NewSharedInformerFactory(cfg.Client, 0)
-	n := &Network{
-		cfg:      cfg,
-		factory:  f,
-		services: f.Core().V1().Services().Lister(),
-		nodes:    f.Core().V1().Nodes().Lister(),
+	services, slices, nodes := f.Core().V1().Services(), f.Discovery().V1().EndpointSlices(), f.Core().V1().Nodes()
+	// Connections find their Service, its slices and their nodes through
+	// indexes, so that one costs the same whatever the cluster holds.
+	for _, x := range []struct {
+		inf cache.SharedIndexInformer
+		idx cache.Indexers
+	}{
+		{services.Informer(), proxy.ServiceIndexers()},
+		{slices.Informer(), proxy.EndpointSliceIndexers()},
+		{nodes.Informer(), nodeIndexers()},
+	} {
+		if err := x.inf.AddIndexers(x.idx); err != nil {
+			return nil, fmt.Errorf("network: %w", err)
+		}
 	}
-	slices := f.Discovery().V1().EndpointSlices()
+	n := &Network{
+		cfg:       cfg,
+		factory:   f,
+		services:  services.Lister(),
+		nodes:     nodes.Lister(),
+		nodeIndex: nodes.Informer().GetIndexer(),
+	}
 	n.dns = dns.New(dns.Config{Domain: cfg.Domain, Services: n.services, EndpointSlices: slices.Lister(),
 		Namespaces: f.Core().V1().Namespaces().Lister()})
 	// The SOA serial moves on with every change, as CoreDNS's does.
-	for _, inf := range []cache.SharedIndexInformer{f.Core().V1().Services().Informer(), slices.Informer()} {
+	for _, inf := range []cache.SharedIndexInformer{services.Informer(), slices.Informer()} {
 		if _, err := inf.AddEventHandler(n.dns.EventHandler()); err != nil {
 			return nil, err
 		}
 	}
-	n.proxy = proxy.New(proxy.Config{Services: n.services, EndpointSlices: slices.Lister(), NodeIPs: n.nodeIPs, ClusterCIDRs: cfg.ClusterCIDRs})
+	n.proxy = proxy.New(proxy.Config{
+		Services: n.services, EndpointSlices: slices.Lister(),
+		ServiceIndex: services.Informer().GetIndexer(), EndpointSliceIndex: slices.Informer().GetIndexer(),
+		NodeIPs: n.nodeIPs, ClusterCIDRs: cfg.ClusterCIDRs,
+	})
 	return n, nil
 }
 
@@ -121,6 +145,92 @@ func (n *Network) Start(ctx context.Context) error {
 // Shutdown waits for the watches to end once Start's context is done.
 func (n *Network) Shutdown() { n.factory.Shutdown() }
 
+// The indexes of the nodes' store (nodeIndexers), by which a connection
+// finds its nodes without listing them.
+const (
+	// indexNodeAddress indexes nodes by each status address that is an IP,
+	// as netip.Addr.String().
+	indexNodeAddress = "network.fakecluster.io/address"
+	// indexPodCIDR indexes nodes by each spec.podCIDRs network, masked.
+	indexPodCIDR = "network.fakecluster.io/pod-cidr"
+	// indexPodCIDRLength indexes nodes by the family and length of each
+	// pod CIDR, as "4/24" or "6/64": its values are the lengths to try
+	// when looking an address up in indexPodCIDR.
+	indexPodCIDRLength = "network.fakecluster.io/pod-cidr-length"
+)
+
+func nodeIndexers() cache.Indexers {
+	return cache.Indexers{
+		indexNodeAddress: func(obj any) ([]string, error) {
+			node, ok := obj.(*corev1.Node)
+			if !ok {
+				return nil, fmt.Errorf("index %s: want a *v1.Node, got %T", indexNodeAddress, obj)
+			}
+			var out []string
+			for _, a := range node.Status.Addresses {
+				if ip, err := netip.ParseAddr(a.Address); err == nil && !slices.Contains(out, ip.String()) {
+					out = append(out, ip.String())
+				}
+			}
+			return out, nil
+		},
+		indexPodCIDR: func(obj any) ([]string, error) {
+			node, ok := obj.(*corev1.Node)
+			if !ok {
+				return nil, fmt.Errorf("index %s: want a *v1.Node, got %T", indexPodCIDR, obj)
+			}
+			var out []string
+			for _, p := range podCIDRs(node) {
+				out = append(out, p.String())
+			}
+			return out, nil
+		},
+		indexPodCIDRLength: func(obj any) ([]string, error) {
+			node, ok := obj.(*corev1.Node)
+			if !ok {
+				return nil, fmt.Errorf("index %s: want a *v1.Node, got %T", indexPodCIDRLength, obj)
+			}
+			var out []string
+			for _, p := range podCIDRs(node) {
+				if l := fmt.Sprintf("%d/%d", family(p.Addr()), p.Bits()); !slices.Contains(out, l) {
+					out = append(out, l)
+				}
+			}
+			return out, nil
+		},
+	}
+}
+
+// podCIDRs are node's spec.podCIDRs that parse, masked.
+func podCIDRs(node *corev1.Node) []netip.Prefix {
+	var out []netip.Prefix
+	for _, c := range node.Spec.PodCIDRs {
+		if p, err := netip.ParsePrefix(c); err == nil {
+			out = append(out, p.Masked())
+		}
+	}
+	return out
+}
+
+// family is 4 or 6.
+func family(ip netip.Addr) int {
+	if ip.Is4() {
+		return 4
+	}
+	return 6
+}
+
+// parseCIDRLength parses an indexPodCIDRLength value.
+func parseCIDRLength(s string) (fam, bits int, ok bool) {
+	f, b, ok := strings.Cut(s, "/")
+	if !ok {
+		return 0, 0, false
+	}
+	fam, err1 := strconv.Atoi(f)
+	bits, err2 := strconv.Atoi(b)
+	return fam, bits, err1 == nil && err2 == nil
+}
+
 // nodeIPs are the addresses of every node, by name: NodePorts listen on
 // them.
 func (n *Network) nodeIPs() map[string][]netip.Addr {
@@ -140,37 +250,70 @@ func (n *Network) nodeIPs() map[string][]netip.Addr {
 }
 
 // nodeOf is the node an address lives on: the node it is an IP of, or the
-// node whose podCIDRs hold it. "" for an address of no node.
+// node whose podCIDRs hold it (the first by name if several claim it). ""
+// for an address of no node.
 func (n *Network) nodeOf(ip netip.Addr) string {
 	if !ip.IsValid() {
 		return ""
 	}
-	nodes, _ := n.nodes.List(labels.Everything())
-	for _, node := range nodes {
-		for _, a := range node.Status.Addresses {
-			if a.Address == ip.String() {
-				return node.Name
-			}
+	ip = ip.Unmap()
+	if nodes := n.nodesByIndex(indexNodeAddress, ip.String()); len(nodes) > 0 {
+		return firstName(nodes)
+	}
+	// The pod CIDRs are indexed by their own network, so try each length
+	// that some node's CIDR of the family has: one, whatever the number of
+	// nodes, unless the nodes' CIDRs differ in size.
+	var nodes []*corev1.Node
+	for _, l := range n.nodeIndex.ListIndexFuncValues(indexPodCIDRLength) {
+		fam, bits, ok := parseCIDRLength(l)
+		if !ok || fam != family(ip) {
+			continue
 		}
-		for _, c := range node.Spec.PodCIDRs {
-			if p, err := netip.ParsePrefix(c); err == nil && p.Contains(ip) {
-				return node.Name
-			}
+		if p, err := ip.Prefix(bits); err == nil {
+			nodes = append(nodes, n.nodesByIndex(indexPodCIDR, p.String())...)
 		}
 	}
-	return ""
+	if len(nodes) == 0 {
+		return ""
+	}
+	return firstName(nodes)
 }
 
-// isNodeIP reports whether ip is a node's address.
+// isNodeIP reports whether ip is a node's internal or external address,
+// one that NodePorts listen on.
 func (n *Network) isNodeIP(ip netip.Addr) bool {
-	for _, ips := range n.nodeIPs() {
-		for _, x := range ips {
-			if x == ip {
+	for _, node := range n.nodesByIndex(indexNodeAddress, ip.String()) {
+		for _, a := range node.Status.Addresses {
+			if a.Type != corev1.NodeInternalIP && a.Type != corev1.NodeExternalIP {
+				continue
+			}
+			if x, err := netip.ParseAddr(a.Address); err == nil && x == ip {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// nodesByIndex returns the nodes at value of one of nodeIndexers' indexes.
+// The indexes exist from New on, so ByIndex cannot fail.
+func (n *Network) nodesByIndex(index, value string) []*corev1.Node {
+	objs, _ := n.nodeIndex.ByIndex(index, value)
+	out := make([]*corev1.Node, 0, len(objs))
+	for _, o := range objs {
+		if node, ok := o.(*corev1.Node); ok {
+			out = append(out, node)
+		}
+	}
+	return out
+}
+
+func firstName(nodes []*corev1.Node) string {
+	name := nodes[0].Name
+	for _, node := range nodes[1:] {
+		name = min(name, node.Name)
+	}
+	return name
 }
 
 // Dial connects a pod (from is its address of to's family, or invalid for

@@ -1,8 +1,18 @@
-// Package registry says, resource by resource, what kube-apiserver v1.37
-// does beyond storing objects: names, scope, discovery short names and
-// categories, the spec/status split, field selectors, defaulting and
-// validation. pkg/apiserver installs what it lists.
+// Package registry builds the storage of every resource fakecluster
+// serves, as kube-apiserver's storage_core.go and its siblings do: each
+// resource's rules (names, scope, discovery short names and categories, the
+// spec/status split, field selectors, defaulting, validation,
+// subresources) live in its own folder below, named like its upstream
+// counterpart in k8s.io/kubernetes/pkg/registry, and NewStorage hands each
+// the stores it reaches.
 //
-// It does not store or serve anything itself: internal/resource turns each
-// Definition into a generic registry Store.
+// A new resource is a folder with doc.go (what it is, and its upstream
+// counterpart), strategy.go (its resource.Definition: names, defaulting,
+// validation, status split) and storage.go (NewStorage, which adds its
+// subresources and takes the stores they reach as arguments), plus one
+// b.add line in NewStorage.
+//
+// It neither serves nor installs anything: pkg/apiserver installs what
+// NewStorage returns, and internal/resource turns each folder's Definition
+// into a generic registry Store.
 package registry

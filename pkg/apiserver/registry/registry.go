@@ -1,36 +1,99 @@
 package registry
 
 import (
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
+	"net/http"
 
+	"k8s.io/apiserver/pkg/registry/rest"
+
+	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/kubeletclient"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/resource"
-	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/service/alloc"
-	"github.com/fakecluster/fakecluster/pkg/apiserver/serviceaccount"
-	"github.com/fakecluster/fakecluster/pkg/apiserver/tables"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/configmap"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/endpoint"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/endpointslice"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/event"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/ipaddress"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/lease"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/limitrange"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/namespace"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/node"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/pod"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/resourcequota"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/secret"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/service"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/serviceaccount"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/servicecidr"
+	satoken "github.com/fakecluster/fakecluster/pkg/apiserver/serviceaccount"
 )
 
-// Served is one resource in one API group version.
-type Served struct {
-	GroupVersion schema.GroupVersion
-	Definition   resource.Definition
-	// FieldLabels are the field selector labels the resource accepts besides
-	// metadata.name and metadata.namespace.
-	FieldLabels []string
+// Config is what the stores are built from besides one another.
+type Config struct {
+	// Options are every store's: its storage, the scheme as typer, the
+	// table convertors.
+	resource.Options
+	// Kubelet is how pod logs, exec, attach, port-forward and nodes/proxy
+	// reach a node's kubelet.
+	Kubelet kubeletclient.Connection
+	// PodTransport dials pod IPs, for pods/proxy and services/proxy.
+	PodTransport http.RoundTripper
+	// Tokens signs the tokens of serviceaccounts/token, which is not
+	// served if it is nil.
+	Tokens *satoken.Issuer
+	// Services allocates Services' cluster IPs and node ports; nil: none
+	// are.
+	Services service.Allocator
 }
 
-// All lists every served resource. typer is the API server's scheme; tables
-// gives each resource its kubectl get columns; kubelet is how pod logs, exec,
-// attach and port-forward reach a pod's node; tokens signs the service
-// account tokens of serviceaccounts/token, which is not served if it is nil;
-// services allocates Services' cluster IPs and node ports (nil: none are).
-func All(typer runtime.ObjectTyper, t *tables.Convertors, conns Connections, tokens *serviceaccount.Issuer, services *alloc.Allocators) []Served {
-	var all []Served
-	for _, group := range [][]Served{core(t, conns, tokens, services), discovery(t), events(t), coordination(t), networking(t)} {
-		for _, s := range group {
-			s.Definition.Typer = typer
-			all = append(all, s)
-		}
+// NewStorage builds the storage of every served resource, one line each:
+// a store that reaches others is built after them and gets them as
+// arguments, so the order below is checked by the compiler, not by
+// convention.
+func NewStorage(c Config) ([]*resource.Storage, error) {
+	o := c.Options
+	var b builder
+
+	// core/v1 (/api/v1)
+	b.add(namespace.NewStorage(o))
+	b.add(configmap.NewStorage(o))
+	secrets := b.add(secret.NewStorage(o))
+	endpoints := b.add(endpoint.NewStorage(o))
+	b.add(event.NewStorage(o))
+	b.add(limitrange.NewStorage(o))
+	b.add(resourcequota.NewStorage(o))
+	nodes := b.add(node.NewStorage(o, c.Kubelet))
+	pods := b.add(pod.NewStorage(o, nodes, c.Kubelet, c.PodTransport))
+	b.add(serviceaccount.NewStorage(o, c.Tokens, pods, secrets, nodes))
+	b.add(service.NewStorage(o, c.Services, endpoints, c.PodTransport))
+
+	// Named groups (/apis).
+	b.add(endpointslice.NewStorage(o))
+	b.add(event.NewEventsV1Storage(o))
+	b.add(lease.NewStorage(o))
+	b.add(servicecidr.NewStorage(o))
+	b.add(ipaddress.NewStorage(o))
+
+	if b.err != nil {
+		return nil, b.err
 	}
-	return all
+	return b.all, nil
+}
+
+// builder collects the stores NewStorage builds and the first error.
+type builder struct {
+	all []*resource.Storage
+	err error
+}
+
+// add keeps s and returns its store, for the stores that reach it. After
+// an error the rest are still built, each from what it is given (nil for
+// the failed store, which none uses while being built), and NewStorage
+// returns only the error.
+func (b *builder) add(s *resource.Storage, err error) rest.Getter {
+	if err != nil {
+		if b.err == nil {
+			b.err = err
+		}
+		return nil
+	}
+	b.all = append(b.all, s)
+	return s.REST.Store
 }

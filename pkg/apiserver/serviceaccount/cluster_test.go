@@ -42,8 +42,14 @@ func startCluster(t *testing.T, opts ...cluster.Options) (c *cluster.Cluster, st
 	}
 	client := clustertest.Client(t, c)
 	factory := informers.NewSharedInformerFactory(client, 0)
-	accounts := controller.New(client, factory)
-	publisher := controller.NewRootCAPublisher(client, factory, clustertest.Config(c).CAData)
+	accounts, err := controller.New(client, factory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	publisher, err := controller.NewRootCAPublisher(client, factory, clustertest.Config(c).CAData)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	factory.Start(ctx.Done())

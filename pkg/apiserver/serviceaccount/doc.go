@@ -7,6 +7,6 @@
 //
 // It does not create ServiceAccounts or publish the cluster CA
 // (pkg/controller/serviceaccount does) and serves no REST endpoint: the
-// serviceaccounts/token subresource lives in pkg/apiserver/registry and
-// calls Issuer.
+// serviceaccounts/token subresource lives in
+// pkg/apiserver/registry/serviceaccount and calls Issuer.
 package serviceaccount

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/informers"
+	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
@@ -26,6 +27,7 @@ import (
 	"k8s.io/klog/v2"
 	utilnet "k8s.io/utils/net"
 
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/eventhandlers"
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/podservices"
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/triggers"
 	"github.com/fakecluster/fakecluster/pkg/internal/events"
@@ -64,14 +66,12 @@ type Controller struct {
 	stale        *staleTracker
 	pending      *triggers.Pending
 	events       *events.Recorder
-	// setupErr is why an event handler could not be added, if one could
-	// not.
-	setupErr error
 }
 
 // New returns a controller that watches Services, Pods and Endpoints
-// through factory; the caller starts factory and calls Run.
-func New(client kubernetes.Interface, factory informers.SharedInformerFactory, opts Options) *Controller {
+// through factory; the caller starts factory and calls Run. It fails if an
+// event handler cannot be added.
+func New(client kubernetes.Interface, factory informers.SharedInformerFactory, opts Options) (*Controller, error) {
 	services := factory.Core().V1().Services()
 	pods := factory.Core().V1().Pods()
 	endpoints := factory.Core().V1().Endpoints()
@@ -89,33 +89,36 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, o
 		pending:      &triggers.Pending{},
 		events:       events.New(client, "endpoint-controller"),
 	}
-	c.synced, c.setupErr = workers.AddHandlers(
-		workers.Handler{What: "service", Informer: services.Informer(), Handler: cache.ResourceEventHandlerFuncs{
+	synced, err := eventhandlers.Add(
+		eventhandlers.For("service", services.TypedInformer(), coreinformers.ServiceHandlerFuncs{
 			AddFunc:    c.enqueue,
-			UpdateFunc: func(_, obj any) { c.enqueue(obj) },
-			DeleteFunc: c.enqueue,
-		}},
-		workers.Handler{What: "pod", Informer: pods.Informer(), Handler: podservices.Handler(c.services, c.queue, c.opts.BatchPeriod)},
+			UpdateFunc: func(_, svc *corev1.Service) { c.enqueue(svc) },
+			DeleteFunc: func(d coreinformers.DeletedService) { c.queue.Add(d.GetKey()) },
+		}),
+		eventhandlers.For("pod", pods.TypedInformer(), podservices.Handler(c.services, c.queue, c.opts.BatchPeriod)),
 		// A deleted Endpoints of a selector Service is written again; one
 		// without a Service stays gone.
-		workers.Handler{What: "endpoints", Informer: endpoints.Informer(), Handler: cache.ResourceEventHandlerFuncs{
-			DeleteFunc: c.enqueue,
-		}},
+		eventhandlers.For("endpoints", endpoints.TypedInformer(), coreinformers.EndpointsHandlerFuncs{
+			DeleteFunc: func(d coreinformers.DeletedEndpoints) { c.queue.Add(d.GetKey()) },
+		}),
 	)
-	return c
+	if err != nil {
+		return nil, err
+	}
+	c.synced = synced
+	return c, nil
 }
 
 // Run syncs Services with the given number of workers until ctx is done,
 // and returns once they have all stopped.
 func (c *Controller) Run(ctx context.Context, n int) {
 	loop := workers.Loop[string]{
-		Pool:     workers.Pool[string]{Queue: c.queue, Sync: c.sync, OnError: c.retry},
-		Name:     "endpoints-controller",
-		Title:    "endpoints controller",
-		SetupErr: c.setupErr,
-		Synced:   c.synced,
-		Events:   c.events,
-		Ready:    c.queueLeftovers,
+		Pool:   workers.Pool[string]{Queue: c.queue, Sync: c.sync, OnError: c.retry},
+		Name:   "endpoints-controller",
+		Title:  "endpoints controller",
+		Synced: c.synced,
+		Events: c.events,
+		Ready:  c.queueLeftovers,
 	}
 	loop.Run(ctx, n)
 }
@@ -134,11 +137,12 @@ func (c *Controller) queueLeftovers(ctx context.Context) {
 		if _, ok := ep.Annotations[resourcelock.LeaderElectionRecordAnnotationKey]; ok {
 			continue
 		}
-		c.enqueue(ep)
+		c.queue.Add(cache.MetaObjectToName(ep).String())
 	}
 }
 
-func (c *Controller) enqueue(obj any) { workers.Enqueue(c.queue, obj) }
+// enqueue queues svc's key.
+func (c *Controller) enqueue(svc *corev1.Service) { c.queue.Add(cache.MetaObjectToName(svc).String()) }
 
 // retry adds a Service whose sync failed back with the queue's backoff,
 // until it has failed maxRetries times.

@@ -47,7 +47,10 @@ func startCluster(tb testing.TB) (kubernetes.Interface, *rest.Config) {
 func runController(tb testing.TB, client kubernetes.Interface) {
 	tb.Helper()
 	factory := informers.NewSharedInformerFactory(client, 0)
-	ctrl := endpoints.New(client, factory, endpoints.Options{})
+	ctrl, err := endpoints.New(client, factory, endpoints.Options{})
+	if err != nil {
+		tb.Fatalf("endpoints.New: %v", err)
+	}
 	controllertest.Run(controllertest.Context(tb), tb, factory, func(ctx context.Context) { ctrl.Run(ctx, 5) })
 }
 

@@ -13,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/informers"
+	coreinformers "k8s.io/client-go/informers/core/v1"
+	discoveryinformers "k8s.io/client-go/informers/discovery/v1"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	discoverylisters "k8s.io/client-go/listers/discovery/v1"
@@ -22,6 +24,7 @@ import (
 	endpointsliceutil "k8s.io/endpointslice/util"
 	"k8s.io/klog/v2"
 
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/eventhandlers"
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/podservices"
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/triggers"
 	"github.com/fakecluster/fakecluster/pkg/internal/events"
@@ -85,14 +88,12 @@ type Controller struct {
 	pending      *triggers.Pending
 	reconciler   *endpointslicerec.Reconciler
 	events       *events.Recorder
-	// setupErr is why an event handler could not be added, if one could
-	// not.
-	setupErr error
 }
 
 // New returns a controller that watches Services, Pods, Nodes and
 // EndpointSlices through factory; the caller starts factory and calls Run.
-func New(client kubernetes.Interface, factory informers.SharedInformerFactory, opts Options) *Controller {
+// It fails if an event handler cannot be added.
+func New(client kubernetes.Interface, factory informers.SharedInformerFactory, opts Options) (*Controller, error) {
 	if opts.MaxEndpointsPerSlice <= 0 {
 		opts.MaxEndpointsPerSlice = DefaultMaxEndpointsPerSlice
 	}
@@ -126,34 +127,37 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, o
 	c.reconciler = endpointslicerec.NewReconciler(client, c.nodes, opts.MaxEndpointsPerSlice,
 		c.sliceTracker, nil, c.events, ControllerName,
 		endpointslicerec.WithPreferSameTrafficDistributionEnabled(true))
-	c.synced, c.setupErr = workers.AddHandlers(
-		workers.Handler{What: "service", Informer: services.Informer(), Handler: cache.ResourceEventHandlerFuncs{
+	synced, err := eventhandlers.Add(
+		eventhandlers.For("service", services.TypedInformer(), coreinformers.ServiceHandlerFuncs{
 			AddFunc:    c.enqueueService,
-			UpdateFunc: func(_, obj any) { c.enqueueService(obj) },
-			DeleteFunc: c.enqueueService,
-		}},
-		workers.Handler{What: "pod", Informer: pods.Informer(), Handler: podservices.Handler(c.services, c.queue, c.opts.BatchPeriod)},
+			UpdateFunc: func(_, svc *corev1.Service) { c.enqueueService(svc) },
+			DeleteFunc: func(d coreinformers.DeletedService) { c.queue.Add(d.GetKey()) },
+		}),
+		eventhandlers.For("pod", pods.TypedInformer(), podservices.Handler(c.services, c.queue, c.opts.BatchPeriod)),
 		// Nodes only feed the lister (zones); topology hints are off.
-		workers.Handler{What: "node", Informer: nodes.Informer(), Handler: cache.ResourceEventHandlerFuncs{}},
-		workers.Handler{What: "endpointslice", Informer: slices.Informer(), Handler: cache.ResourceEventHandlerFuncs{
+		eventhandlers.For("node", nodes.TypedInformer(), coreinformers.NodeHandlerFuncs{}),
+		eventhandlers.For("endpointslice", slices.TypedInformer(), discoveryinformers.EndpointSliceHandlerFuncs{
 			AddFunc:    c.onSliceAdd,
 			UpdateFunc: c.onSliceUpdate,
 			DeleteFunc: c.onSliceDelete,
-		}},
+		}),
 	)
-	return c
+	if err != nil {
+		return nil, err
+	}
+	c.synced = synced
+	return c, nil
 }
 
 // Run syncs Services with the given number of workers until ctx is done,
 // and returns once they have all stopped.
 func (c *Controller) Run(ctx context.Context, n int) {
 	loop := workers.Loop[string]{
-		Pool:     workers.Pool[string]{Queue: c.queue, Sync: c.sync, OnError: c.retry},
-		Name:     "endpointslice-controller",
-		Title:    "endpointslice controller",
-		SetupErr: c.setupErr,
-		Synced:   c.synced,
-		Events:   c.events,
+		Pool:   workers.Pool[string]{Queue: c.queue, Sync: c.sync, OnError: c.retry},
+		Name:   "endpointslice-controller",
+		Title:  "endpointslice controller",
+		Synced: c.synced,
+		Events: c.events,
 	}
 	loop.Run(ctx, n)
 }
@@ -242,28 +246,22 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	return nil
 }
 
-func (c *Controller) enqueueService(obj any) { workers.Enqueue(c.queue, obj) }
+// enqueueService queues svc's key.
+func (c *Controller) enqueueService(svc *corev1.Service) {
+	c.queue.Add(cache.MetaObjectToName(svc).String())
+}
 
 // A slice event only queues its Service when this controller did not cause
 // it (the tracker knows which generations it wrote) or when the slice
 // changed hands: the controller's own writes need no sync.
 
-func (c *Controller) onSliceAdd(obj any) {
-	slice, ok := obj.(*discoveryv1.EndpointSlice)
-	if !ok {
-		return
-	}
+func (c *Controller) onSliceAdd(slice *discoveryv1.EndpointSlice) {
 	if c.managed(slice) && c.sliceTracker.ShouldSync(slice) {
 		c.enqueueSliceService(slice)
 	}
 }
 
-func (c *Controller) onSliceUpdate(oldObj, obj any) {
-	old, ok1 := oldObj.(*discoveryv1.EndpointSlice)
-	slice, ok2 := obj.(*discoveryv1.EndpointSlice)
-	if !ok1 || !ok2 {
-		return
-	}
+func (c *Controller) onSliceUpdate(old, slice *discoveryv1.EndpointSlice) {
 	// The generation does not move when labels do, so a slice moved to
 	// another Service is caught here.
 	if old.Labels[discoveryv1.LabelServiceName] != slice.Labels[discoveryv1.LabelServiceName] {
@@ -276,12 +274,11 @@ func (c *Controller) onSliceUpdate(oldObj, obj any) {
 	}
 }
 
-func (c *Controller) onSliceDelete(obj any) {
-	if tombstone, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = tombstone.Obj
-	}
-	slice, ok := obj.(*discoveryv1.EndpointSlice)
-	if !ok {
+// onSliceDelete needs the slice's labels: a deletion whose last state is
+// unknown is skipped.
+func (c *Controller) onSliceDelete(d discoveryinformers.DeletedEndpointSlice) {
+	slice := d.OptionalObj
+	if slice == nil {
 		return
 	}
 	// HandleDeletion is false for a deletion this controller did not ask

@@ -54,7 +54,10 @@ func startWith(tb testing.TB, opts endpointslice.Options, sliceLag time.Duration
 		}
 	}
 	factory := informers.NewSharedInformerFactory(ctrlClient, 0)
-	ctrl := endpointslice.New(ctrlClient, factory, opts)
+	ctrl, err := endpointslice.New(ctrlClient, factory, opts)
+	if err != nil {
+		tb.Fatalf("endpointslice.New: %v", err)
+	}
 	ctx := context.Background()
 	if _, bench := tb.(*testing.B); !bench {
 		_, ctx = ktesting.NewTestContext(tb)

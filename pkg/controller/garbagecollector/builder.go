@@ -7,7 +7,6 @@ import (
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
@@ -42,17 +41,20 @@ func (t eventType) String() string {
 type event struct {
 	virtual   bool
 	eventType eventType
-	obj       any
+	obj       *metav1.PartialObjectMetadata
 	// oldObj is the previous state for informer updates, else nil.
-	oldObj any
+	oldObj *metav1.PartialObjectMetadata
 	gvk    schema.GroupVersionKind
 	// barrier, if set, makes this event a marker: the builder closes it
 	// when it gets there, having applied every event queued before.
 	barrier chan struct{}
 }
 
-func newMetadataInformer(client metadata.Interface, gvr schema.GroupVersionResource) cache.SharedIndexInformer {
-	return metadatainformer.NewFilteredMetadataInformer(client, gvr, metav1.NamespaceAll, 0, cache.Indexers{}, nil).Informer()
+// newMetadataInformer is an informer of gvr's metadata, which holds only
+// *metav1.PartialObjectMetadata.
+func newMetadataInformer(client metadata.Interface, gvr schema.GroupVersionResource) cache.TypedSharedIndexInformer[*metav1.PartialObjectMetadata] {
+	informer := metadatainformer.NewFilteredMetadataInformer(client, gvr, metav1.NamespaceAll, 0, cache.Indexers{}, nil).Informer()
+	return cache.NewTypedSharedIndexInformer[*metav1.PartialObjectMetadata](informer)
 }
 
 // enqueueVirtualDeleteEvent tells the builder that ref does not exist.
@@ -93,9 +95,9 @@ func (gc *Controller) processGraphChanges(ctx context.Context) bool {
 		return true
 	}
 	logger := klog.FromContext(ctx)
-	obj, err := meta.Accessor(ev.obj)
-	if err != nil {
-		logger.Error(err, "Ignoring an event without object metadata", "object", ev.obj)
+	obj := ev.obj
+	if obj == nil {
+		logger.Error(nil, "Ignoring an event without object metadata", "eventType", ev.eventType, "kind", ev.gvk)
 		return true
 	}
 	logger.V(5).Info("Graph change", "eventType", ev.eventType, "virtual", ev.virtual,
@@ -339,7 +341,7 @@ func blocks(ref metav1.OwnerReference) bool {
 
 // processTransitions queues n when this event starts its orphaning or its
 // foreground deletion.
-func (gc *Controller) processTransitions(logger klog.Logger, oldObj any, obj metav1.Object, n *node) {
+func (gc *Controller) processTransitions(logger klog.Logger, oldObj *metav1.PartialObjectMetadata, obj metav1.Object, n *node) {
 	if deletionStartsWithFinalizer(oldObj, obj, metav1.FinalizerOrphanDependents) {
 		logger.V(5).Info("Queueing item to orphan its dependents", "item", n.identity)
 		gc.attemptToOrphan.Add(n)
@@ -358,18 +360,14 @@ func (gc *Controller) processTransitions(logger klog.Logger, oldObj any, obj met
 
 // deletionStartsWithFinalizer reports whether obj is being deleted with
 // finalizer and oldObj (nil for a first sighting) was not.
-func deletionStartsWithFinalizer(oldObj any, obj metav1.Object, finalizer string) bool {
+func deletionStartsWithFinalizer(oldObj *metav1.PartialObjectMetadata, obj metav1.Object, finalizer string) bool {
 	if obj.GetDeletionTimestamp() == nil || !hasFinalizer(obj, finalizer) {
 		return false
 	}
 	if oldObj == nil {
 		return true
 	}
-	old, err := meta.Accessor(oldObj)
-	if err != nil {
-		return false
-	}
-	return old.GetDeletionTimestamp() == nil || !hasFinalizer(old, finalizer)
+	return oldObj.GetDeletionTimestamp() == nil || !hasFinalizer(oldObj, finalizer)
 }
 
 func hasFinalizer(obj metav1.Object, finalizer string) bool {

@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -273,18 +274,15 @@ func (gc *Controller) newMonitor(gvr schema.GroupVersionResource, kind schema.Gr
 	if err := informer.SetTransform(dropManagedFields); err != nil {
 		return nil, fmt.Errorf("watch %s: %w", gvr, err)
 	}
-	send := func(t eventType, obj, oldObj any) {
+	send := func(t eventType, obj, oldObj *metav1.PartialObjectMetadata) {
 		gc.graphChanges.Add(&event{eventType: t, obj: obj, oldObj: oldObj, gvk: kind})
 	}
-	reg, err := informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(obj any) { send(addEvent, obj, nil) },
-		UpdateFunc: func(oldObj, obj any) { send(updateEvent, obj, oldObj) },
-		DeleteFunc: func(obj any) {
-			if tombstone, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-				obj = tombstone.Obj
-			}
-			send(deleteEvent, obj, nil)
-		},
+	reg, err := informer.AddTypedEventHandler(cache.TypedResourceEventHandlerFuncs[*metav1.PartialObjectMetadata]{
+		AddFunc:    func(obj *metav1.PartialObjectMetadata) { send(addEvent, obj, nil) },
+		UpdateFunc: func(oldObj, obj *metav1.PartialObjectMetadata) { send(updateEvent, obj, oldObj) },
+		// A deletion whose last state is unknown has a nil OptionalObj,
+		// which the builder ignores.
+		DeleteFunc: func(d cache.DeletedObject[*metav1.PartialObjectMetadata]) { send(deleteEvent, d.OptionalObj, nil) },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("watch %s: %w", gvr, err)

@@ -167,11 +167,7 @@ func TestDeletionStartsWithFinalizer(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var old any
-			if tt.old != nil {
-				old = tt.old
-			}
-			if got := deletionStartsWithFinalizer(old, tt.new, f); got != tt.want {
+			if got := deletionStartsWithFinalizer(tt.old, tt.new, f); got != tt.want {
 				t.Errorf("got %t, want %t", got, tt.want)
 			}
 		})

@@ -20,6 +20,7 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	"k8s.io/client-go/informers"
+	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
@@ -28,6 +29,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/fakecluster/fakecluster/pkg/allocator"
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/eventhandlers"
 	"github.com/fakecluster/fakecluster/pkg/internal/events"
 	"github.com/fakecluster/fakecluster/pkg/internal/workers"
 )
@@ -49,7 +51,7 @@ const (
 type Controller struct {
 	client kubernetes.Interface
 	lister corelisters.ServiceLister
-	synced cache.InformerSynced
+	synced []cache.InformerSynced
 	queue  workqueue.TypedRateLimitingInterface[string]
 	pools  allocator.AddrPools
 
@@ -59,8 +61,6 @@ type Controller struct {
 
 	// events records while Run runs.
 	events *events.Recorder
-	// setupErr is why the event handler could not be added, if it could not.
-	setupErr error
 }
 
 // assignment is what one Service holds.
@@ -76,7 +76,8 @@ type assignment struct {
 // New returns a controller that watches Services through factory and
 // hands out addresses of ranges (--load-balancer-ip-range: one, or one per
 // IP family, the first being the family of Services without
-// spec.ipFamilies); the caller starts factory and calls Run.
+// spec.ipFamilies); the caller starts factory and calls Run. It fails for
+// ranges it cannot hand out, or if its event handler cannot be added.
 func New(client kubernetes.Interface, factory informers.SharedInformerFactory, ranges []netip.Prefix) (*Controller, error) {
 	pools, err := allocator.NewAddrPools(ranges)
 	if err != nil {
@@ -92,39 +93,36 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, r
 		assigned: map[string]*assignment{},
 		events:   events.New(client, eventSource),
 	}
-	reg, err := informer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: func(obj any) {
+	synced, err := eventhandlers.Add(eventhandlers.For("service", informer.TypedInformer(), coreinformers.ServiceHandlerFuncs{
+		AddFunc: func(svc *corev1.Service) {
 			// needsCleanup picks up what changed while no controller ran.
-			if svc, ok := obj.(*corev1.Service); ok && (wantsLoadBalancer(svc) || needsCleanup(svc)) {
-				c.enqueue(obj)
+			if wantsLoadBalancer(svc) || needsCleanup(svc) {
+				c.enqueue(svc)
 			}
 		},
-		UpdateFunc: func(old, cur any) {
-			o, ok1 := old.(*corev1.Service)
-			n, ok2 := cur.(*corev1.Service)
-			if ok1 && ok2 && (c.needsUpdate(o, n) || needsCleanup(n)) {
+		UpdateFunc: func(old, cur *corev1.Service) {
+			if c.needsUpdate(old, cur) || needsCleanup(cur) {
 				c.enqueue(cur)
 			}
 		},
 		// Upstream needs no delete handler: its finalizer turns a delete
 		// into an update. One that was forced past the finalizer still
 		// leaves addresses to release.
-		DeleteFunc: func(obj any) {
-			key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
-			if err == nil && c.holds(key) {
+		DeleteFunc: func(d coreinformers.DeletedService) {
+			if key := d.GetKey(); c.holds(key) {
 				c.queue.Add(key)
 			}
 		},
-	})
+	}))
 	if err != nil {
-		c.setupErr = fmt.Errorf("add service event handler: %w", err)
-		return c, nil
+		return nil, err
 	}
-	c.synced = reg.HasSynced
+	c.synced = synced
 	return c, nil
 }
 
-func (c *Controller) enqueue(obj any) { workers.Enqueue(c.queue, obj) }
+// enqueue queues svc's key.
+func (c *Controller) enqueue(svc *corev1.Service) { c.queue.Add(cache.MetaObjectToName(svc).String()) }
 
 // wantsLoadBalancer is upstream's: type LoadBalancer and no class, since a
 // class names another implementation.
@@ -149,12 +147,11 @@ func (c *Controller) Run(ctx context.Context, n int) {
 	loop := workers.Loop[string]{
 		Pool: workers.Pool[string]{Queue: c.queue, Sync: c.sync,
 			ErrorMessage: "Error processing service (will retry)", ItemKey: "service"},
-		Name:     "loadbalancer-controller",
-		Title:    "LoadBalancer controller",
-		SetupErr: c.setupErr,
-		Synced:   []cache.InformerSynced{c.synced},
-		Events:   c.events,
-		Ready:    c.relearn,
+		Name:   "loadbalancer-controller",
+		Title:  "LoadBalancer controller",
+		Synced: c.synced,
+		Events: c.events,
+		Ready:  c.relearn,
 	}
 	loop.Run(ctx, n)
 }

@@ -18,6 +18,7 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/informers"
+	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/metadata"
@@ -26,6 +27,7 @@ import (
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/eventhandlers"
 	"github.com/fakecluster/fakecluster/pkg/internal/workers"
 )
 
@@ -41,16 +43,15 @@ type Controller struct {
 	meta      metadata.Interface
 	discovery discovery.DiscoveryInterface
 	lister    corelisters.NamespaceLister
-	synced    cache.InformerSynced
+	synced    []cache.InformerSynced
 	queue     workqueue.TypedRateLimitingInterface[string]
-	// setupErr is why the event handler could not be added, if it could not.
-	setupErr error
 }
 
 // New returns a controller that watches namespaces through factory; the
 // caller starts factory and calls Run. Clients should not be throttled
-// much: emptying a namespace takes a few requests per resource type.
-func New(client kubernetes.Interface, meta metadata.Interface, disc discovery.DiscoveryInterface, factory informers.SharedInformerFactory) *Controller {
+// much: emptying a namespace takes a few requests per resource type. It
+// fails if its event handler cannot be added.
+func New(client kubernetes.Interface, meta metadata.Interface, disc discovery.DiscoveryInterface, factory informers.SharedInformerFactory) (*Controller, error) {
 	informer := factory.Core().V1().Namespaces()
 	c := &Controller{
 		client:    client,
@@ -65,24 +66,22 @@ func New(client kubernetes.Interface, meta metadata.Interface, disc discovery.Di
 			&workqueue.TypedBucketRateLimiter[string]{Limiter: rate.NewLimiter(rate.Limit(10), 100)},
 		)),
 	}
-	reg, err := informer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	synced, err := eventhandlers.Add(eventhandlers.For("namespace", informer.TypedInformer(), coreinformers.NamespaceHandlerFuncs{
 		AddFunc:    c.enqueue,
-		UpdateFunc: func(_, obj any) { c.enqueue(obj) },
-	})
+		UpdateFunc: func(_, ns *corev1.Namespace) { c.enqueue(ns) },
+	}))
 	if err != nil {
-		c.setupErr = fmt.Errorf("add namespace event handler: %w", err)
-		return c
+		return nil, err
 	}
-	c.synced = reg.HasSynced
-	return c
+	c.synced = synced
+	return c, nil
 }
 
 // enqueue queues a namespace that is being deleted. Unlike upstream it does
 // not wait 5s first: that delay lets HA API servers and etcd members catch
 // up, and a fakecluster has one API server over one store.
-func (c *Controller) enqueue(obj any) {
-	ns, ok := obj.(*corev1.Namespace)
-	if !ok || ns.DeletionTimestamp == nil {
+func (c *Controller) enqueue(ns *corev1.Namespace) {
+	if ns.DeletionTimestamp == nil {
 		return
 	}
 	c.queue.Add(ns.Name)
@@ -92,11 +91,10 @@ func (c *Controller) enqueue(obj any) {
 // done, and returns once they have all stopped.
 func (c *Controller) Run(ctx context.Context, n int) {
 	loop := workers.Loop[string]{
-		Pool:     workers.Pool[string]{Queue: c.queue, Sync: c.sync, OnError: c.retry},
-		Name:     "namespace-controller",
-		Title:    "namespace controller",
-		SetupErr: c.setupErr,
-		Synced:   []cache.InformerSynced{c.synced},
+		Pool:   workers.Pool[string]{Queue: c.queue, Sync: c.sync, OnError: c.retry},
+		Name:   "namespace-controller",
+		Title:  "namespace controller",
+		Synced: c.synced,
 	}
 	loop.Run(ctx, n)
 }

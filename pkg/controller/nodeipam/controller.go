@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/informers"
+	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
@@ -23,6 +24,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/fakecluster/fakecluster/pkg/allocator"
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/eventhandlers"
 	"github.com/fakecluster/fakecluster/pkg/internal/events"
 	"github.com/fakecluster/fakecluster/pkg/internal/workers"
 )
@@ -61,7 +63,7 @@ type Config struct {
 type Controller struct {
 	client kubernetes.Interface
 	lister corelisters.NodeLister
-	synced cache.InformerSynced
+	synced []cache.InformerSynced
 	queue  workqueue.TypedRateLimitingInterface[string]
 	// sets has one CIDRSet per cluster CIDR, in flag order; a Node's
 	// podCIDRs[i] belongs to sets[i], as upstream pairs them by index.
@@ -75,8 +77,6 @@ type Controller struct {
 
 	// events records while Run runs.
 	events *events.Recorder
-	// setupErr is why the event handler could not be added, if it could not.
-	setupErr error
 }
 
 // holding is the CIDRs a Node of a given UID holds, index i from sets[i]
@@ -89,7 +89,8 @@ type holding struct {
 // New returns a controller that watches Nodes through factory; the caller
 // starts factory and calls Run. It fails for a configuration it cannot
 // divide: no cluster CIDR, more than two, two of one family, or a mask size
-// the cluster CIDR of its family cannot be split into.
+// the cluster CIDR of its family cannot be split into; and if its event
+// handler cannot be added.
 func New(client kubernetes.Interface, factory informers.SharedInformerFactory, cfg Config) (*Controller, error) {
 	sets, err := newSets(cfg)
 	if err != nil {
@@ -104,20 +105,19 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, c
 		held:   map[string]holding{},
 		events: events.New(client, eventSource),
 	}
-	reg, err := informer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	synced, err := eventhandlers.Add(eventhandlers.For("node", informer.TypedInformer(), coreinformers.NodeHandlerFuncs{
 		AddFunc: c.enqueue,
-		UpdateFunc: func(old, cur any) {
+		UpdateFunc: func(old, cur *corev1.Node) {
 			if needsSync(old, cur) {
 				c.enqueue(cur)
 			}
 		},
-		DeleteFunc: c.enqueue,
-	})
+		DeleteFunc: func(d coreinformers.DeletedNode) { c.queue.Add(d.GetKey()) },
+	}))
 	if err != nil {
-		c.setupErr = fmt.Errorf("add node event handler: %w", err)
-		return c, nil
+		return nil, err
 	}
-	c.synced = reg.HasSynced
+	c.synced = synced
 	return c, nil
 }
 
@@ -159,17 +159,13 @@ func newSets(cfg Config) ([]*allocator.CIDRSet, error) {
 // needsSync reports whether a Node update can need work: a Node without
 // CIDRs, with new ones, of a new UID, or going away. Upstream queues every
 // update; the rest are status heartbeats that change nothing here.
-func needsSync(old, cur any) bool {
-	o, ok1 := old.(*corev1.Node)
-	n, ok2 := cur.(*corev1.Node)
-	if !ok1 || !ok2 {
-		return true
-	}
-	return len(n.Spec.PodCIDRs) == 0 || n.DeletionTimestamp != nil || o.UID != n.UID ||
-		!slices.Equal(o.Spec.PodCIDRs, n.Spec.PodCIDRs)
+func needsSync(old, cur *corev1.Node) bool {
+	return len(cur.Spec.PodCIDRs) == 0 || cur.DeletionTimestamp != nil || old.UID != cur.UID ||
+		!slices.Equal(old.Spec.PodCIDRs, cur.Spec.PodCIDRs)
 }
 
-func (c *Controller) enqueue(obj any) { workers.Enqueue(c.queue, obj) }
+// enqueue queues node's name.
+func (c *Controller) enqueue(node *corev1.Node) { c.queue.Add(node.Name) }
 
 // Run relearns the CIDRs of existing Nodes, then processes Nodes with the
 // given number of workers until ctx is done, and returns once they have
@@ -178,12 +174,11 @@ func (c *Controller) Run(ctx context.Context, n int) {
 	loop := workers.Loop[string]{
 		Pool: workers.Pool[string]{Queue: c.queue, Sync: c.sync,
 			ErrorMessage: "Error syncing node, requeuing", ItemKey: "node"},
-		Name:     "node-ipam-controller",
-		Title:    "node IPAM controller",
-		SetupErr: c.setupErr,
-		Synced:   []cache.InformerSynced{c.synced},
-		Events:   c.events,
-		Ready:    c.relearn,
+		Name:   "node-ipam-controller",
+		Title:  "node IPAM controller",
+		Synced: c.synced,
+		Events: c.events,
+		Ready:  c.relearn,
 	}
 	loop.Run(ctx, n, "clusterCIDRs", c.clusterCIDRs())
 }

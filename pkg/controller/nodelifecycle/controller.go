@@ -13,6 +13,8 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
+	coordinationinformers "k8s.io/client-go/informers/coordination/v1"
+	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
 	coordinationlisters "k8s.io/client-go/listers/coordination/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
@@ -21,6 +23,7 @@ import (
 	nodeutil "k8s.io/component-helpers/node/util"
 	"k8s.io/klog/v2"
 
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/eventhandlers"
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/podindex"
 	"github.com/fakecluster/fakecluster/pkg/internal/events"
 	"github.com/fakecluster/fakecluster/pkg/internal/workers"
@@ -50,7 +53,7 @@ type Controller struct {
 	nodes      corelisters.NodeLister
 	leases     coordinationlisters.LeaseLister
 	pods       corelisters.PodLister
-	podIndexer cache.Indexer
+	podIndexer cache.TypedIndexer[*corev1.Pod]
 	synced     []cache.InformerSynced
 
 	// nodeQueue has the Nodes whose NoSchedule taints and labels to sync;
@@ -78,13 +81,12 @@ type Controller struct {
 
 	// events records while Run runs.
 	events *events.Recorder
-	// setupErr is why an event handler could not be added, if one could not.
-	setupErr error
 }
 
 // New returns a controller that watches Nodes, pods and Leases through
 // factory; the caller starts factory and calls Run. It fails for Options
-// that are out of range.
+// that are out of range, and if the pod index or an event handler cannot
+// be added.
 func New(client kubernetes.Interface, factory informers.SharedInformerFactory, opts Options) (*Controller, error) {
 	opts, err := opts.complete()
 	if err != nil {
@@ -100,7 +102,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, o
 		nodes:      nodes.Lister(),
 		leases:     leases.Lister(),
 		pods:       pods.Lister(),
-		podIndexer: pods.Informer().GetIndexer(),
+		podIndexer: pods.TypedInformer().GetTypedIndexer(),
 		// Unnamed: a named queue would report into workqueue's
 		// process-wide metrics provider.
 		nodeQueue:  workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
@@ -112,60 +114,46 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, o
 		retryPods:  map[string]bool{},
 		events:     events.New(client, eventSource),
 	}
-	if err := podindex.AddByNodeName(pods.Informer()); err != nil {
-		c.setupErr = err
-		return c, nil
+	if err := podindex.AddByNodeName(pods.TypedInformer()); err != nil {
+		return nil, err
 	}
-	c.synced, c.setupErr = workers.AddHandlers(
-		workers.Handler{What: "node", Informer: nodes.Informer(), Handler: cache.ResourceEventHandlerFuncs{
+	synced, err := eventhandlers.Add(
+		eventhandlers.For("node", nodes.TypedInformer(), coreinformers.NodeHandlerFuncs{
 			AddFunc:    c.enqueueNode,
-			UpdateFunc: func(_, cur any) { c.enqueueNode(cur) },
-			DeleteFunc: c.nodeDeleted,
-		}},
-		workers.Handler{What: "pod", Informer: pods.Informer(), Handler: cache.ResourceEventHandlerFuncs{
-			AddFunc:    func(obj any) { c.podBound(nil, obj) },
+			UpdateFunc: func(_, cur *corev1.Node) { c.enqueueNode(cur) },
+			DeleteFunc: func(d coreinformers.DeletedNode) { c.setRetry(d.GetName(), false) },
+		}),
+		eventhandlers.For("pod", pods.TypedInformer(), coreinformers.PodHandlerFuncs{
+			AddFunc:    func(pod *corev1.Pod) { c.podBound(nil, pod) },
 			UpdateFunc: c.podBound,
-		}},
-		workers.Handler{What: "lease", Informer: leases.Informer(), Handler: cache.ResourceEventHandlerFuncs{}},
+		}),
+		eventhandlers.For("lease", leases.TypedInformer(), coordinationinformers.LeaseHandlerFuncs{}),
 	)
+	if err != nil {
+		return nil, err
+	}
+	c.synced = synced
 	return c, nil
 }
 
-func (c *Controller) enqueueNode(obj any) { workers.Enqueue(c.nodeQueue, obj) }
+// enqueueNode queues node's name.
+func (c *Controller) enqueueNode(node *corev1.Node) { c.nodeQueue.Add(node.Name) }
 
-func (c *Controller) nodeDeleted(obj any) {
-	key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
-	if err != nil {
+// podBound queues a pod that has just been bound to a Node: added bound
+// (old nil), or bound by this update.
+func (c *Controller) podBound(old, cur *corev1.Pod) {
+	if cur.Spec.NodeName == "" {
 		return
 	}
-	c.setRetry(key, false)
-}
-
-// podBound queues a pod that has just been bound to a Node.
-func (c *Controller) podBound(old, cur any) {
-	pod, ok := cur.(*corev1.Pod)
-	if !ok || pod.Spec.NodeName == "" {
+	if old != nil && old.Spec.NodeName == cur.Spec.NodeName {
 		return
 	}
-	if prev, ok := old.(*corev1.Pod); ok && prev.Spec.NodeName == pod.Spec.NodeName {
-		return
-	}
-	workers.Enqueue(c.podQueue, pod)
+	c.podQueue.Add(cache.MetaObjectToName(cur).String())
 }
 
 // podsOnNode is the pods bound to Node name, from the informer.
 func (c *Controller) podsOnNode(name string) ([]*corev1.Pod, error) {
-	objs, err := c.podIndexer.ByIndex(podindex.ByNodeName, name)
-	if err != nil {
-		return nil, err
-	}
-	pods := make([]*corev1.Pod, 0, len(objs))
-	for _, o := range objs {
-		if p, ok := o.(*corev1.Pod); ok {
-			pods = append(pods, p)
-		}
-	}
-	return pods, nil
+	return c.podIndexer.ByTypedIndex(podindex.ByNodeName, name)
 }
 
 func (c *Controller) setRetry(name string, retry bool) {
@@ -192,12 +180,6 @@ func (c *Controller) Run(ctx context.Context, n int) {
 	defer utilruntime.HandleCrashWithContext(ctx)
 	logger := klog.FromContext(ctx).WithName("node-lifecycle-controller")
 	ctx = klog.NewContext(ctx, logger)
-	if c.setupErr != nil {
-		logger.Error(c.setupErr, "Not starting node lifecycle controller")
-		c.nodeQueue.ShutDown()
-		c.podQueue.ShutDown()
-		return
-	}
 	n = max(n, 1)
 	logger.V(2).Info("Starting node lifecycle controller", "nodeMonitorGracePeriod", c.opts.NodeMonitorGracePeriod)
 	defer logger.V(2).Info("Stopped node lifecycle controller")

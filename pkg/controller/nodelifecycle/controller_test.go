@@ -50,7 +50,10 @@ func start(t *testing.T, opts nodelifecycle.Options) kubernetes.Interface {
 	if err != nil {
 		t.Fatalf("nodelifecycle.New: %v", err)
 	}
-	eviction := tainteviction.New(client, factory)
+	eviction, err := tainteviction.New(client, factory)
+	if err != nil {
+		t.Fatalf("tainteviction.New: %v", err)
+	}
 	controllertest.Run(controllertest.Context(t), t, factory,
 		func(ctx context.Context) { lifecycle.Run(ctx, 2) },
 		func(ctx context.Context) { eviction.Run(ctx, 2) })

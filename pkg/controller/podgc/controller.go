@@ -14,6 +14,7 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
+	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
@@ -21,8 +22,8 @@ import (
 	nodeutil "k8s.io/component-helpers/node/util"
 	"k8s.io/klog/v2"
 
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/eventhandlers"
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/podstatus"
-	"github.com/fakecluster/fakecluster/pkg/internal/workers"
 )
 
 // name is the controller's name, as kube-controller-manager's --controllers
@@ -40,13 +41,11 @@ type Controller struct {
 	// informer lacks, each until QuarantineTime after it was first missed.
 	quarantine workqueue.TypedDelayingInterface[string]
 	now        func() time.Time
-
-	// setupErr is why an informer could not be watched, if one could not.
-	setupErr error
 }
 
 // New returns a collector that watches pods and Nodes through factory; the
-// caller starts factory and calls Run. It fails for Options out of range.
+// caller starts factory and calls Run. It fails for Options out of range,
+// and if an event handler cannot be added.
 func New(client kubernetes.Interface, factory informers.SharedInformerFactory, opts Options) (*Controller, error) {
 	opts, err := opts.complete()
 	if err != nil {
@@ -66,10 +65,14 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, o
 	}
 	// The collector lists from the caches and needs no events, but a
 	// handler is what tells when a shared informer has synced.
-	c.synced, c.setupErr = workers.AddHandlers(
-		workers.Handler{What: "pod", Informer: pods.Informer(), Handler: cache.ResourceEventHandlerFuncs{}},
-		workers.Handler{What: "node", Informer: nodes.Informer(), Handler: cache.ResourceEventHandlerFuncs{}},
+	synced, err := eventhandlers.Add(
+		eventhandlers.For("pod", pods.TypedInformer(), coreinformers.PodHandlerFuncs{}),
+		eventhandlers.For("node", nodes.TypedInformer(), coreinformers.NodeHandlerFuncs{}),
 	)
+	if err != nil {
+		return nil, err
+	}
+	c.synced = synced
 	return c, nil
 }
 
@@ -80,10 +83,6 @@ func (c *Controller) Run(ctx context.Context, n int) {
 	logger := klog.FromContext(ctx).WithName(name)
 	ctx = klog.NewContext(ctx, logger)
 	defer c.quarantine.ShutDown()
-	if c.setupErr != nil {
-		logger.Error(c.setupErr, "Not starting pod garbage collector")
-		return
-	}
 	logger.V(2).Info("Starting pod garbage collector", "terminatedPodThreshold", c.opts.TerminatedPodGCThreshold)
 	defer logger.V(2).Info("Stopped pod garbage collector")
 	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {

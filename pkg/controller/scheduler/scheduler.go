@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/informers"
+	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
@@ -19,8 +20,8 @@ import (
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/eventhandlers"
 	"github.com/fakecluster/fakecluster/pkg/internal/events"
-	"github.com/fakecluster/fakecluster/pkg/internal/workers"
 )
 
 // Name is the scheduler's name: the pods whose spec.schedulerName is it
@@ -47,11 +48,10 @@ const stopGrace = 2 * time.Second
 
 // Scheduler places pending pods on nodes. New makes one; Run runs it.
 type Scheduler struct {
-	client   kubernetes.Interface
-	pods     corelisters.PodLister
-	synced   []cache.InformerSynced
-	setupErr error
-	clock    clock.Clock
+	client kubernetes.Interface
+	pods   corelisters.PodLister
+	synced []cache.InformerSynced
+	clock  clock.Clock
 
 	cache  *schedCache
 	queue  *queue
@@ -87,7 +87,8 @@ func WithPodMaxInUnschedulablePodsDuration(d time.Duration) Option {
 
 // New returns a scheduler that watches pods and nodes through factory; the
 // caller starts factory and calls Run. Options change the queue's
-// timings, which default to kube-scheduler's.
+// timings, which default to kube-scheduler's. It fails for timings out of
+// range, and if an event handler cannot be added.
 func New(client kubernetes.Interface, factory informers.SharedInformerFactory, opts ...Option) (*Scheduler, error) {
 	o := options{initialBackoff: DefaultPodInitialBackoff, maxBackoff: DefaultPodMaxBackoff,
 		maxInUnschedulable: DefaultPodMaxInUnschedulablePodsDuration, clock: clock.RealClock{}}
@@ -108,34 +109,31 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, o
 		events: events.NewV1(client, Name),
 		gated:  workqueue.NewTyped[string](),
 	}
-	s.synced, s.setupErr = workers.AddHandlers(
-		workers.Handler{What: "node", Informer: nodes.Informer(), Handler: cache.ResourceEventHandlerFuncs{
+	synced, err := eventhandlers.Add(
+		eventhandlers.For("node", nodes.TypedInformer(), coreinformers.NodeHandlerFuncs{
 			AddFunc:    s.addNode,
 			UpdateFunc: s.updateNode,
-			DeleteFunc: s.deleteNode,
-		}},
-		workers.Handler{What: "pod", Informer: pods.Informer(), Handler: cache.ResourceEventHandlerFuncs{
-			AddFunc:    func(obj any) { s.updatePod(nil, obj) },
+			DeleteFunc: func(d coreinformers.DeletedNode) { s.cache.removeNode(d.GetName()) },
+		}),
+		eventhandlers.For("pod", pods.TypedInformer(), coreinformers.PodHandlerFuncs{
+			AddFunc:    func(pod *corev1.Pod) { s.updatePod(nil, pod) },
 			UpdateFunc: s.updatePod,
 			DeleteFunc: s.deletePod,
-		}},
+		}),
 	)
+	if err != nil {
+		return nil, err
+	}
+	s.synced = synced
 	return s, nil
 }
 
-func (s *Scheduler) addNode(obj any) {
-	if node, ok := obj.(*corev1.Node); ok {
-		s.cache.setNode(node)
-		s.queue.moveAll(nil)
-	}
+func (s *Scheduler) addNode(node *corev1.Node) {
+	s.cache.setNode(node)
+	s.queue.moveAll(nil)
 }
 
-func (s *Scheduler) updateNode(oldObj, newObj any) {
-	old, ok1 := oldObj.(*corev1.Node)
-	node, ok2 := newObj.(*corev1.Node)
-	if !ok1 || !ok2 {
-		return
-	}
+func (s *Scheduler) updateNode(old, node *corev1.Node) {
 	s.cache.setNode(node)
 	if schedulingPropertiesChanged(old, node) {
 		s.queue.moveAll(nil)
@@ -163,23 +161,9 @@ func schedulingPropertiesChanged(old, node *corev1.Node) bool {
 	return !apiequality.Semantic.DeepEqual(conds(old), conds(node))
 }
 
-func (s *Scheduler) deleteNode(obj any) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	if node, ok := obj.(*corev1.Node); ok {
-		s.cache.removeNode(node.Name)
-	}
-}
-
-// updatePod takes a pod's add (oldObj nil) or update: a bound pod counts
-// on its node, a pending one of this scheduler's waits in the queue.
-func (s *Scheduler) updatePod(oldObj, newObj any) {
-	pod, ok := newObj.(*corev1.Pod)
-	if !ok {
-		return
-	}
-	old, _ := oldObj.(*corev1.Pod)
+// updatePod takes a pod's add (old nil) or update: a bound pod counts on
+// its node, a pending one of this scheduler's waits in the queue.
+func (s *Scheduler) updatePod(old, pod *corev1.Pod) {
 	key := podKey(pod)
 	if pod.Spec.NodeName != "" {
 		s.queue.remove(key)
@@ -211,12 +195,11 @@ func (s *Scheduler) updatePod(oldObj, newObj any) {
 	}
 }
 
-func (s *Scheduler) deletePod(obj any) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	pod, ok := obj.(*corev1.Pod)
-	if !ok {
+// deletePod needs the pod's node: a deletion whose last state is unknown
+// is skipped.
+func (s *Scheduler) deletePod(d coreinformers.DeletedPod) {
+	pod := d.OptionalObj
+	if pod == nil {
 		return
 	}
 	key := podKey(pod)
@@ -245,10 +228,6 @@ func (s *Scheduler) Run(ctx context.Context, workers int) {
 	defer utilruntime.HandleCrashWithContext(ctx)
 	logger := klog.FromContext(ctx).WithName(Name)
 	ctx = klog.NewContext(ctx, logger)
-	if s.setupErr != nil {
-		logger.Error(s.setupErr, "Not starting scheduler")
-		return
-	}
 	if workers < 1 {
 		workers = DefaultBinders
 	}

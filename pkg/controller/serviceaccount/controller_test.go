@@ -36,8 +36,14 @@ func start(t *testing.T) (kubernetes.Interface, []byte) {
 func run(t *testing.T, c *cluster.Cluster, client kubernetes.Interface) {
 	t.Helper()
 	factory := informers.NewSharedInformerFactory(client, 0)
-	accounts := serviceaccount.New(client, factory)
-	publisher := serviceaccount.NewRootCAPublisher(client, factory, clustertest.Config(c).CAData)
+	accounts, err := serviceaccount.New(client, factory)
+	if err != nil {
+		t.Fatalf("serviceaccount.New: %v", err)
+	}
+	publisher, err := serviceaccount.NewRootCAPublisher(client, factory, clustertest.Config(c).CAData)
+	if err != nil {
+		t.Fatalf("serviceaccount.NewRootCAPublisher: %v", err)
+	}
 	controllertest.Run(context.Background(), t, factory,
 		func(ctx context.Context) { accounts.Run(ctx, 1) },
 		func(ctx context.Context) { publisher.Run(ctx, 1) })

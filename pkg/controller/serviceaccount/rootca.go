@@ -2,7 +2,6 @@ package serviceaccount
 
 import (
 	"context"
-	"fmt"
 	"maps"
 	"time"
 
@@ -10,11 +9,14 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/informers"
+	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
+
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/eventhandlers"
 )
 
 const (
@@ -40,13 +42,13 @@ type RootCAPublisher struct {
 	configMaps corelisters.ConfigMapLister
 	synced     []cache.InformerSynced
 	queue      workqueue.TypedRateLimitingInterface[string]
-	setupErr   error
 }
 
 // NewRootCAPublisher returns a publisher of rootCA (PEM, as clients are to
 // trust it) that watches namespaces and ConfigMaps through factory; the
-// caller starts factory and calls Run.
-func NewRootCAPublisher(client kubernetes.Interface, factory informers.SharedInformerFactory, rootCA []byte) *RootCAPublisher {
+// caller starts factory and calls Run. It fails if an event handler cannot
+// be added.
+func NewRootCAPublisher(client kubernetes.Interface, factory informers.SharedInformerFactory, rootCA []byte) (*RootCAPublisher, error) {
 	configMaps := factory.Core().V1().ConfigMaps()
 	namespaces := factory.Core().V1().Namespaces()
 	p := &RootCAPublisher{
@@ -57,49 +59,32 @@ func NewRootCAPublisher(client kubernetes.Interface, factory informers.SharedInf
 		// process-wide metrics.
 		queue: workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
 	}
-	cmReg, err := configMaps.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		UpdateFunc: func(_, obj any) { p.configMapChanged(obj) },
-		DeleteFunc: p.configMapChanged,
-	})
+	synced, err := eventhandlers.Add(
+		eventhandlers.For("configmap", configMaps.TypedInformer(), coreinformers.ConfigMapHandlerFuncs{
+			UpdateFunc: func(_, cm *corev1.ConfigMap) { p.configMapChanged(cm.Namespace, cm.Name) },
+			DeleteFunc: func(d coreinformers.DeletedConfigMap) { p.configMapChanged(d.GetNamespace(), d.GetName()) },
+		}),
+		eventhandlers.For("namespace", namespaces.TypedInformer(), coreinformers.NamespaceHandlerFuncs{
+			AddFunc: func(ns *corev1.Namespace) { p.queue.Add(ns.Name) },
+			UpdateFunc: func(_, ns *corev1.Namespace) {
+				if ns.Status.Phase == corev1.NamespaceActive {
+					p.queue.Add(ns.Name)
+				}
+			},
+		}),
+	)
 	if err != nil {
-		p.setupErr = fmt.Errorf("add configmap event handler: %w", err)
-		return p
+		return nil, err
 	}
-	nsReg, err := namespaces.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: func(obj any) {
-			if ns, ok := obj.(*corev1.Namespace); ok {
-				p.queue.Add(ns.Name)
-			}
-		},
-		UpdateFunc: func(_, obj any) {
-			if ns, ok := obj.(*corev1.Namespace); ok && ns.Status.Phase == corev1.NamespaceActive {
-				p.queue.Add(ns.Name)
-			}
-		},
-	})
-	if err != nil {
-		p.setupErr = fmt.Errorf("add namespace event handler: %w", err)
-		return p
-	}
-	p.synced = []cache.InformerSynced{cmReg.HasSynced, nsReg.HasSynced}
-	return p
+	p.synced = synced
+	return p, nil
 }
 
-// configMapChanged queues the namespace of a kube-root-ca.crt ConfigMap
-// that was changed or deleted.
-func (p *RootCAPublisher) configMapChanged(obj any) {
-	cm, ok := obj.(*corev1.ConfigMap)
-	if !ok {
-		tombstone, ok := obj.(cache.DeletedFinalStateUnknown)
-		if !ok {
-			return
-		}
-		if cm, ok = tombstone.Obj.(*corev1.ConfigMap); !ok {
-			return
-		}
-	}
-	if cm.Name == RootCACertConfigMapName {
-		p.queue.Add(cm.Namespace)
+// configMapChanged queues namespace if the ConfigMap changed or deleted
+// there is its kube-root-ca.crt.
+func (p *RootCAPublisher) configMapChanged(namespace, name string) {
+	if name == RootCACertConfigMapName {
+		p.queue.Add(namespace)
 	}
 }
 
@@ -107,7 +92,7 @@ func (p *RootCAPublisher) configMapChanged(obj any) {
 // done, and returns once they have all stopped. kube-controller-manager
 // runs one.
 func (p *RootCAPublisher) Run(ctx context.Context, n int) {
-	loop := namespaceLoop("root-ca-cert-publisher", "root CA cert publisher", p.setupErr, p.queue, p.synced, p.sync)
+	loop := namespaceLoop("root-ca-cert-publisher", "root CA cert publisher", p.queue, p.synced, p.sync)
 	loop.Run(ctx, n)
 }
 

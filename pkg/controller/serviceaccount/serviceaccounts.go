@@ -2,7 +2,6 @@ package serviceaccount
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -10,12 +9,14 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/client-go/informers"
+	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/eventhandlers"
 	"github.com/fakecluster/fakecluster/pkg/internal/workers"
 )
 
@@ -31,13 +32,12 @@ type Controller struct {
 	serviceAccounts corelisters.ServiceAccountLister
 	synced          []cache.InformerSynced
 	queue           workqueue.TypedRateLimitingInterface[string]
-	// setupErr is why an event handler could not be added, if one could not.
-	setupErr error
 }
 
 // New returns a controller that watches namespaces and service accounts
-// through factory; the caller starts factory and calls Run.
-func New(client kubernetes.Interface, factory informers.SharedInformerFactory) *Controller {
+// through factory; the caller starts factory and calls Run. It fails if an
+// event handler cannot be added.
+func New(client kubernetes.Interface, factory informers.SharedInformerFactory) (*Controller, error) {
 	namespaces := factory.Core().V1().Namespaces()
 	serviceAccounts := factory.Core().V1().ServiceAccounts()
 	c := &Controller{
@@ -48,52 +48,29 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory) *
 		// process-wide metrics.
 		queue: workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
 	}
-	saReg, err := serviceAccounts.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		DeleteFunc: c.serviceAccountDeleted,
-	})
+	synced, err := eventhandlers.Add(
+		// A deleted service account's namespace is queued, so that the
+		// default one comes back.
+		eventhandlers.For("service account", serviceAccounts.TypedInformer(), coreinformers.ServiceAccountHandlerFuncs{
+			DeleteFunc: func(d coreinformers.DeletedServiceAccount) { c.queue.Add(d.GetNamespace()) },
+		}),
+		eventhandlers.For("namespace", namespaces.TypedInformer(), coreinformers.NamespaceHandlerFuncs{
+			AddFunc:    func(ns *corev1.Namespace) { c.queue.Add(ns.Name) },
+			UpdateFunc: func(_, ns *corev1.Namespace) { c.queue.Add(ns.Name) },
+		}),
+	)
 	if err != nil {
-		c.setupErr = fmt.Errorf("add service account event handler: %w", err)
-		return c
+		return nil, err
 	}
-	nsReg, err := namespaces.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    c.namespaceChanged,
-		UpdateFunc: func(_, obj any) { c.namespaceChanged(obj) },
-	})
-	if err != nil {
-		c.setupErr = fmt.Errorf("add namespace event handler: %w", err)
-		return c
-	}
-	c.synced = []cache.InformerSynced{saReg.HasSynced, nsReg.HasSynced}
-	return c
-}
-
-// serviceAccountDeleted queues the namespace of a deleted service account,
-// so that the default one comes back.
-func (c *Controller) serviceAccountDeleted(obj any) {
-	sa, ok := obj.(*corev1.ServiceAccount)
-	if !ok {
-		tombstone, ok := obj.(cache.DeletedFinalStateUnknown)
-		if !ok {
-			return
-		}
-		if sa, ok = tombstone.Obj.(*corev1.ServiceAccount); !ok {
-			return
-		}
-	}
-	c.queue.Add(sa.Namespace)
-}
-
-func (c *Controller) namespaceChanged(obj any) {
-	if ns, ok := obj.(*corev1.Namespace); ok {
-		c.queue.Add(ns.Name)
-	}
+	c.synced = synced
+	return c, nil
 }
 
 // Run processes namespaces with the given number of workers until ctx is
 // done, and returns once they have all stopped. kube-controller-manager
 // runs one.
 func (c *Controller) Run(ctx context.Context, n int) {
-	loop := namespaceLoop("serviceaccount-controller", "service account controller", c.setupErr, c.queue, c.synced, c.sync)
+	loop := namespaceLoop("serviceaccount-controller", "service account controller", c.queue, c.synced, c.sync)
 	loop.Run(ctx, n)
 }
 
@@ -141,14 +118,13 @@ func (c *Controller) sync(ctx context.Context, name string) error {
 // namespaceLoop is the loop both controllers share: wait for the caches,
 // then let workers sync queued namespaces, retrying failures with the
 // queue's backoff, until ctx is done.
-func namespaceLoop(name, title string, setupErr error, queue workqueue.TypedRateLimitingInterface[string],
+func namespaceLoop(name, title string, queue workqueue.TypedRateLimitingInterface[string],
 	synced []cache.InformerSynced, syncNamespace func(context.Context, string) error) *workers.Loop[string] {
 	return &workers.Loop[string]{
 		Pool: workers.Pool[string]{Queue: queue, Sync: syncNamespace,
 			ErrorMessage: "Sync failed", ItemKey: "namespace"},
-		Name:     name,
-		Title:    title,
-		SetupErr: setupErr,
-		Synced:   synced,
+		Name:   name,
+		Title:  title,
+		Synced: synced,
 	}
 }

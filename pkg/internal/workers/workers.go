@@ -89,13 +89,9 @@ type Loop[T comparable] struct {
 	Pool[T]
 	// Name names the Run's logger ("endpoints-controller").
 	Name string
-	// Title names the controller in the Run's log lines: "Starting "+Title,
-	// "Stopped "+Title and "Not starting "+Title.
+	// Title names the controller in the Run's log lines: "Starting "+Title
+	// and "Stopped "+Title.
 	Title string
-	// SetupErr, if set, is why the controller could not be set up (an event
-	// handler that could not be added): Run logs it, shuts the queue down
-	// and returns.
-	SetupErr error
 	// Synced are the informers to wait for before any worker starts.
 	Synced []cache.InformerSynced
 	// Events, if set, records for the Run only.
@@ -114,11 +110,6 @@ func (l *Loop[T]) Run(ctx context.Context, n int, keysAndValues ...any) {
 	defer utilruntime.HandleCrashWithContext(ctx)
 	logger := klog.FromContext(ctx).WithName(l.Name)
 	ctx = klog.NewContext(ctx, logger)
-	if l.SetupErr != nil {
-		logger.Error(l.SetupErr, "Not starting "+l.Title)
-		l.Queue.ShutDown()
-		return
-	}
 	logger.V(2).Info("Starting "+l.Title, keysAndValues...)
 	defer logger.V(2).Info("Stopped " + l.Title)
 

@@ -91,38 +91,26 @@ func TestOnError(t *testing.T) {
 	}
 }
 
-// TestRunStopsEarly: with a setup error, or a context done before the
-// caches sync, Run syncs nothing, shuts the queue down and returns.
+// TestRunStopsEarly: with a context done before the caches sync, Run syncs
+// nothing, shuts the queue down and returns.
 func TestRunStopsEarly(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name     string
-		setupErr error
-		synced   []cache.InformerSynced
-	}{
-		{name: "setup error", setupErr: errors.New("add event handler: no")},
-		{name: "caches never sync", synced: []cache.InformerSynced{func() bool { return false }}},
+	_, ctx := ktesting.NewTestContext(t)
+	ctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	queue := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]())
+	queue.Add("a")
+	loop := workers.Loop[string]{
+		Pool: workers.Pool[string]{Queue: queue, Sync: func(context.Context, string) error {
+			t.Error("Sync called")
+			return nil
+		}},
+		Name: "test", Title: "test controller",
+		Synced: []cache.InformerSynced{func() bool { return false }},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			_, ctx := ktesting.NewTestContext(t)
-			ctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
-			defer cancel()
-			queue := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]())
-			queue.Add("a")
-			loop := workers.Loop[string]{
-				Pool: workers.Pool[string]{Queue: queue, Sync: func(context.Context, string) error {
-					t.Error("Sync called")
-					return nil
-				}},
-				Name: "test", Title: "test controller", SetupErr: tc.setupErr, Synced: tc.synced,
-			}
-			loop.Run(ctx, 1)
-			if !queue.ShuttingDown() {
-				t.Error("queue not shut down")
-			}
-		})
+	loop.Run(ctx, 1)
+	if !queue.ShuttingDown() {
+		t.Error("queue not shut down")
 	}
 }
 

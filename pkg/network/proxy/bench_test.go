@@ -3,6 +3,7 @@ package proxy
 import (
 	"fmt"
 	"net/netip"
+	"runtime"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -13,19 +14,45 @@ import (
 
 // BenchmarkRoute routes to a Service with 10 endpoints among 1000
 // Services of two endpoints each, and, as a pod connecting to another pod
-// does, to an address that is no Service's.
+// does, to an address that is no Service's, with the Table configured as
+// pkg/network configures it (through the indexes).
 func BenchmarkRoute(b *testing.B) {
-	a := newAPI(b)
-	for i := range 1000 {
-		n := 2
-		if i == 0 {
-			n = 10
+	benchRoutes(b, New(benchAPI(b, 1000).config(nil)))
+}
+
+// BenchmarkRouteScale is BenchmarkRoute among 100 to 10,000 Services,
+// through the indexes and, for reference up to 1000, listing every
+// Service (at 10,000 a listed route takes milliseconds): the indexed
+// figures should not move with the count.
+func BenchmarkRouteScale(b *testing.B) {
+	for _, n := range []int{100, 1000, 10000} {
+		a := benchAPI(b, n)
+		b.Run(fmt.Sprintf("services=%d/indexed", n), func(b *testing.B) { benchRoutes(b, New(a.config(nil))) })
+		if n <= 1000 {
+			b.Run(fmt.Sprintf("services=%d/listed", n), func(b *testing.B) { benchRoutes(b, New(a.listerConfig(nil))) })
 		}
-		svc, slice := benchService(i, n)
+	}
+}
+
+// benchAPI holds n Services of two endpoints each, but for svc-0's ten.
+func benchAPI(b *testing.B, n int) *api {
+	a := newAPI(b)
+	for i := range n {
+		eps := 2
+		if i == 0 {
+			eps = 10
+		}
+		svc, slice := benchService(i, eps)
 		a.add(b, svc)
 		a.add(b, slice)
 	}
-	table := New(a.config(nil))
+	// The set-up's garbage is not the routes' to collect.
+	runtime.GC()
+	return a
+}
+
+// benchRoutes routes from a pod on node a to svc-0 and to another pod.
+func benchRoutes(b *testing.B, table *Table) {
 	from := netip.MustParseAddr("10.244.0.1")
 	for _, bc := range []struct {
 		name string

@@ -1,13 +1,11 @@
 package proxy
 
 import (
-	"fmt"
 	"net/netip"
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
-	"k8s.io/apimachinery/pkg/labels"
 )
 
 // endpoint is one address and port of a Service port, with what
@@ -26,10 +24,9 @@ type endpoint struct {
 // port. The Service's targetPort plays no part: the EndpointSlice
 // controller resolved it (a name, pod by pod) into that number.
 func (t *Table) endpoints(svc *corev1.Service, port *corev1.ServicePort, is6 bool) ([]endpoint, error) {
-	sel := labels.SelectorFromSet(labels.Set{discoveryv1.LabelServiceName: svc.Name})
-	list, err := t.cfg.EndpointSlices.EndpointSlices(svc.Namespace).List(sel)
+	list, err := t.slicesOf(key(svc))
 	if err != nil {
-		return nil, fmt.Errorf("list endpoint slices of %s: %w", key(svc), err)
+		return nil, err
 	}
 	family := discoveryv1.AddressTypeIPv4
 	if is6 {

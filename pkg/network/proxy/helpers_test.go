@@ -290,15 +290,20 @@ func endpointSlices(svc string, i int, ports slicePorts, eps ...ep) []runtime.Ob
 	return out
 }
 
-// api holds objects in indexers as informers would, for listers to read.
+// api holds objects in indexers as informers would, with the Table's
+// indexes, for listers and the Table to read.
 type api struct{ services, slices cache.Indexer }
 
 func newAPI(t testing.TB, objs ...runtime.Object) *api {
 	t.Helper()
-	newIndexer := func() cache.Indexer {
-		return cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+	newIndexer := func(extra cache.Indexers) cache.Indexer {
+		i := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+		if err := i.AddIndexers(extra); err != nil {
+			t.Fatal(err)
+		}
+		return i
 	}
-	a := &api{services: newIndexer(), slices: newIndexer()}
+	a := &api{services: newIndexer(ServiceIndexers()), slices: newIndexer(EndpointSliceIndexers())}
 	for _, o := range objs {
 		a.add(t, o)
 	}
@@ -322,9 +327,18 @@ func (a *api) add(t testing.TB, o runtime.Object) {
 	}
 }
 
-// config is a Config over a's listers, the test nodes and cluster CIDRs,
-// drawing rnd.
+// config is a Config over a's indexes, the test nodes and cluster CIDRs,
+// drawing rnd, as pkg/network configures a Table.
 func (a *api) config(rnd func(int) int) Config {
+	cfg := a.listerConfig(rnd)
+	cfg.ServiceIndex, cfg.EndpointSliceIndex = a.services, a.slices
+	return cfg
+}
+
+// listerConfig is config without the indexes: a Table that lists every
+// Service, the slow and obvious reference the indexed one must agree
+// with.
+func (a *api) listerConfig(rnd func(int) int) Config {
 	return Config{
 		Services:       corelisters.NewServiceLister(a.services),
 		EndpointSlices: discoverylisters.NewEndpointSliceLister(a.slices),

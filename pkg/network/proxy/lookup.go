@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	netutils "k8s.io/utils/net"
 )
 
@@ -45,9 +44,9 @@ type target struct {
 // its NodePort map for node addresses, then the cluster-ips set that
 // rejects a cluster IP's unknown ports (nftables/proxier.go).
 func (t *Table) find(to netip.AddrPort, nodes *nodeAddrs) (target, error) {
-	svcs, err := t.cfg.Services.List(labels.Everything())
+	svcs, err := t.servicesAt(to)
 	if err != nil {
-		return target{}, fmt.Errorf("list services: %w", err)
+		return target{}, err
 	}
 	ip, is6 := to.Addr(), to.Addr().Is6()
 	var hit, nodePort target

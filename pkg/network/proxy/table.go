@@ -10,17 +10,28 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	discoverylisters "k8s.io/client-go/listers/discovery/v1"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/utils/clock"
 )
 
-// Config is what a Table reads. The listers and NodeIPs are read on every
-// Route, so that a Table keeps no copy of the cluster that could lag
-// behind the informers' caches.
+// Config is what a Table reads. The listers (or indexes) and NodeIPs are
+// read on every Route, so that a Table keeps no copy of the cluster that
+// could lag behind the informers' caches.
 type Config struct {
-	// Services and EndpointSlices are required: the informers' listers,
-	// unfiltered (the Table applies kube-proxy's label selector itself).
+	// Services and EndpointSlices are the informers' listers, unfiltered
+	// (the Table applies kube-proxy's label selector itself). They are
+	// required unless the matching index below is set.
 	Services       corelisters.ServiceLister
 	EndpointSlices discoverylisters.EndpointSliceLister
+	// ServiceIndex and EndpointSliceIndex, optional, are the informers'
+	// indexers (the stores behind the listers) with ServiceIndexers and
+	// EndpointSliceIndexers added. With them, a Route reads only the
+	// Services at its destination's address or node port and the slices
+	// of the Service it reached, so that its cost does not grow with the
+	// cluster's Services; without, it lists every Service, and every
+	// slice of the Service's namespace.
+	ServiceIndex       cache.Indexer
+	EndpointSliceIndex cache.Indexer
 	// NodeIPs returns every node's addresses by node name. NodePorts
 	// listen on all of them; a masqueraded connection leaves from the
 	// node's first address of its family.

@@ -413,12 +413,29 @@ func (tc routeCase) run(t *testing.T, p plan) {
 	if tc.rand == nil {
 		tc.rand = fixed(0)
 	}
-	cfg := newAPI(t, objs...).config(tc.rand)
-	if tc.noPod {
-		cfg.ClusterCIDRs = nil
+	a := newAPI(t, objs...)
+	for _, mode := range []struct {
+		name string
+		cfg  Config
+	}{
+		{name: "indexed", cfg: a.config(tc.rand)},
+		{name: "listed", cfg: a.listerConfig(tc.rand)},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			cfg := mode.cfg
+			if tc.noPod {
+				cfg.ClusterCIDRs = nil
+			}
+			tc.check(t, p, New(cfg))
+		})
 	}
+}
+
+// check routes tc's connection through table and compares.
+func (tc routeCase) check(t *testing.T, p plan, table *Table) {
+	t.Helper()
 	to := p.addrPort(tc.to)
-	got, err := New(cfg).Route(p.addr(tc.from), tc.fromNode, to)
+	got, err := table.Route(p.addr(tc.from), tc.fromNode, to)
 	if tc.wantErr != nil {
 		if !errors.Is(err, tc.wantErr) {
 			t.Fatalf("Route(%s, %q, %s) = %+v, %v; want error %v", p.addr(tc.from), tc.fromNode, to, got, err, tc.wantErr)

@@ -3,5 +3,6 @@
 // and REST objects kube-apiserver would install for it, so each registry
 // package states only what is particular to its resource.
 //
-// It holds no resource-specific rules; those live in pkg/apiserver/registry.
+// It holds no resource-specific rules; those live in each resource's
+// folder under pkg/apiserver/registry.
 package resource

@@ -16,12 +16,15 @@ import (
 	"k8s.io/apiserver/pkg/registry/rest"
 	apistorage "k8s.io/apiserver/pkg/storage"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
+
+	"github.com/fakecluster/fakecluster/pkg/apiserver/tables"
 )
 
 // Definition describes one resource the way kube-apiserver serves it.
 type Definition struct {
-	// Resource is the plural group/resource, e.g. {Resource: "pods"}.
-	Resource schema.GroupResource
+	// Resource is the plural resource in the version it is served at, e.g.
+	// corev1.SchemeGroupVersion.WithResource("pods").
+	Resource schema.GroupVersionResource
 	// Singular is the singular name shown in discovery, e.g. "pod".
 	Singular string
 	New      func() runtime.Object
@@ -46,8 +49,19 @@ type Definition struct {
 	ValidateUpdate func(ctx context.Context, obj, old runtime.Object) field.ErrorList
 	NameFunc       func(name string, prefix bool) []string
 	// Fields returns the fields a field selector can match besides
-	// metadata.name and metadata.namespace.
-	Fields func(obj runtime.Object) fields.Set
+	// metadata.name and metadata.namespace; FieldLabels names them, for the
+	// scheme to accept in a request's field selector.
+	Fields      func(obj runtime.Object) fields.Set
+	FieldLabels []string
+	// Defaults, if set, defaults an object of the resource's type whenever
+	// one is decoded (from a request or from storage), as kube-apiserver's
+	// scheme does, so that patches, server-side apply and reads all see
+	// defaulted objects.
+	Defaults func(obj runtime.Object)
+	// Conversions, if set, adds the conversions the resource needs to the
+	// API server's scheme (events.k8s.io Events are stored as core/v1
+	// ones).
+	Conversions func(scheme *runtime.Scheme) error
 	// Table converts objects for kubectl get.
 	Table rest.TableConvertor
 	// GracefulDelete, if set, decides a delete's grace period as
@@ -64,12 +78,6 @@ type Definition struct {
 	// would otherwise delete when an update leaves it with a deletion
 	// timestamp and no finalizers (namespaces wait for spec.finalizers too).
 	KeepDuringUpdate func(obj runtime.Object) bool
-	// Extra adds storage that shares the resource's store, keyed as
-	// APIGroupInfo wants it: subresources beyond status ("pods/binding") and
-	// related resources ("bindings").
-	Extra func(store *genericregistry.Store) map[string]rest.Storage
-	// Typer tells the strategy the object kinds (the API server's scheme).
-	Typer runtime.ObjectTyper
 
 	// BeginCreate and BeginUpdate, if set, run before PrepareForCreate or
 	// PrepareForUpdate and validation, like the generic store's hooks of the
@@ -159,21 +167,37 @@ type restWithoutDeleteCollection struct {
 	DeleteCollection struct{}
 }
 
+// Options are what every resource's storage is built with.
+type Options struct {
+	// RESTOptions gives each store its storage and codec.
+	RESTOptions generic.RESTOptionsGetter
+	// Typer tells the strategies the object kinds (the API server's scheme).
+	Typer runtime.ObjectTyper
+	// Tables hands each resource its kubectl get columns.
+	Tables *tables.Convertors
+}
+
 // Storage is what a Definition installs: the resource and, with a status
-// split, its status subresource, and any others it defines.
+// split, its status subresource, and any others its registry adds.
 type Storage struct {
 	REST   *REST
 	Status *StatusREST
-	Extra  map[string]rest.Storage
+	// Extra is the storage that the resource's registry adds over its
+	// store, keyed as APIGroupInfo wants it: subresources beyond status
+	// ("pods/binding") and related resources ("bindings").
+	Extra map[string]rest.Storage
 
-	noDeleteCollection bool
+	def Definition
 }
+
+// GroupVersion is the API group version the resource is served in.
+func (s *Storage) GroupVersion() schema.GroupVersion { return s.def.Resource.GroupVersion() }
 
 // Map returns the storage keyed as APIGroupInfo wants it ("pods",
 // "pods/status").
-func (s Storage) Map() map[string]rest.Storage {
+func (s *Storage) Map() map[string]rest.Storage {
 	var main rest.Storage = s.REST
-	if s.noDeleteCollection {
+	if s.def.NoDeleteCollection {
 		main = restWithoutDeleteCollection{REST: s.REST}
 	}
 	m := map[string]rest.Storage{s.REST.DefaultQualifiedResource.Resource: main}
@@ -187,12 +211,12 @@ func (s Storage) Map() map[string]rest.Storage {
 }
 
 // NewStorage builds the generic registry store for d.
-func NewStorage(d Definition, optsGetter generic.RESTOptionsGetter) (Storage, error) {
-	main := &strategy{def: d}
+func NewStorage(d Definition, opts Options) (*Storage, error) {
+	main := &strategy{def: d, typer: opts.Typer}
 	store := &genericregistry.Store{
 		NewFunc:                   d.New,
 		NewListFunc:               d.NewList,
-		DefaultQualifiedResource:  d.Resource,
+		DefaultQualifiedResource:  d.Resource.GroupResource(),
 		SingularQualifiedResource: schema.GroupResource{Group: d.Resource.Group, Resource: d.Singular},
 		PredicateFunc:             d.predicate,
 		CreateStrategy:            main,
@@ -211,15 +235,12 @@ func NewStorage(d Definition, optsGetter generic.RESTOptionsGetter) (Storage, er
 		}
 	}
 	if store.TableConvertor == nil {
-		store.TableConvertor = rest.NewDefaultTableConvertor(d.Resource)
+		store.TableConvertor = rest.NewDefaultTableConvertor(d.Resource.GroupResource())
 	}
-	if err := store.CompleteWithOptions(&generic.StoreOptions{RESTOptions: optsGetter, AttrFunc: d.attrs}); err != nil {
-		return Storage{}, fmt.Errorf("%s storage: %w", d.Resource, err)
+	if err := store.CompleteWithOptions(&generic.StoreOptions{RESTOptions: opts.RESTOptions, AttrFunc: d.attrs}); err != nil {
+		return nil, fmt.Errorf("%s storage: %w", d.Resource.GroupResource(), err)
 	}
-	s := Storage{REST: &REST{Store: store, shortNames: d.ShortNames, categories: d.Categories, delete: d.Delete}, noDeleteCollection: d.NoDeleteCollection}
-	if d.Extra != nil {
-		s.Extra = d.Extra(store)
-	}
+	s := &Storage{REST: &REST{Store: store, shortNames: d.ShortNames, categories: d.Categories, delete: d.Delete}, def: d}
 	if d.Status != nil {
 		statusStore := *store
 		status := &statusStrategy{strategy: main}
@@ -266,4 +287,29 @@ func (d Definition) attrs(obj runtime.Object) (labels.Set, fields.Set, error) {
 
 func (d Definition) predicate(label labels.Selector, field fields.Selector) apistorage.SelectionPredicate {
 	return apistorage.SelectionPredicate{Label: label, Field: field, GetAttrs: d.attrs}
+}
+
+// UpdateREST serves an update-only subresource (namespaces/finalize,
+// pods/ephemeralcontainers) over a copy of the resource's store whose
+// update strategy limits what the update may change.
+type UpdateREST struct{ store *genericregistry.Store }
+
+var _ rest.Patcher = (*UpdateREST)(nil)
+
+// NewUpdateREST serves updates of store's objects through strategy.
+func NewUpdateREST(store *genericregistry.Store, strategy rest.RESTUpdateStrategy) *UpdateREST {
+	s := *store
+	s.UpdateStrategy = strategy
+	return &UpdateREST{store: &s}
+}
+
+func (r *UpdateREST) New() runtime.Object { return r.store.New() }
+func (r *UpdateREST) Destroy()            {}
+func (r *UpdateREST) Get(ctx context.Context, name string, options *metav1.GetOptions) (runtime.Object, error) {
+	return r.store.Get(ctx, name, options)
+}
+
+// Update never creates the object.
+func (r *UpdateREST) Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo, createValidation rest.ValidateObjectFunc, updateValidation rest.ValidateObjectUpdateFunc, _ bool, options *metav1.UpdateOptions) (runtime.Object, bool, error) {
+	return r.store.Update(ctx, name, objInfo, createValidation, updateValidation, false, options)
 }

@@ -15,7 +15,10 @@ import (
 )
 
 // strategy is the create, update and delete strategy a Definition implies.
-type strategy struct{ def Definition }
+type strategy struct {
+	def   Definition
+	typer runtime.ObjectTyper
+}
 
 var (
 	_ rest.RESTCreateStrategy  = (*strategy)(nil)
@@ -25,9 +28,9 @@ var (
 )
 
 func (s *strategy) ObjectKinds(obj runtime.Object) ([]schema.GroupVersionKind, bool, error) {
-	return s.def.Typer.ObjectKinds(obj)
+	return s.typer.ObjectKinds(obj)
 }
-func (s *strategy) Recognizes(gvk schema.GroupVersionKind) bool { return s.def.Typer.Recognizes(gvk) }
+func (s *strategy) Recognizes(gvk schema.GroupVersionKind) bool { return s.typer.Recognizes(gvk) }
 func (s *strategy) GenerateName(base string) string {
 	return names.SimpleNameGenerator.GenerateName(base)
 }

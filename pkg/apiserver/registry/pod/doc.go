@@ -1,10 +1,14 @@
-// Package pod defaults and validates v1 Pods the way kube-apiserver v1.37 does
-// (SetObjectDefaults_Pod and ValidatePodCreate/ValidatePodUpdate), working on
-// k8s.io/api/core/v1 types directly and returning upstream's field paths and
-// error texts.
+// Package pod is the registry of core/v1 Pods, fakecluster's
+// k8s.io/kubernetes/pkg/registry/core/pod: the pods resource and its
+// subresources (status, binding and the legacy bindings, eviction,
+// ephemeralcontainers, proxy, and log, exec, attach and portforward, which
+// are proxied to the pod's kubelet), with the defaulting and validation of
+// kube-apiserver v1.37 (SetObjectDefaults_Pod, ValidatePodCreate and
+// ValidatePodUpdate) written over k8s.io/api/core/v1 types, returning
+// upstream's field paths and error texts.
 //
-// It is not a registry or a strategy: it does no IO, validates no metadata
-// (names, labels, annotations are checked by the generic registry), and knows
-// nothing of status updates, subresources, admission or feature gates (every
-// gate is fixed at its v1.37 default, see the comments where one matters).
+// Metadata (names, labels, annotations) is validated by internal/resource,
+// admission (service accounts, node taints) is pkg/apiserver's, and every
+// feature gate is fixed at its v1.37 default (see the comments where one
+// matters). The kubectl get columns are package tables'.
 package pod

@@ -1,6 +1,7 @@
 package pod
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -8,7 +9,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
 )
@@ -47,343 +47,56 @@ func basePod() *corev1.Pod {
 
 func container(p *corev1.Pod) *corev1.Container { return &p.Spec.Containers[0] }
 
+// validateCase is a row of TestValidate.
+type validateCase struct {
+	name string
+	// mutate changes the base pod; SetDefaults runs after it unless raw.
+	mutate func(p *corev1.Pod)
+	raw    bool
+	want   []fieldErr
+}
+
+// TestValidate runs the rows of every topic: the containers' (names,
+// images, ports, environment, resources, probes), the volumes', the
+// pod-level fields' and the security contexts'.
 func TestValidate(t *testing.T) {
 	t.Parallel()
-	envPath := "spec.containers[0].env[0]"
-	tests := []struct {
-		name string
-		// mutate changes the base pod; SetDefaults runs after it unless raw.
-		mutate func(p *corev1.Pod)
-		raw    bool
-		want   []fieldErr
-	}{
+	tests := slices.Concat([]validateCase{
 		{name: "valid minimal pod", mutate: func(*corev1.Pod) {}},
 		{
 			name:   "containers required",
 			mutate: func(p *corev1.Pod) { p.Spec.Containers = nil },
 			want:   []fieldErr{{field.ErrorTypeRequired, "spec.containers", ""}},
 		},
-
-		// Container names and images.
-		{
-			name:   "container name required",
-			mutate: func(p *corev1.Pod) { container(p).Name = "" },
-			want:   []fieldErr{{field.ErrorTypeRequired, "spec.containers[0].name", ""}},
-		},
-		{
-			name:   "container name is a DNS label",
-			mutate: func(p *corev1.Pod) { container(p).Name = "App_1" },
-			want:   []fieldErr{{field.ErrorTypeInvalid, "spec.containers[0].name", dnsLabelMsg}},
-		},
-		{
-			name: "valid init and regular containers with distinct names",
-			mutate: func(p *corev1.Pod) {
-				p.Spec.Containers = append(p.Spec.Containers, corev1.Container{Name: "sidecar", Image: "busybox:1"})
-				p.Spec.InitContainers = []corev1.Container{{Name: "init", Image: "busybox:1"}}
-			},
-		},
-		{
-			name: "duplicate container names",
-			mutate: func(p *corev1.Pod) {
-				p.Spec.Containers = append(p.Spec.Containers, corev1.Container{Name: "app", Image: "busybox:1"})
-			},
-			want: []fieldErr{{field.ErrorTypeDuplicate, "spec.containers[1].name", ""}},
-		},
-		{
-			name:   "init container name clashes with a regular one",
-			mutate: func(p *corev1.Pod) { p.Spec.InitContainers = []corev1.Container{{Name: "app", Image: "busybox:1"}} },
-			want:   []fieldErr{{field.ErrorTypeDuplicate, "spec.initContainers[0].name", ""}},
-		},
-		{
-			name:   "image required",
-			mutate: func(p *corev1.Pod) { container(p).Image = "" },
-			want:   []fieldErr{{field.ErrorTypeRequired, "spec.containers[0].image", ""}},
-		},
-		{
-			name:   "image may not be padded",
-			mutate: func(p *corev1.Pod) { container(p).Image = "nginx " },
-			want:   []fieldErr{{field.ErrorTypeInvalid, "spec.containers[0].image", "must not have leading or trailing whitespace"}},
-		},
-		{
-			name:   "imagePullPolicy supported values",
-			mutate: func(p *corev1.Pod) { container(p).ImagePullPolicy = "Sometimes" },
-			want: []fieldErr{{field.ErrorTypeNotSupported, "spec.containers[0].imagePullPolicy",
-				`supported values: "Always", "IfNotPresent", "Never"`}},
-		},
-
-		// Ports.
-		{
-			name: "valid ports",
-			mutate: func(p *corev1.Pod) {
-				container(p).Ports = []corev1.ContainerPort{{Name: "http", ContainerPort: 80}, {Name: "dns", ContainerPort: 53, Protocol: corev1.ProtocolUDP}}
-			},
-		},
-		{
-			name: "port checks",
-			mutate: func(p *corev1.Pod) {
-				container(p).Ports = []corev1.ContainerPort{
-					{Name: "http", ContainerPort: 80},
-					{Name: "http", ContainerPort: 0},
-					{Name: "Web_UI", ContainerPort: 70000, HostPort: -1, Protocol: "ICMP"},
-				}
-			},
-			want: []fieldErr{
-				{field.ErrorTypeDuplicate, "spec.containers[0].ports[1].name", ""},
-				{field.ErrorTypeRequired, "spec.containers[0].ports[1].containerPort", ""},
-				{field.ErrorTypeInvalid, "spec.containers[0].ports[2].name", "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)"},
-				{field.ErrorTypeInvalid, "spec.containers[0].ports[2].containerPort", portRangeMsg},
-				{field.ErrorTypeInvalid, "spec.containers[0].ports[2].hostPort", portRangeMsg},
-				{field.ErrorTypeNotSupported, "spec.containers[0].ports[2].protocol", `supported values: "SCTP", "TCP", "UDP"`},
-			},
-		},
-		{
-			name: "host ports clash across containers",
-			mutate: func(p *corev1.Pod) {
-				container(p).Ports = []corev1.ContainerPort{{ContainerPort: 80, HostPort: 8080}}
-				p.Spec.Containers = append(p.Spec.Containers, corev1.Container{Name: "b", Image: "x:1", Ports: []corev1.ContainerPort{{ContainerPort: 81, HostPort: 8080}}})
-			},
-			want: []fieldErr{{field.ErrorTypeDuplicate, "spec.containers[1].ports[0].hostPort", ""}},
-		},
-		{
-			name: "hostNetwork: hostPort must equal containerPort",
-			mutate: func(p *corev1.Pod) {
-				p.Spec.HostNetwork = true
-				container(p).Ports = []corev1.ContainerPort{{ContainerPort: 80}, {ContainerPort: 443, HostPort: 8443}}
-			},
-			want: []fieldErr{{field.ErrorTypeInvalid, "spec.containers[0].ports[1].hostPort", "must match `containerPort` when `hostNetwork` is true"}},
-		},
-
-		// Environment.
-		{
-			name: "valid env, relaxed names",
-			mutate: func(p *corev1.Pod) {
-				container(p).Env = []corev1.EnvVar{
-					{Name: "A", Value: "1"}, {Name: "1st var.x", Value: "2"},
-					{Name: "POD", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.labels['app.kubernetes.io/name']"}}},
-					{Name: "NODE", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "spec.host"}}},
-					{Name: "IPS", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "status.podIPs"}}},
-					{Name: "MEM", ValueFrom: &corev1.EnvVarSource{ResourceFieldRef: &corev1.ResourceFieldSelector{Resource: "limits.memory", Divisor: resource.MustParse("1Mi")}}},
-					{Name: "CM", ValueFrom: &corev1.EnvVarSource{ConfigMapKeyRef: &corev1.ConfigMapKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "cfg"}, Key: "k"}}},
-				}
-				container(p).EnvFrom = []corev1.EnvFromSource{{Prefix: "X_", SecretRef: &corev1.SecretEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "s"}}}}
-			},
-		},
-		{
-			name:   "env name required",
-			mutate: func(p *corev1.Pod) { container(p).Env = []corev1.EnvVar{{Name: "", Value: "x"}} },
-			want:   []fieldErr{{field.ErrorTypeRequired, envPath + ".name", ""}},
-		},
-		{
-			name:   "env name may not contain '='",
-			mutate: func(p *corev1.Pod) { container(p).Env = []corev1.EnvVar{{Name: "A=B", Value: "x"}} },
-			want:   []fieldErr{{field.ErrorTypeInvalid, envPath + ".name", "a valid environment variable name must consist only of printable ASCII characters other than '='"}},
-		},
-		{
-			name: "valueFrom needs a source",
-			mutate: func(p *corev1.Pod) {
-				container(p).Env = []corev1.EnvVar{{Name: "A", ValueFrom: &corev1.EnvVarSource{}}}
-			},
-			want: []fieldErr{{field.ErrorTypeInvalid, envPath + ".valueFrom",
-				"must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef`, `secretKeyRef` or `fileKeyRef`"}},
-		},
-		{
-			name: "valueFrom with two sources",
-			mutate: func(p *corev1.Pod) {
-				container(p).Env = []corev1.EnvVar{{Name: "A", ValueFrom: &corev1.EnvVarSource{
-					FieldRef:     &corev1.ObjectFieldSelector{FieldPath: "metadata.name"},
-					SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "s"}, Key: "k"},
-				}}}
-			},
-			want: []fieldErr{{field.ErrorTypeInvalid, envPath + ".valueFrom", "may not have more than one field specified at a time"}},
-		},
-		{
-			name: "value and valueFrom",
-			mutate: func(p *corev1.Pod) {
-				container(p).Env = []corev1.EnvVar{{Name: "A", Value: "x", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}}}
-			},
-			want: []fieldErr{{field.ErrorTypeInvalid, envPath + ".valueFrom", "may not be specified when `value` is not empty"}},
-		},
-		{
-			name: "fieldRef paths",
-			mutate: func(p *corev1.Pod) {
-				fr := func(v, path string) corev1.EnvVar {
-					return corev1.EnvVar{Name: "A", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{APIVersion: v, FieldPath: path}}}
-				}
-				container(p).Env = []corev1.EnvVar{
-					fr("v1", "status.phase"), fr("v1", "metadata.labels"), fr("v2", "metadata.name"),
-					fr("v1", "spec.foo"), fr("v1", "metadata.name['x']"), fr("v1", "metadata.annotations['Bad Key']"),
-				}
-			},
-			want: []fieldErr{
-				{field.ErrorTypeNotSupported, "spec.containers[0].env[0].valueFrom.fieldRef.fieldPath",
-					`supported values: "metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName", "spec.serviceAccountName", "status.hostIP", "status.hostIPs", "status.podIP", "status.podIPs"`},
-				{field.ErrorTypeNotSupported, "spec.containers[0].env[1].valueFrom.fieldRef.fieldPath",
-					`supported values: "metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName", "spec.serviceAccountName", "status.hostIP", "status.hostIPs", "status.podIP", "status.podIPs"`},
-				{field.ErrorTypeInvalid, "spec.containers[0].env[2].valueFrom.fieldRef.fieldPath", "error converting fieldPath: unsupported pod version: v2"},
-				{field.ErrorTypeInvalid, "spec.containers[0].env[3].valueFrom.fieldRef.fieldPath", "error converting fieldPath: field label not supported: spec.foo"},
-				{field.ErrorTypeInvalid, "spec.containers[0].env[4].valueFrom.fieldRef.fieldPath", "error converting fieldPath: field label does not support subscript: metadata.name['x']"},
-				{field.ErrorTypeInvalid, "spec.containers[0].env[5].valueFrom.fieldRef",
-					"name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"},
-			},
-		},
-		{
-			name: "resourceFieldRef and key selectors",
-			mutate: func(p *corev1.Pod) {
-				container(p).Env = []corev1.EnvVar{
-					{Name: "A", ValueFrom: &corev1.EnvVarSource{ResourceFieldRef: &corev1.ResourceFieldSelector{Resource: "limits.gpu"}}},
-					{Name: "B", ValueFrom: &corev1.EnvVarSource{ResourceFieldRef: &corev1.ResourceFieldSelector{Resource: "limits.cpu", Divisor: resource.MustParse("2")}}},
-					{Name: "C", ValueFrom: &corev1.EnvVarSource{ConfigMapKeyRef: &corev1.ConfigMapKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "cfg"}}}},
-				}
-			},
-			want: []fieldErr{
-				{field.ErrorTypeNotSupported, "spec.containers[0].env[0].valueFrom.resourceFieldRef.resource",
-					`supported values: "limits.cpu", "limits.ephemeral-storage", "limits.memory", "requests.cpu", "requests.ephemeral-storage", "requests.memory"`},
-				{field.ErrorTypeInvalid, "spec.containers[0].env[1].valueFrom.resourceFieldRef.divisor", "only divisor's values 1m and 1 are supported with the cpu resource"},
-				{field.ErrorTypeRequired, "spec.containers[0].env[2].valueFrom.configMapKeyRef.key", ""},
-			},
-		},
-		{
-			name:   "envFrom needs a source; reported on the list",
-			mutate: func(p *corev1.Pod) { container(p).EnvFrom = []corev1.EnvFromSource{{Prefix: "P="}} },
-			want: []fieldErr{
-				{field.ErrorTypeInvalid, "spec.containers[0].envFrom[0].prefix", "a valid environment variable name must consist only of printable ASCII characters other than '='"},
-				{field.ErrorTypeInvalid, "spec.containers[0].envFrom", "must specify one of: `configMapRef` or `secretRef`"},
-			},
-		},
-
-		// Resources.
-		{
-			name: "valid resources with an extended resource",
-			mutate: func(p *corev1.Pod) {
-				container(p).Resources = corev1.ResourceRequirements{
-					Limits:   corev1.ResourceList{"cpu": resource.MustParse("1"), "memory": resource.MustParse("1Gi"), "example.com/gpu": resource.MustParse("2")},
-					Requests: corev1.ResourceList{"cpu": resource.MustParse("500m")},
-				}
-			},
-		},
-		{
-			name: "requests over limits",
-			mutate: func(p *corev1.Pod) {
-				container(p).Resources = corev1.ResourceRequirements{
-					Limits:   corev1.ResourceList{"cpu": resource.MustParse("500m")},
-					Requests: corev1.ResourceList{"cpu": resource.MustParse("1")},
-				}
-			},
-			want: []fieldErr{{field.ErrorTypeInvalid, "spec.containers[0].resources.requests", "must be less than or equal to cpu limit of 500m"}},
-		},
-		{
-			name: "resource names and quantities",
-			mutate: func(p *corev1.Pod) {
-				container(p).Resources = corev1.ResourceRequirements{Limits: corev1.ResourceList{
-					"pods":            resource.MustParse("1"),
-					"memory":          resource.MustParse("-1"),
-					"example.com/gpu": resource.MustParse("500m"),
-				}}
-			},
-			want: []fieldErr{
-				{field.ErrorTypeInvalid, "spec.containers[0].resources.limits[example.com/gpu]", "must be an integer"},
-				{field.ErrorTypeInvalid, "spec.containers[0].resources.limits[memory]", "must be greater than or equal to 0"},
-				{field.ErrorTypeInvalid, "spec.containers[0].resources.limits[pods]", "must be a standard resource for containers"},
-				{field.ErrorTypeInvalid, "spec.containers[0].resources.requests[example.com/gpu]", "must be an integer"},
-				{field.ErrorTypeInvalid, "spec.containers[0].resources.requests[memory]", "must be greater than or equal to 0"},
-				{field.ErrorTypeInvalid, "spec.containers[0].resources.requests[pods]", "must be a standard resource for containers"},
-			},
-		},
-
-		// Volumes and mounts.
-		{
-			name: "valid volumes and mounts",
-			mutate: func(p *corev1.Pod) {
-				p.Spec.Volumes = []corev1.Volume{
-					{Name: "data"},
-					{Name: "cfg", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: "cfg"},
-						Items: []corev1.KeyToPath{{Key: "a", Path: "conf/a"}}}}},
-					{Name: "pvc", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "claim"}}},
-				}
-				container(p).VolumeMounts = []corev1.VolumeMount{{Name: "data", MountPath: "/data"}, {Name: "cfg", MountPath: "/etc/app", SubPath: "conf"}}
-			},
-		},
-		{
-			name: "volume names",
-			mutate: func(p *corev1.Pod) {
-				p.Spec.Volumes = []corev1.Volume{{Name: "data"}, {Name: "data"}, {Name: "Bad_Name"}}
-			},
-			want: []fieldErr{
-				{field.ErrorTypeDuplicate, "spec.volumes[1].name", ""},
-				{field.ErrorTypeInvalid, "spec.volumes[2].name", dnsLabelMsg},
-			},
-		},
-		{
-			name: "volume needs exactly one source",
-			raw:  true,
-			mutate: func(p *corev1.Pod) {
+	}, containerCases(), envCases(), resourceCases(), volumeCases(), podFieldCases(), probeCases(), securityCases())
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := basePod()
+			tc.mutate(p)
+			if !tc.raw {
 				SetDefaults(p)
-				p.Spec.Volumes = []corev1.Volume{
-					{Name: "none"},
-					{Name: "two", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}, HostPath: &corev1.HostPathVolumeSource{Path: "/tmp"}}},
+			}
+			got := summarize(Validate(p))
+			// NotSupported details start with the bad value; compare their
+			// supported-values tail only.
+			for i := range got {
+				if got[i].Type == field.ErrorTypeNotSupported {
+					if _, tail, ok := strings.Cut(got[i].Detail, "supported values: "); ok {
+						got[i].Detail = "supported values: " + tail
+					}
 				}
-			},
-			want: []fieldErr{
-				{field.ErrorTypeRequired, "spec.volumes[0]", "must specify a volume type"},
-				{field.ErrorTypeForbidden, "spec.volumes[1].hostPath", "may not specify more than 1 volume type"},
-			},
-		},
-		{
-			name: "volume source checks",
-			mutate: func(p *corev1.Pod) {
-				p.Spec.Volumes = []corev1.Volume{
-					{Name: "a", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{DefaultMode: ptr.To[int32](01000)}}},
-					{Name: "b", VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/a/../b", Type: ptr.To(corev1.HostPathType("Pipe"))}}},
-					{Name: "c", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: "c"},
-						Items: []corev1.KeyToPath{{Key: "k", Path: "/abs"}}}}},
-				}
-			},
-			want: []fieldErr{
-				{field.ErrorTypeRequired, "spec.volumes[0].secret.secretName", ""},
-				{field.ErrorTypeInvalid, "spec.volumes[0].secret.defaultMode", fileModeErrorMsg},
-				{field.ErrorTypeInvalid, "spec.volumes[1].hostPath.path", "must not contain '..'"},
-				{field.ErrorTypeNotSupported, "spec.volumes[1].hostPath.type",
-					`supported values: "", "BlockDevice", "CharDevice", "Directory", "DirectoryOrCreate", "File", "FileOrCreate", "Socket"`},
-				{field.ErrorTypeInvalid, "spec.volumes[2].configMap.items[0].path", "must be a relative path"},
-			},
-		},
-		{
-			name: "mounts",
-			mutate: func(p *corev1.Pod) {
-				p.Spec.Volumes = []corev1.Volume{{Name: "data"}}
-				container(p).VolumeMounts = []corev1.VolumeMount{
-					{Name: "data", MountPath: "/data"},
-					{Name: "missing", MountPath: "/data"},
-					{Name: "data"},
-				}
-			},
-			want: []fieldErr{
-				{field.ErrorTypeNotFound, "spec.containers[0].volumeMounts[1].name", ""},
-				{field.ErrorTypeInvalid, "spec.containers[0].volumeMounts[1].mountPath", "must be unique"},
-				{field.ErrorTypeRequired, "spec.containers[0].volumeMounts[2].mountPath", ""},
-			},
-		},
-		{
-			name: "a mount of an invalid volume is not found",
-			mutate: func(p *corev1.Pod) {
-				p.Spec.Volumes = []corev1.Volume{{Name: "cfg", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{}}}}
-				container(p).VolumeMounts = []corev1.VolumeMount{{Name: "cfg", MountPath: "/cfg"}}
-			},
-			want: []fieldErr{
-				{field.ErrorTypeRequired, "spec.volumes[0].configMap.name", ""},
-				{field.ErrorTypeNotFound, "spec.containers[0].volumeMounts[0].name", ""},
-			},
-		},
-		{
-			name: "projected service account token needs a service account",
-			mutate: func(p *corev1.Pod) {
-				p.Spec.Volumes = []corev1.Volume{{Name: "tok", VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
-					Sources: []corev1.VolumeProjection{{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{Path: "token"}}}}}}}
-			},
-			want: []fieldErr{{field.ErrorTypeForbidden, "spec.volumes[0].projected.sources[0].serviceAccountToken", "must not be specified when serviceAccountName is not set"}},
-		},
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("Validate (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
 
-		// Pod-level fields.
+// podFieldCases are TestValidate's rows for the pod-level fields.
+func podFieldCases() []validateCase {
+	return []validateCase{
 		{
 			name:   "restartPolicy supported values",
 			mutate: func(p *corev1.Pod) { p.Spec.RestartPolicy = "Sometimes" },
@@ -529,95 +242,6 @@ func TestValidate(t *testing.T) {
 			},
 			want: []fieldErr{{field.ErrorTypeForbidden, "spec.nodeName", "cannot be set until all schedulingGates have been cleared"}},
 		},
-
-		// Probes and lifecycle.
-		{
-			name: "valid probes and sidecar",
-			mutate: func(p *corev1.Pod) {
-				container(p).LivenessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Port: intstr.FromString("http")}}}
-				container(p).ReadinessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt32(80)}}, SuccessThreshold: 2}
-				container(p).Lifecycle = &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: 0}}}
-				p.Spec.InitContainers = []corev1.Container{{Name: "proxy", Image: "envoy:1", RestartPolicy: ptr.To(corev1.ContainerRestartPolicyAlways),
-					StartupProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"true"}}}}}}
-			},
-		},
-		{
-			name: "probe checks",
-			mutate: func(p *corev1.Pod) {
-				container(p).LivenessProbe = &corev1.Probe{SuccessThreshold: 2}
-				container(p).ReadinessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{
-					Exec: &corev1.ExecAction{}, HTTPGet: &corev1.HTTPGetAction{Port: intstr.FromInt32(80)}}}
-				container(p).Lifecycle = &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: 31}}}
-				p.Spec.InitContainers = []corev1.Container{{Name: "init", Image: "busybox:1",
-					LivenessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"true"}}}}}}
-			},
-			want: []fieldErr{
-				{field.ErrorTypeInvalid, "spec.containers[0].lifecycle.preStop.sleep", "must be non-negative and less than terminationGracePeriodSeconds (30)"},
-				{field.ErrorTypeRequired, "spec.containers[0].livenessProbe", "must specify a handler type"},
-				{field.ErrorTypeInvalid, "spec.containers[0].livenessProbe.successThreshold", "must be 1"},
-				{field.ErrorTypeRequired, "spec.containers[0].readinessProbe.exec.command", ""},
-				{field.ErrorTypeForbidden, "spec.containers[0].readinessProbe.httpGet", "may not specify more than 1 handler type"},
-				{field.ErrorTypeForbidden, "spec.initContainers[0].livenessProbe", "may not be set for init containers without restartPolicy=Always"},
-			},
-		},
-
-		// Security context.
-		{
-			name: "security context checks",
-			mutate: func(p *corev1.Pod) {
-				p.Spec.SecurityContext = &corev1.PodSecurityContext{RunAsUser: ptr.To[int64](-1),
-					Sysctls: []corev1.Sysctl{{Name: "net.core.somaxconn"}, {Name: "net.core.somaxconn"}, {Name: "Bad"}}}
-				p.Spec.HostNetwork = true
-				container(p).SecurityContext = &corev1.SecurityContext{AllowPrivilegeEscalation: ptr.To(false), Privileged: ptr.To(true),
-					SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeLocalhost}}
-			},
-			want: []fieldErr{
-				{field.ErrorTypeRequired, "spec.containers[0].securityContext.seccompProfile.localhostProfile", "must be set when seccomp type is Localhost"},
-				{field.ErrorTypeInvalid, "spec.containers[0].securityContext", "cannot set `allowPrivilegeEscalation` to false and `privileged` to true"},
-				{field.ErrorTypeInvalid, "spec.securityContext.runAsUser", "must be between 0 and 2147483647, inclusive"},
-				{field.ErrorTypeInvalid, "spec.securityContext.sysctls[0].name", "may not be specified when 'hostNetwork' is true"},
-				{field.ErrorTypeDuplicate, "spec.securityContext.sysctls[1].name", ""},
-				{field.ErrorTypeInvalid, "spec.securityContext.sysctls[1].name", "may not be specified when 'hostNetwork' is true"},
-				{field.ErrorTypeInvalid, "spec.securityContext.sysctls[2].name",
-					"must have at most 253 characters and match regex ^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\\./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$"},
-			},
-		},
-		{
-			name: "os windows forbids linux-only fields",
-			mutate: func(p *corev1.Pod) {
-				p.Spec.OS = &corev1.PodOS{Name: corev1.Windows}
-				p.Spec.SecurityContext = &corev1.PodSecurityContext{RunAsUser: ptr.To[int64](1000)}
-			},
-			want: []fieldErr{{field.ErrorTypeForbidden, "spec.securityContext.runAsUser", "cannot be set for a windows pod"}},
-		},
-		{
-			name:   "os name supported values",
-			mutate: func(p *corev1.Pod) { p.Spec.OS = &corev1.PodOS{Name: "plan9"} },
-			want:   []fieldErr{{field.ErrorTypeNotSupported, "spec.os", `supported values: "linux", "windows"`}},
-		},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			p := basePod()
-			tc.mutate(p)
-			if !tc.raw {
-				SetDefaults(p)
-			}
-			got := summarize(Validate(p))
-			// NotSupported details start with the bad value; compare their
-			// supported-values tail only.
-			for i := range got {
-				if got[i].Type == field.ErrorTypeNotSupported {
-					if _, tail, ok := strings.Cut(got[i].Detail, "supported values: "); ok {
-						got[i].Detail = "supported values: " + tail
-					}
-				}
-			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
-				t.Errorf("Validate (-want +got):\n%s", diff)
-			}
-		})
 	}
 }
 

@@ -7,7 +7,7 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/client-go/tools/cache"
+	coreinformers "k8s.io/client-go/informers/core/v1"
 )
 
 // ByNodeName is the index of pods by spec.nodeName.
@@ -15,13 +15,12 @@ const ByNodeName = "spec.nodeName"
 
 // AddByNodeName adds the ByNodeName index to informer, unless another
 // controller sharing it already has.
-func AddByNodeName(informer cache.SharedIndexInformer) error {
+func AddByNodeName(informer coreinformers.PodIndexInformer) error {
 	if _, ok := informer.GetIndexer().GetIndexers()[ByNodeName]; ok {
 		return nil
 	}
-	err := informer.AddIndexers(cache.Indexers{ByNodeName: func(obj any) ([]string, error) {
-		pod, ok := obj.(*corev1.Pod)
-		if !ok || pod.Spec.NodeName == "" {
+	err := informer.AddTypedIndexers(coreinformers.PodIndexers{ByNodeName: func(pod *corev1.Pod) ([]string, error) {
+		if pod.Spec.NodeName == "" {
 			return nil, nil
 		}
 		return []string{pod.Spec.NodeName}, nil

@@ -12,12 +12,14 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/informers"
+	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/eventhandlers"
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/podindex"
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/podstatus"
 	"github.com/fakecluster/fakecluster/pkg/internal/events"
@@ -39,7 +41,7 @@ type Controller struct {
 	client     kubernetes.Interface
 	pods       corelisters.PodLister
 	nodes      corelisters.NodeLister
-	podIndexer cache.Indexer
+	podIndexer cache.TypedIndexer[*corev1.Pod]
 	synced     []cache.InformerSynced
 	nodeQueue  workqueue.TypedRateLimitingInterface[string]
 	podQueue   workqueue.TypedRateLimitingInterface[string]
@@ -62,8 +64,6 @@ type Controller struct {
 
 	// events records while Run runs.
 	events *events.Recorder
-	// setupErr is why an event handler could not be added, if one could not.
-	setupErr error
 }
 
 // eviction is one scheduled pod deletion.
@@ -73,15 +73,16 @@ type eviction struct {
 }
 
 // New returns a controller that watches Nodes and pods through factory;
-// the caller starts factory and calls Run.
-func New(client kubernetes.Interface, factory informers.SharedInformerFactory) *Controller {
+// the caller starts factory and calls Run. It fails if the pod index or an
+// event handler cannot be added.
+func New(client kubernetes.Interface, factory informers.SharedInformerFactory) (*Controller, error) {
 	nodes := factory.Core().V1().Nodes()
 	pods := factory.Core().V1().Pods()
 	c := &Controller{
 		client:     client,
 		pods:       pods.Lister(),
 		nodes:      nodes.Lister(),
-		podIndexer: pods.Informer().GetIndexer(),
+		podIndexer: pods.TypedInformer().GetTypedIndexer(),
 		// Unnamed: a named queue would report into workqueue's
 		// process-wide metrics provider.
 		nodeQueue: workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
@@ -91,43 +92,42 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory) *
 		evictions: map[string]*eviction{},
 		events:    events.New(client, eventSource),
 	}
-	if err := podindex.AddByNodeName(pods.Informer()); err != nil {
-		c.setupErr = err
-		return c
+	if err := podindex.AddByNodeName(pods.TypedInformer()); err != nil {
+		return nil, err
 	}
-	c.synced, c.setupErr = workers.AddHandlers(
-		workers.Handler{What: "node", Informer: nodes.Informer(), Handler: cache.ResourceEventHandlerFuncs{
-			AddFunc:    func(obj any) { workers.Enqueue(c.nodeQueue, obj) },
+	synced, err := eventhandlers.Add(
+		eventhandlers.For("node", nodes.TypedInformer(), coreinformers.NodeHandlerFuncs{
+			AddFunc:    func(node *corev1.Node) { c.nodeQueue.Add(node.Name) },
 			UpdateFunc: c.nodeUpdated,
-			DeleteFunc: func(obj any) { workers.Enqueue(c.nodeQueue, obj) },
-		}},
-		workers.Handler{What: "pod", Informer: pods.Informer(), Handler: cache.ResourceEventHandlerFuncs{
-			AddFunc:    func(obj any) { workers.Enqueue(c.podQueue, obj) },
+			DeleteFunc: func(d coreinformers.DeletedNode) { c.nodeQueue.Add(d.GetKey()) },
+		}),
+		eventhandlers.For("pod", pods.TypedInformer(), coreinformers.PodHandlerFuncs{
+			AddFunc:    func(pod *corev1.Pod) { c.podQueue.Add(cache.MetaObjectToName(pod).String()) },
 			UpdateFunc: c.podUpdated,
-			DeleteFunc: func(obj any) { workers.Enqueue(c.podQueue, obj) },
-		}},
+			DeleteFunc: func(d coreinformers.DeletedPod) { c.podQueue.Add(d.GetKey()) },
+		}),
 	)
-	return c
+	if err != nil {
+		return nil, err
+	}
+	c.synced = synced
+	return c, nil
 }
 
 // nodeUpdated queues a Node whose NoExecute taints changed.
-func (c *Controller) nodeUpdated(old, cur any) {
-	o, ok1 := old.(*corev1.Node)
-	n, ok2 := cur.(*corev1.Node)
-	if ok1 && ok2 && apiequality.Semantic.DeepEqual(noExecuteTaints(o.Spec.Taints), noExecuteTaints(n.Spec.Taints)) {
+func (c *Controller) nodeUpdated(old, cur *corev1.Node) {
+	if apiequality.Semantic.DeepEqual(noExecuteTaints(old.Spec.Taints), noExecuteTaints(cur.Spec.Taints)) {
 		return
 	}
-	workers.Enqueue(c.nodeQueue, cur)
+	c.nodeQueue.Add(cur.Name)
 }
 
 // podUpdated queues a pod bound to another Node or with other tolerations.
-func (c *Controller) podUpdated(old, cur any) {
-	o, ok1 := old.(*corev1.Pod)
-	n, ok2 := cur.(*corev1.Pod)
-	if ok1 && ok2 && o.Spec.NodeName == n.Spec.NodeName && apiequality.Semantic.DeepEqual(o.Spec.Tolerations, n.Spec.Tolerations) {
+func (c *Controller) podUpdated(old, cur *corev1.Pod) {
+	if old.Spec.NodeName == cur.Spec.NodeName && apiequality.Semantic.DeepEqual(old.Spec.Tolerations, cur.Spec.Tolerations) {
 		return
 	}
-	workers.Enqueue(c.podQueue, cur)
+	c.podQueue.Add(cache.MetaObjectToName(cur).String())
 }
 
 // Run syncs Nodes and pods with the given number of workers each until ctx
@@ -137,12 +137,6 @@ func (c *Controller) Run(ctx context.Context, n int) {
 	defer utilruntime.HandleCrashWithContext(ctx)
 	logger := klog.FromContext(ctx).WithName(eventSource)
 	ctx = klog.NewContext(ctx, logger)
-	if c.setupErr != nil {
-		logger.Error(c.setupErr, "Not starting taint eviction controller")
-		c.nodeQueue.ShutDown()
-		c.podQueue.ShutDown()
-		return
-	}
 	logger.V(2).Info("Starting taint eviction controller")
 	defer logger.V(2).Info("Stopped taint eviction controller")
 
@@ -204,16 +198,12 @@ func (c *Controller) syncNode(ctx context.Context, name string) error {
 	} else {
 		c.tainted[name] = taints
 	}
-	objs, err := c.podIndexer.ByIndex(podindex.ByNodeName, name)
+	pods, err := c.podIndexer.ByTypedIndex(podindex.ByNodeName, name)
 	if err != nil {
 		return fmt.Errorf("list pods of node %s: %w", name, err)
 	}
 	now := c.now()
-	for _, o := range objs {
-		pod, ok := o.(*corev1.Pod)
-		if !ok {
-			continue
-		}
+	for _, pod := range pods {
 		key := pod.Namespace + "/" + pod.Name
 		if len(taints) == 0 {
 			c.cancel(key)

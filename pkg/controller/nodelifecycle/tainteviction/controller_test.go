@@ -36,7 +36,10 @@ func start(t *testing.T) kubernetes.Interface {
 		t.Fatalf("create node: %v", err)
 	}
 	factory := informers.NewSharedInformerFactory(client, 0)
-	ctrl := tainteviction.New(client, factory)
+	ctrl, err := tainteviction.New(client, factory)
+	if err != nil {
+		t.Fatalf("tainteviction.New: %v", err)
+	}
 	controllertest.Run(controllertest.Context(t), t, factory, func(ctx context.Context) { ctrl.Run(ctx, 2) })
 	return client
 }

@@ -116,6 +116,8 @@ func (a *Allocators) waitReady(ctx context.Context) error {
 	}
 }
 
+var _ service.Allocator = (*Allocators)(nil)
+
 // BeginCreate is the services store's BeginCreate hook: it normalizes
 // clusterIPs, defaults and checks the IP families and allocates cluster IPs,
 // node ports and the health check node port, before the strategy validates

@@ -1,0 +1,56 @@
+package event
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/resource"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/tables"
+)
+
+// definition is the core/v1 events resource as kube-apiserver serves it.
+func definition(t *tables.Convertors) resource.Definition {
+	return resource.Definition{
+		Resource: corev1.SchemeGroupVersion.WithResource("events"), Singular: "event", Namespaced: true,
+		New: func() runtime.Object { return &corev1.Event{} }, NewList: func() runtime.Object { return &corev1.EventList{} },
+		ShortNames: []string{"ev"}, CreateOnUpdate: true, Table: t.Events(),
+		Fields: coreEventFields, FieldLabels: coreEventFieldLabels,
+	}
+}
+
+// eventsV1Definition is the events.k8s.io/v1 events resource.
+func eventsV1Definition(t *tables.Convertors) resource.Definition {
+	return resource.Definition{
+		Resource: eventsv1.SchemeGroupVersion.WithResource("events"), Singular: "event", Namespaced: true,
+		New: func() runtime.Object { return &eventsv1.Event{} }, NewList: func() runtime.Object { return &eventsv1.EventList{} },
+		ShortNames: []string{"ev"}, CreateOnUpdate: true, Table: t.EventsV1(),
+		Conversions: addConversions,
+	}
+}
+
+// coreEventFieldLabels are the fields core/v1 events can be selected by,
+// and coreEventFields their values, as kube-apiserver's.
+var coreEventFieldLabels = []string{
+	"involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
+	"involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath",
+	"reason", "reportingComponent", "source", "type",
+}
+
+func coreEventFields(obj runtime.Object) fields.Set {
+	e := obj.(*corev1.Event)
+	return fields.Set{
+		"involvedObject.kind":            e.InvolvedObject.Kind,
+		"involvedObject.namespace":       e.InvolvedObject.Namespace,
+		"involvedObject.name":            e.InvolvedObject.Name,
+		"involvedObject.uid":             string(e.InvolvedObject.UID),
+		"involvedObject.apiVersion":      e.InvolvedObject.APIVersion,
+		"involvedObject.resourceVersion": e.InvolvedObject.ResourceVersion,
+		"involvedObject.fieldPath":       e.InvolvedObject.FieldPath,
+		"reason":                         e.Reason,
+		"reportingComponent":             e.ReportingController,
+		"source":                         e.Source.Component,
+		"type":                           e.Type,
+	}
+}

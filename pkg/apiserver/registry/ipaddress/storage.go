@@ -1,0 +1,8 @@
+package ipaddress
+
+import "github.com/fakecluster/fakecluster/pkg/apiserver/internal/resource"
+
+// NewStorage returns the storage of ipaddresses.
+func NewStorage(opts resource.Options) (*resource.Storage, error) {
+	return resource.NewStorage(definition(opts.Tables), opts)
+}

@@ -1,0 +1,8 @@
+package limitrange
+
+import "github.com/fakecluster/fakecluster/pkg/apiserver/internal/resource"
+
+// NewStorage returns the storage of limitranges.
+func NewStorage(opts resource.Options) (*resource.Storage, error) {
+	return resource.NewStorage(definition(opts.Tables), opts)
+}

@@ -1,0 +1,5 @@
+// Package resourcequota is the registry of core/v1 ResourceQuotas,
+// fakecluster's k8s.io/kubernetes/pkg/registry/core/resourcequota: spec
+// and status split, the status written through resourcequotas/status (no
+// quota controller or admission enforces it).
+package resourcequota
