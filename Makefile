@@ -11,7 +11,7 @@ export GOTOOLCHAIN ?= local
 # Extra flags for `make run`, e.g. make run ARGS='--secure-port 0 -v 2'.
 ARGS ?=
 
-.PHONY: run build test test-short bench vet fmt
+.PHONY: run build test test-short bench vet fmt check
 
 run:
 	$(GO) run ./cmd/fakecluster $(ARGS)
@@ -40,6 +40,16 @@ vet:
 
 fmt:
 	$(GO) fmt ./...
+
+# The checks CI runs before the tests, each naming the file it fails on:
+# gofmt, go vet, staticcheck (the version go.mod's tool block pins, so no
+# install step) and the layering rules of test/layering.
+check:
+	@unformatted=$$(gofmt -l cmd internal pkg test); \
+	if [ -n "$$unformatted" ]; then echo "gofmt: these files need gofmt -w:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+	$(GO) test -count=1 ./test/layering
 
 # Regenerates the committed generated code (today: the OpenAPI definitions in
 # pkg/apiserver/openapi, see hack/update-openapi.sh). Commit the result.

@@ -25,6 +25,7 @@ var (
 
 	// ErrCIDRSetSubNetTooBig is returned by NewCIDRSet for an IPv6 cluster CIDR whose node
 	// mask is more than 16 bits longer than the cluster mask.
+	//lint:ignore ST1005 kube-controller-manager's own text.
 	ErrCIDRSetSubNetTooBig = errors.New("New CIDR set failed; the node CIDR size is too big")
 )
 

@@ -358,7 +358,7 @@ func fieldOwners(tb testing.TB, cm *corev1.ConfigMap) map[string][]string {
 			continue
 		}
 		var fields map[string]map[string]any
-		if err := json.Unmarshal(e.FieldsV1.Raw, &fields); err != nil {
+		if err := json.Unmarshal(e.FieldsV1.GetRawBytes(), &fields); err != nil {
 			tb.Fatalf("managed fields of %s: %v", e.Manager, err)
 		}
 		for key := range fields["f:data"] {

@@ -1,5 +1,7 @@
 package apiserver
 
+//lint:file-ignore SA1019 kube-apiserver still writes the kubernetes Endpoints, which upstream deprecates.
+
 import (
 	"context"
 	"fmt"

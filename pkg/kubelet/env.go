@@ -88,6 +88,7 @@ func (k *Kubelet) containerConfig(ctx context.Context, pod *corev1.Pod, spec *co
 // expansion; os.Root keeps a symlink in the volume from leading outside.
 func subPath(host, sub string) (string, error) {
 	if !filepath.IsLocal(sub) {
+		//lint:ignore ST1005 the kubelet's own event text.
 		return "", fmt.Errorf("failed to prepare subPath for volumeMount: subpath %q must be a relative path without ..", sub)
 	}
 	root, err := os.OpenRoot(host)

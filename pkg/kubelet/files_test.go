@@ -146,14 +146,6 @@ func addrs(t testing.TB, ss ...string) []netip.Addr {
 	return ips
 }
 
-func addrStrings(ips []netip.Addr) []string {
-	var ss []string
-	for _, ip := range ips {
-		ss = append(ss, ip.String())
-	}
-	return ss
-}
-
 func describeAliases(d *describe, aliases []corev1.HostAlias) {
 	for _, a := range aliases {
 		d.line("hostAlias", append([]string{a.IP}, a.Hostnames...)...)

@@ -6,7 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"k8s.io/apimachinery/pkg/api/validation/path"
+	"k8s.io/apimachinery/pkg/api/validate/content"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -94,7 +94,7 @@ func New(cfg Config) (*Kubelet, error) {
 	var errs []error
 	if cfg.NodeName == "" {
 		errs = append(errs, errors.New("no node name"))
-	} else if msgs := path.IsValidPathSegmentName(cfg.NodeName); len(msgs) > 0 {
+	} else if msgs := content.IsPathSegmentName(cfg.NodeName); len(msgs) > 0 {
 		// It names the node's folder in the sandbox.
 		errs = append(errs, fmt.Errorf("node name %q: %s", cfg.NodeName, strings.Join(msgs, ", ")))
 	}

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/validation/path"
+	"k8s.io/apimachinery/pkg/api/validate/content"
 
 	"github.com/fakecluster/fakecluster/pkg/kubelet/logs"
 	"github.com/fakecluster/fakecluster/pkg/kubelet/runtime"
@@ -32,7 +32,7 @@ type sandbox struct {
 func (k *Kubelet) createSandbox(ctx context.Context, pod *corev1.Pod) (*sandbox, error) {
 	// The UID comes from the API server, but check it again: it names a
 	// folder, and nothing a request says may write outside the sandbox.
-	if msgs := path.IsValidPathSegmentName(string(pod.UID)); len(msgs) > 0 || pod.UID == "" {
+	if msgs := content.IsPathSegmentName(string(pod.UID)); len(msgs) > 0 || pod.UID == "" {
 		return nil, fmt.Errorf("pod UID %q cannot name a folder", pod.UID)
 	}
 	sb := &sandbox{dir: k.podDir(pod.UID)}

@@ -32,11 +32,6 @@ type step struct {
 	args  []string
 	stdin string
 	code  int // the exit code wanted
-	// knownBug says how fakecluster differs from Kubernetes v1.37 here. The
-	// golden keeps what Kubernetes prints (-update leaves it alone); while
-	// the step differs it is skipped, and once it matches it fails, so that
-	// the marker is removed.
-	knownBug string
 	// versionSpecific: kubectl of another minor prints this differently, so
 	// with such a kubectl only the exit code is checked.
 	versionSpecific bool
@@ -66,9 +61,6 @@ func k(args ...string) step { return step{args: args} }
 // exits: kubectl exits with code.
 func (s step) exits(code int) step { s.code = code; return s }
 
-// bug marks the step as a known difference from Kubernetes, saying why.
-func (s step) bug(why string) step { s.knownBug = why; return s }
-
 // withStdin gives kubectl in on its standard input; it must end in a newline.
 func (s step) withStdin(in string) step { s.stdin = in; return s }
 
@@ -81,8 +73,8 @@ func (s step) mask(re, with string) step {
 	return s
 }
 
-// around makes s a background watch around then (whose own knownBug and
-// versionSpecific are not looked at: s's count for both).
+// around makes s a background watch around then (whose own
+// versionSpecific is not looked at: s's counts).
 func (s step) around(then step, ready, lines int) step {
 	s.watch = &watch{ready: ready, then: then, lines: lines}
 	return s
@@ -154,7 +146,7 @@ func (sc scenario) run(t *testing.T, e *env) {
 			var problems []string
 			got[i], problems = e.runStep(t, s)
 			compare := !(e.client.skew && s.versionSpecific)
-			if compare && !(*update && s.knownBug == "") {
+			if compare && !*update {
 				w, ok := want[i]
 				switch {
 				case !ok:
@@ -166,12 +158,7 @@ func (sc scenario) run(t *testing.T, e *env) {
 					}
 				}
 			}
-			switch {
-			case s.knownBug != "" && len(problems) > 0:
-				t.Skipf("known bug: %s\n%s", s.knownBug, strings.Join(problems, "\n"))
-			case s.knownBug != "" && compare:
-				t.Errorf("known bug %q no longer shows: remove the step's bug marker", s.knownBug)
-			case len(problems) > 0:
+			if len(problems) > 0 {
 				t.Error(strings.Join(problems, "\n"))
 			}
 		})
@@ -179,14 +166,7 @@ func (sc scenario) run(t *testing.T, e *env) {
 
 	if *update {
 		var b strings.Builder
-		for i, s := range sc.steps {
-			part, ok := want[i]
-			if s.knownBug == "" || !ok {
-				part = got[i]
-			}
-			if s.knownBug != "" && !ok {
-				t.Errorf("step %q is a known bug but %s has no part for it: write what Kubernetes prints there by hand", strings.TrimSpace(headers[i]), path)
-			}
+		for _, part := range got {
 			b.WriteString(part)
 		}
 		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {

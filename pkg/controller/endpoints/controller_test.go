@@ -1,5 +1,7 @@
 package endpoints_test
 
+//lint:file-ignore SA1019 fakecluster serves and maintains core/v1 Endpoints, which upstream deprecates but still serves.
+
 import (
 	"context"
 	"fmt"

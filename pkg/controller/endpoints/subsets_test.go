@@ -1,5 +1,7 @@
 package endpoints
 
+//lint:file-ignore SA1019 fakecluster serves and maintains core/v1 Endpoints, which upstream deprecates but still serves.
+
 import (
 	"fmt"
 	"math/rand/v2"

@@ -231,14 +231,8 @@ func (c *schedCache) isAssumed(key string) bool {
 	return ok && cp.assumed
 }
 
-// setNominated records that pod waits for room on node (its
+// setNominatedLocked records that the pod waits for room on node (its
 // status.nominatedNodeName), or, with node empty, that it waits for none.
-func (c *schedCache) setNominated(pod *corev1.Pod, node string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.setNominatedLocked(newPodInfo(pod), node)
-}
-
 func (c *schedCache) setNominatedLocked(info *podInfo, node string) {
 	c.clearNominatedLocked(info.key)
 	if node == "" {

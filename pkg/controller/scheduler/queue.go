@@ -53,7 +53,6 @@ type queue struct {
 
 	mu     sync.Mutex
 	wake   chan struct{} // a token when something may be ready
-	closed bool
 	pods   map[string]*queuedPod
 	active podHeap
 	// backoff holds pods turned down by a filter; errorBackoff those whose
@@ -256,14 +255,10 @@ func (q *queue) done(key string, o outcome) {
 }
 
 // pop waits for the next pod to schedule and marks it in flight; it
-// returns nil once ctx is done or the queue is closed.
+// returns nil once ctx is done.
 func (q *queue) pop(ctx context.Context) *queuedPod {
 	for {
 		q.mu.Lock()
-		if q.closed {
-			q.mu.Unlock()
-			return nil
-		}
 		wait := q.promoteLocked()
 		var qp *queuedPod
 		switch {
@@ -335,14 +330,6 @@ func (q *queue) promoteLocked() time.Duration {
 		}
 	}
 	return next
-}
-
-// close makes pop return nil.
-func (q *queue) close() {
-	q.mu.Lock()
-	q.closed = true
-	q.mu.Unlock()
-	q.signal()
 }
 
 // len counts the pods the queue holds, for tests.

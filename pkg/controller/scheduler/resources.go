@@ -68,15 +68,6 @@ func isScalar(name corev1.ResourceName) bool {
 	return len(validation.IsQualifiedName(corev1.DefaultResourceRequestsPrefix+s)) == 0
 }
 
-// isExtended is upstream's IsExtendedResourceName: a scalar that is not
-// hugepages, native or an attachable volume.
-func isExtended(name corev1.ResourceName) bool {
-	s := string(name)
-	return strings.Contains(s, "/") && !strings.Contains(s, corev1.ResourceDefaultNamespacePrefix) &&
-		!strings.HasPrefix(s, corev1.DefaultResourceRequestsPrefix) &&
-		len(validation.IsQualifiedName(corev1.DefaultResourceRequestsPrefix+s)) == 0
-}
-
 func (r *resources) add(o resources) {
 	r.milliCPU += o.milliCPU
 	r.memory += o.memory

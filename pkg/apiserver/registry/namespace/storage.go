@@ -1,5 +1,7 @@
 package namespace
 
+//lint:file-ignore SA1019 DeleteOptions.OrphanDependents is deprecated, but kube-apiserver still honours it.
+
 import (
 	"context"
 	"fmt"
@@ -51,10 +53,12 @@ func deleteNamespace(ctx context.Context, store *genericregistry.Store, name str
 		options.Preconditions.UID = &ns.UID
 	} else if *options.Preconditions.UID != ns.UID {
 		return nil, false, apierrors.NewConflict(corev1.Resource("namespaces"), name,
+			//lint:ignore ST1005 kube-apiserver's own text.
 			fmt.Errorf("Precondition failed: UID in precondition: %v, UID in object meta: %v", *options.Preconditions.UID, ns.UID))
 	}
 	if rv := options.Preconditions.ResourceVersion; rv != nil && *rv != ns.ResourceVersion {
 		return nil, false, apierrors.NewConflict(corev1.Resource("namespaces"), name,
+			//lint:ignore ST1005 kube-apiserver's own text.
 			fmt.Errorf("Precondition failed: ResourceVersion in precondition: %v, ResourceVersion in object meta: %v", *rv, ns.ResourceVersion))
 	}
 	if ns.DeletionTimestamp.IsZero() {
@@ -100,7 +104,6 @@ func deleteNamespace(ctx context.Context, store *genericregistry.Store, name str
 func gcFinalizers(finalizers []string, options *metav1.DeleteOptions) []string {
 	orphan := slices.Contains(finalizers, metav1.FinalizerOrphanDependents)
 	foreground := slices.Contains(finalizers, metav1.FinalizerDeleteDependents)
-	//nolint:staticcheck // OrphanDependents is deprecated but still honoured.
 	switch {
 	case options.OrphanDependents != nil:
 		orphan, foreground = *options.OrphanDependents, !*options.OrphanDependents

@@ -22,7 +22,6 @@ type digLookup struct {
 	name    string
 	qtype   uint16
 	typeSet bool
-	servers []digServer
 	port    uint16
 	family  int
 

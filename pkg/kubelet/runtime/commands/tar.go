@@ -411,7 +411,7 @@ func tarRead(p *proc.Proc, o *opts, file, base string, gz bool, verbose int, lis
 			if err := copyFile(p, path.Join(base, target), abs, true); err != nil {
 				fail(err)
 			}
-		case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
+		case tar.TypeReg, tar.TypeGNUSparse: // tar.Reader already turns TypeRegA into TypeReg
 			if st, err := p.FS().Lstat(abs); err == nil && (st.Mode()&fs.ModeSymlink != 0 || !st.IsDir()) {
 				_ = p.FS().Remove(abs)
 			}

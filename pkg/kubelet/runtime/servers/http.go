@@ -159,7 +159,3 @@ func waitSignal(p *proc.Proc, ch <-chan proc.Signal, want func(proc.Signal) bool
 		}
 	}
 }
-
-func logf(w io.Writer, format string, args ...any) {
-	fmt.Fprintf(w, format+"\n", args...)
-}

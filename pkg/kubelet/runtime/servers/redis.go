@@ -84,6 +84,7 @@ func readRESP(br *bufio.Reader) ([]string, error) {
 	}
 	n, err := strconv.Atoi(line[1:])
 	if err != nil || n < 0 || n > 1<<16 {
+		//lint:ignore ST1005 redis-server's own reply text.
 		return nil, fmt.Errorf("Protocol error: invalid multibulk length")
 	}
 	args := make([]string, 0, n)
@@ -94,10 +95,12 @@ func readRESP(br *bufio.Reader) ([]string, error) {
 		}
 		h = strings.TrimRight(h, "\r\n")
 		if !strings.HasPrefix(h, "$") {
+			//lint:ignore ST1005 redis-server's own reply text.
 			return nil, fmt.Errorf("Protocol error: expected '$', got '%s'", h)
 		}
 		size, err := strconv.Atoi(h[1:])
 		if err != nil || size < 0 || size > 1<<20 {
+			//lint:ignore ST1005 redis-server's own reply text.
 			return nil, fmt.Errorf("Protocol error: invalid bulk length")
 		}
 		buf := make([]byte, size+2)
