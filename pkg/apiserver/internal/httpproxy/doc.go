@@ -1,7 +1,7 @@
-// Package httpproxy is the HTTP proxy that pods/proxy and services/proxy
-// share: kube-apiserver's proxy to an address its registry has located (a
-// pod IP, an endpoint of a Service).
+// Package httpproxy is the proxy subresource that pods/proxy,
+// services/proxy and nodes/proxy share: kube-apiserver's upgrade-aware HTTP
+// proxy to an address a registry has located (a pod IP, an endpoint of a
+// Service, a node's kubelet).
 //
-// It locates nothing itself; the pod and service registries pick the
-// address, and the kubelet's proxy (nodes/proxy) is the node registry's.
+// It locates nothing itself: each registry says where a request goes.
 package httpproxy

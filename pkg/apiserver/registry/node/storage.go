@@ -15,7 +15,7 @@ func NewStorage(opts resource.Options, kubelet kubeletclient.Connection) (*resou
 		return nil, err
 	}
 	s.Extra = map[string]rest.Storage{
-		"nodes/proxy": &proxyREST{kubelet: kubeletclient.NewLocator(s.REST.Store, kubelet)},
+		"nodes/proxy": newProxy(kubeletclient.NewLocator(s.REST.Store, kubelet)),
 	}
 	return s, nil
 }

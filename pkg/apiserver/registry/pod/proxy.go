@@ -2,7 +2,6 @@ package pod
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
@@ -12,44 +11,34 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	utilnet "k8s.io/apimachinery/pkg/util/net"
-	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/httpproxy"
 )
 
-// proxyREST is pods/proxy: kube-apiserver's HTTP proxy to a pod's IP,
-// so `kubectl get --raw /api/v1/namespaces/default/pods/web:80/proxy/`
+// newProxy is pods/proxy: kube-apiserver's HTTP proxy to a pod's IP, so
+// `kubectl get --raw /api/v1/namespaces/default/pods/web:80/proxy/`
 // reaches the pod's server.
-type proxyREST struct {
-	pods      *genericregistry.Store
-	transport http.RoundTripper
+func newProxy(pods rest.Getter, transport http.RoundTripper) *httpproxy.Connecter[*corev1.PodProxyOptions] {
+	return &httpproxy.Connecter[*corev1.PodProxyOptions]{
+		NewOptions: func() *corev1.PodProxyOptions { return &corev1.PodProxyOptions{} },
+		Path:       func(o *corev1.PodProxyOptions) string { return o.Path },
+		Locate: func(ctx context.Context, id, path string) (*url.URL, http.RoundTripper, error) {
+			loc, err := podLocation(ctx, pods, id, path)
+			return loc, transport, err
+		},
+	}
 }
 
-var _ rest.Connecter = (*proxyREST)(nil)
-
-func (r *proxyREST) New() runtime.Object      { return &corev1.PodProxyOptions{} }
-func (r *proxyREST) Destroy()                 {}
-func (r *proxyREST) ConnectMethods() []string { return httpproxy.Methods() }
-func (r *proxyREST) NewConnectOptions() (runtime.Object, bool, string) {
-	return &corev1.PodProxyOptions{}, true, "path"
-}
-
-// Connect finds the pod's address as upstream's pod ResourceLocation
-// does: "name", "name:port" or "scheme:name:port", the port defaulting to
-// the first one a container declares, the primary pod IP.
-func (r *proxyREST) Connect(ctx context.Context, id string, options runtime.Object, responder rest.Responder) (http.Handler, error) {
-	opts, ok := options.(*corev1.PodProxyOptions)
-	if !ok {
-		return nil, apierrors.NewBadRequest(fmt.Sprintf("invalid options object: %#v", options))
+// podLocation finds the pod's address as upstream's pod ResourceLocation
+// does: the port defaults to the first one a container declares, the
+// address is the primary pod IP.
+func podLocation(ctx context.Context, pods rest.Getter, id, path string) (*url.URL, error) {
+	scheme, name, port, err := httpproxy.SplitID(id, "pod")
+	if err != nil {
+		return nil, err
 	}
-	scheme, name, port, valid := utilnet.SplitSchemeNamePort(id)
-	if !valid {
-		return nil, apierrors.NewBadRequest(fmt.Sprintf("invalid pod request %q", id))
-	}
-	obj, err := r.pods.Get(ctx, name, &metav1.GetOptions{})
+	obj, err := pods.Get(ctx, name, &metav1.GetOptions{})
 	if err != nil {
 		return nil, err
 	}
@@ -73,5 +62,5 @@ func (r *proxyREST) Connect(ctx context.Context, id string, options runtime.Obje
 	if port != "" {
 		host = net.JoinHostPort(host, port)
 	}
-	return httpproxy.Handler(&url.URL{Scheme: scheme, Host: host}, opts.Path, r.transport, responder), nil
+	return httpproxy.URL(scheme, host, path), nil
 }

@@ -29,7 +29,7 @@ func NewStorage(opts resource.Options, nodes rest.Getter, kubelet kubeletclient.
 		"bindings":                 &bindingsREST{bindingREST{pods: pods}},
 		"pods/eviction":            &evictionREST{pods: pods},
 		"pods/ephemeralcontainers": resource.NewUpdateREST(pods, ephemeralContainersStrategy{pods.UpdateStrategy}),
-		"pods/proxy":               &proxyREST{pods: pods, transport: podTransport},
+		"pods/proxy":               newProxy(pods, podTransport),
 		"pods/log":                 &logREST{pods: pods, kubelet: k},
 		"pods/exec":                &streamREST{pods: pods, kubelet: k, path: "exec", options: func() runtime.Object { return &corev1.PodExecOptions{} }},
 		"pods/attach":              &streamREST{pods: pods, kubelet: k, path: "attach", options: func() runtime.Object { return &corev1.PodAttachOptions{} }},

@@ -14,47 +14,36 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	utilnet "k8s.io/apimachinery/pkg/util/net"
-	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/httpproxy"
 )
 
-// proxyREST is services/proxy, so `kubectl proxy` then
+// newProxy is services/proxy, so `kubectl proxy` then
 // /api/v1/namespaces/default/services/web:80/proxy/ reaches one of the
 // Service's pods.
-type proxyREST struct {
-	services  *genericregistry.Store
-	endpoints rest.Getter
-	transport http.RoundTripper
-}
-
-var _ rest.Connecter = (*proxyREST)(nil)
-
-func (r *proxyREST) New() runtime.Object      { return &corev1.ServiceProxyOptions{} }
-func (r *proxyREST) Destroy()                 {}
-func (r *proxyREST) ConnectMethods() []string { return httpproxy.Methods() }
-func (r *proxyREST) NewConnectOptions() (runtime.Object, bool, string) {
-	return &corev1.ServiceProxyOptions{}, true, "path"
-}
-
-// Connect picks an endpoint as upstream's service ResourceLocation does:
-// the id names a port by name or number, and a random ready address of
-// the Service's Endpoints that has the port gets the request. It is the
-// API server's own choice, not the simulated kube-proxy's.
-func (r *proxyREST) Connect(ctx context.Context, id string, options runtime.Object, responder rest.Responder) (http.Handler, error) {
-	opts, ok := options.(*corev1.ServiceProxyOptions)
-	if !ok {
-		return nil, apierrors.NewBadRequest(fmt.Sprintf("invalid options object: %#v", options))
+func newProxy(services, endpoints rest.Getter, transport http.RoundTripper) *httpproxy.Connecter[*corev1.ServiceProxyOptions] {
+	return &httpproxy.Connecter[*corev1.ServiceProxyOptions]{
+		NewOptions: func() *corev1.ServiceProxyOptions { return &corev1.ServiceProxyOptions{} },
+		Path:       func(o *corev1.ServiceProxyOptions) string { return o.Path },
+		Locate: func(ctx context.Context, id, path string) (*url.URL, http.RoundTripper, error) {
+			loc, err := serviceLocation(ctx, services, endpoints, id, path)
+			return loc, transport, err
+		},
 	}
-	scheme, name, port, valid := utilnet.SplitSchemeNamePort(id)
-	if !valid {
-		return nil, apierrors.NewBadRequest(fmt.Sprintf("invalid service request %q", id))
+}
+
+// serviceLocation picks an endpoint as upstream's service ResourceLocation
+// does: the id names a port by name or number, and a random ready address
+// of the Service's Endpoints that has the port gets the request. It is the
+// API server's own choice, not the simulated kube-proxy's.
+func serviceLocation(ctx context.Context, services, endpoints rest.Getter, id, path string) (*url.URL, error) {
+	scheme, name, port, err := httpproxy.SplitID(id, "service")
+	if err != nil {
+		return nil, err
 	}
 	if n, err := strconv.ParseInt(port, 10, 64); err == nil {
-		obj, err := r.services.Get(ctx, name, &metav1.GetOptions{})
+		obj, err := services.Get(ctx, name, &metav1.GetOptions{})
 		if err != nil {
 			return nil, err
 		}
@@ -69,7 +58,7 @@ func (r *proxyREST) Connect(ctx context.Context, id string, options runtime.Obje
 			return nil, apierrors.NewServiceUnavailable(fmt.Sprintf("no service port %d found for service %q", n, name))
 		}
 	}
-	obj, err := r.endpoints.Get(ctx, name, &metav1.GetOptions{})
+	obj, err := endpoints.Get(ctx, name, &metav1.GetOptions{})
 	if err != nil {
 		return nil, err
 	}
@@ -88,8 +77,7 @@ func (r *proxyREST) Connect(ctx context.Context, id string, options runtime.Obje
 				continue
 			}
 			addr := ss.Addresses[rand.IntN(len(ss.Addresses))]
-			loc := &url.URL{Scheme: scheme, Host: net.JoinHostPort(addr.IP, strconv.Itoa(int(p.Port)))}
-			return httpproxy.Handler(loc, opts.Path, r.transport, responder), nil
+			return httpproxy.URL(scheme, net.JoinHostPort(addr.IP, strconv.Itoa(int(p.Port))), path), nil
 		}
 	}
 	return nil, apierrors.NewServiceUnavailable(fmt.Sprintf("no endpoints available for service %q", id))

@@ -37,7 +37,7 @@ func NewStorage(opts resource.Options, allocator Allocator, endpoints rest.Gette
 		return nil, err
 	}
 	s.Extra = map[string]rest.Storage{
-		"services/proxy": &proxyREST{services: s.REST.Store, endpoints: endpoints, transport: podTransport},
+		"services/proxy": newProxy(s.REST.Store, endpoints, podTransport),
 	}
 	return s, nil
 }
