@@ -302,6 +302,68 @@ func TestCloseFailsLaterWritesAndEndsWatches(t *testing.T) {
 	}
 }
 
+func TestStoreCloseEndsItsWatchesOnly(t *testing.T) {
+	db, store := openPods(t, filepath.Join(t.TempDir(), "state.db"), Options{CompactInterval: -1, UnsafeNoFsync: true})
+	defer db.Close()
+	other, err := db.NewStore(Config{
+		Codec:          store.codec,
+		NewFunc:        store.newFunc,
+		NewListFunc:    store.newListFunc,
+		Prefix:         "/registry",
+		ResourcePrefix: "/pods/",
+		GroupResource:  store.groupResource,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := apistorage.ListOptions{ResourceVersion: "0", Predicate: apistorage.Everything, Recursive: true}
+	ended, err := store.Watch(context.Background(), "/pods/", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := other.Watch(context.Background(), "/pods/", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	store.Close() // idempotent, as a DestroyFunc must be
+	drained := func(w watch.Interface) {
+		t.Helper()
+		timeout := time.After(10 * time.Second)
+		for {
+			select {
+			case _, ok := <-w.ResultChan():
+				if !ok {
+					return
+				}
+			case <-timeout:
+				t.Fatal("watch not ended by the Store's Close")
+			}
+		}
+	}
+	drained(ended)
+	late, err := store.Watch(context.Background(), "/pods/", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drained(late)
+
+	// The other Store's watch and the closed Store's writes go on.
+	in := &example.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "after"}}
+	if err := store.Create(context.Background(), "/pods/ns/after", in, nil, 0); err != nil {
+		t.Fatalf("create after the Store's Close: %v", err)
+	}
+	select {
+	case ev := <-kept.ResultChan():
+		if ev.Type != watch.Added {
+			t.Fatalf("other Store's watch got %s, want ADDED", ev.Type)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("other Store's watch ended or stalled")
+	}
+	kept.Stop()
+}
+
 func TestOpenRefusesAFileThatIsNotOurs(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	if err := os.WriteFile(path, []byte("not a database, just text long enough to be read as a header"), 0o600); err != nil {

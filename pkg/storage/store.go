@@ -61,6 +61,12 @@ type Store struct {
 
 	sizeMu        sync.RWMutex
 	sizeEstimates bool
+
+	// closed is cancelled by Close. The DB outlives its Stores (the CRD
+	// server replaces a resource's Store whenever its definition changes),
+	// so a Store's watches must be able to end without the DB's.
+	closed context.Context
+	close  context.CancelFunc
 }
 
 var _ apistorage.Interface = (*Store)(nil)
@@ -90,6 +96,7 @@ func (db *DB) NewStore(cfg Config) (*Store, error) {
 		newFunc:        cfg.NewFunc,
 		newListFunc:    cfg.NewListFunc,
 	}
+	s.closed, s.close = context.WithCancel(context.Background())
 	if s.versioner == nil {
 		s.versioner = apistorage.APIObjectVersioner{}
 	}
@@ -98,6 +105,13 @@ func (db *DB) NewStore(cfg Config) (*Store, error) {
 	}
 	return s, nil
 }
+
+// Close ends the Store's watches, now and any started later, as tearing
+// down an etcd3 store closes its client's watch channels; clients resume
+// from the last resourceVersion they saw on whichever Store replaced it.
+// Reads and writes keep working: they hold nothing a Store owns. Close is
+// idempotent, as a factory.DestroyFunc must be.
+func (s *Store) Close() { s.close() }
 
 // pathPrefix makes the key prefix end in exactly one "/" so keys join cleanly.
 func pathPrefix(prefix string) string {

@@ -123,7 +123,9 @@ type watchChan struct {
 
 	ctx    context.Context
 	cancel context.CancelFunc
-	result chan watch.Event
+	// stopOnClose unhooks cancel from the Store's Close.
+	stopOnClose func() bool
+	result      chan watch.Event
 
 	mu       sync.Mutex
 	pending  []event
@@ -193,6 +195,7 @@ func (s *Store) startWatch(ctx context.Context, key string, rev int64, opts apis
 		w.pred = apistorage.Everything
 	}
 	w.ctx, w.cancel = context.WithCancel(ctx)
+	w.stopOnClose = context.AfterFunc(s.closed, w.cancel)
 	published, ok := s.db.hub.register(w)
 	if !ok {
 		w.cancel()
@@ -221,6 +224,7 @@ func areInitialEventsRequired(rev int64, opts apistorage.ListOptions) bool {
 func (w *watchChan) run(startRev, published int64, initialEvents, endBookmark bool) {
 	defer close(w.result)
 	defer w.store.db.hub.unregister(w)
+	defer w.stopOnClose()
 	defer w.cancel()
 
 	lastRev := startRev
