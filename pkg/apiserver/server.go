@@ -15,6 +15,9 @@ import (
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apiextensionsapiserver "k8s.io/apiextensions-apiserver/pkg/apiserver"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
@@ -28,6 +31,7 @@ import (
 	"k8s.io/apiserver/pkg/authentication/token/union"
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
+	"k8s.io/apiserver/pkg/endpoints/discovery/aggregated"
 	apiopenapi "k8s.io/apiserver/pkg/endpoints/openapi"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/apiserver/pkg/server/dynamiccertificates"
@@ -130,8 +134,14 @@ func New(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
+	// Both servers write to one aggregated /apis, as in kube-apiserver.
+	gc.AggregatedDiscoveryGroupManager = aggregated.NewResourceManager("apis")
+	crds, err := newCRDServer(gc, informerFactory, cfg.DB, codecs)
+	if err != nil {
+		return nil, err
+	}
 	completed := gc.Complete(informerFactory)
-	generic, err := completed.New("fakecluster", genericapiserver.NewEmptyDelegate())
+	generic, err := completed.New("fakecluster", crds.GenericAPIServer)
 	if err != nil {
 		return nil, fmt.Errorf("create API server: %w", err)
 	}
@@ -145,7 +155,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	stores := registry.Config{
 		Options: resource.Options{
-			RESTOptions: restOptions{db: cfg.DB, scheme: scheme, codecs: codecs},
+			RESTOptions: builtinRESTOptions(cfg.DB, scheme, codecs),
 			Typer:       scheme,
 			Tables:      tables.New(nil),
 		},
@@ -155,6 +165,9 @@ func New(cfg Config) (*Server, error) {
 		Services:     services,
 	}
 	if err := installAPIs(generic, scheme, codecs, stores); err != nil {
+		return nil, err
+	}
+	if err := listCRDGroups(generic, crds); err != nil {
 		return nil, err
 	}
 	err = errors.Join(
@@ -372,6 +385,21 @@ func installAPIs(s *genericapiserver.GenericAPIServer, scheme *runtime.Scheme, c
 		}
 	}
 	return nil
+}
+
+// listCRDGroups makes the top server's unaggregated /apis list
+// apiextensions.k8s.io and the groups of established CRDs, which the CRD
+// server serves below it.
+func listCRDGroups(top *genericapiserver.GenericAPIServer, crds *apiextensionsapiserver.CustomResourceDefinitions) error {
+	v1 := metav1.GroupVersionForDiscovery{GroupVersion: apiextensionsv1.SchemeGroupVersion.String(), Version: apiextensionsv1.SchemeGroupVersion.Version}
+	top.DiscoveryGroupManager.AddGroup(metav1.APIGroup{Name: apiextensionsv1.GroupName, Versions: []metav1.GroupVersionForDiscovery{v1}, PreferredVersion: v1})
+	builtin := map[string]bool{"": true, apiextensionsv1.GroupName: true}
+	for _, served := range servedGroupVersions {
+		builtin[served.gv.Group] = true
+	}
+	informer := crds.Informers.Apiextensions().V1().CustomResourceDefinitions()
+	l := &crdGroupLister{groups: top.DiscoveryGroupManager, crds: informer.Lister(), builtin: builtin}
+	return l.watch(informer.Informer())
 }
 
 // LoopbackConfig is a client config with full access, for in-process

@@ -6,6 +6,9 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apiextensionsapiserver "k8s.io/apiextensions-apiserver/pkg/apiserver"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
@@ -23,26 +26,51 @@ import (
 const storagePrefix = "/registry"
 
 // restOptions hands each resource's generic registry a Store on the shared
-// DB, encoding objects as kube-apiserver does: protobuf of the served version.
+// DB. Its codec says how objects are encoded; byGroup says whether keys
+// name the group, as kube-apiserver's keys for apiextensions-apiserver's
+// resources do (/registry/apiextensions.k8s.io/customresourcedefinitions,
+// /registry/<group>/<plural>) and for its own built-ins do not
+// (/registry/pods).
 type restOptions struct {
-	db     *storage.DB
-	scheme *runtime.Scheme
-	codecs serializer.CodecFactory
+	db      *storage.DB
+	codec   func(schema.GroupResource) (runtime.Codec, error)
+	byGroup bool
 }
 
 var _ generic.RESTOptionsGetter = restOptions{}
 
-func (o restOptions) GetRESTOptions(resource schema.GroupResource, example runtime.Object) (generic.RESTOptions, error) {
-	gv, err := o.storageVersion(resource)
-	if err != nil {
-		return generic.RESTOptions{}, err
-	}
-	codec, _, err := serverstorage.NewStorageCodec(serverstorage.StorageCodecConfig{
-		StorageMediaType:  runtime.ContentTypeProtobuf,
-		StorageSerializer: o.codecs,
-		StorageVersion:    gv,
-		MemoryVersion:     schema.GroupVersion{Group: resource.Group, Version: runtime.APIVersionInternal},
-	})
+// builtinRESTOptions stores fakecluster's own resources as kube-apiserver
+// does: protobuf of the served version, keyed without the group.
+func builtinRESTOptions(db *storage.DB, scheme *runtime.Scheme, codecs serializer.CodecFactory) restOptions {
+	return restOptions{db: db, codec: func(resource schema.GroupResource) (runtime.Codec, error) {
+		gv, err := storageVersion(scheme, resource)
+		if err != nil {
+			return nil, err
+		}
+		return storageCodec(codecs, runtime.ContentTypeProtobuf, gv)
+	}}
+}
+
+// crdRESTOptions stores CustomResourceDefinitions as JSON of
+// apiextensions.k8s.io/v1. (kube-apiserver writes v1beta1, which is smaller
+// in etcd; both decode, and bbolt has no etcd's value size limit.)
+func crdRESTOptions(db *storage.DB) restOptions {
+	return restOptions{db: db, byGroup: true, codec: func(schema.GroupResource) (runtime.Codec, error) {
+		return storageCodec(apiextensionsapiserver.Codecs, runtime.ContentTypeJSON, apiextensionsv1.SchemeGroupVersion)
+	}}
+}
+
+// customResourceRESTOptions stores custom resources as JSON: the CRD server
+// wraps this codec in its own, which converts to the storage version and
+// prunes and defaults by the CRD's schema.
+func customResourceRESTOptions(db *storage.DB) restOptions {
+	return restOptions{db: db, byGroup: true, codec: func(schema.GroupResource) (runtime.Codec, error) {
+		return unstructured.UnstructuredJSONScheme, nil
+	}}
+}
+
+func (o restOptions) GetRESTOptions(resource schema.GroupResource, _ runtime.Object) (generic.RESTOptions, error) {
+	codec, err := o.codec(resource)
 	if err != nil {
 		return generic.RESTOptions{}, fmt.Errorf("storage codec for %s: %w", resource, err)
 	}
@@ -50,37 +78,47 @@ func (o restOptions) GetRESTOptions(resource schema.GroupResource, example runti
 		Config:        storagebackend.Config{Prefix: storagePrefix, Codec: codec},
 		GroupResource: resource,
 	}
+	prefix := path.Join("/", resource.Resource)
+	if o.byGroup {
+		prefix = path.Join("/", resource.Group, resource.Resource)
+	}
 	return generic.RESTOptions{
 		StorageConfig:           config,
 		Decorator:               o.decorate,
 		EnableGarbageCollection: true,
 		DeleteCollectionWorkers: 1,
-		ResourcePrefix:          resourcePrefix(resource),
+		ResourcePrefix:          prefix,
 	}, nil
+}
+
+// storageCodec encodes objects of the internal version as gv in mediaType.
+func storageCodec(codecs serializer.CodecFactory, mediaType string, gv schema.GroupVersion) (runtime.Codec, error) {
+	codec, _, err := serverstorage.NewStorageCodec(serverstorage.StorageCodecConfig{
+		StorageMediaType:  mediaType,
+		StorageSerializer: codecs,
+		StorageVersion:    gv,
+		MemoryVersion:     schema.GroupVersion{Group: gv.Group, Version: runtime.APIVersionInternal},
+	})
+	return codec, err
 }
 
 // storageVersion is the version objects are stored in: the group's served
 // version, except that events.k8s.io events are stored as core/v1 Events,
 // so both event APIs share one set of objects as in kube-apiserver.
-func (o restOptions) storageVersion(resource schema.GroupResource) (schema.GroupVersion, error) {
+func storageVersion(scheme *runtime.Scheme, resource schema.GroupResource) (schema.GroupVersion, error) {
 	if resource == eventsv1.Resource("events") {
 		return corev1.SchemeGroupVersion, nil
 	}
-	versions := o.scheme.PrioritizedVersionsForGroup(resource.Group)
+	versions := scheme.PrioritizedVersionsForGroup(resource.Group)
 	if len(versions) == 0 {
 		return schema.GroupVersion{}, fmt.Errorf("no served version for %s", resource)
 	}
 	return versions[0], nil
 }
 
-// resourcePrefix follows kube-apiserver's etcd layout: /registry/pods,
-// /registry/endpointslices, …, without the group.
-func resourcePrefix(resource schema.GroupResource) string {
-	return path.Join("/", resource.Resource)
-}
-
 // decorate is the generic.StorageDecorator: a Store on the shared DB, with
-// no watch cache (the upstream Cacher assumes etcd).
+// no watch cache (the upstream Cacher assumes etcd). Destroying it ends its
+// watches; the DB stays open for the other Stores.
 func (o restOptions) decorate(config *storagebackend.ConfigForResource, resourcePrefix string, _ func(runtime.Object) (string, error),
 	newFunc, newListFunc func() runtime.Object, _ apistorage.AttrFunc, _ apistorage.IndexerFuncs, _ *cache.Indexers) (apistorage.Interface, factory.DestroyFunc, error) {
 	store, err := o.db.NewStore(storage.Config{
@@ -95,5 +133,5 @@ func (o restOptions) decorate(config *storagebackend.ConfigForResource, resource
 	if err != nil {
 		return nil, nil, err
 	}
-	return store, func() {}, nil
+	return store, store.Close, nil
 }
