@@ -16,7 +16,9 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	apistorage "k8s.io/apiserver/pkg/storage"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
@@ -24,6 +26,7 @@ import (
 
 	"github.com/fakecluster/fakecluster/pkg/cluster"
 	"github.com/fakecluster/fakecluster/pkg/cluster/clustertest"
+	"github.com/fakecluster/fakecluster/pkg/storage"
 )
 
 // widgetCRD is a namespaced CRD of plural widgets in group, with a
@@ -299,12 +302,49 @@ func TestCustomResourcesSurviveRestart(t *testing.T) {
 	if err := first.Stop(); err != nil {
 		t.Fatal(err)
 	}
+	checkKeys(t, filepath.Join(dir, cluster.StorageFile), map[string]int{
+		"/apiextensions.k8s.io/customresourcedefinitions": 1,
+		"/a.io/widgets": 1,
+		"/widgets":      0, // the group is in the key
+	})
 
 	second := clustertest.StartWith(t, opts)
 	waitEstablished(t, apiextensionsclient.NewForConfigOrDie(second.RESTConfig()), "widgets.a.io")
 	dyn = dynamic.NewForConfigOrDie(second.RESTConfig())
 	waitServed(t, dyn, gvr)
 	checkNames(t, dyn, gvr, "kept")
+}
+
+// checkKeys opens the stopped cluster's storage file and counts the
+// objects under each key prefix (below /registry).
+func checkKeys(t *testing.T, file string, want map[string]int) {
+	t.Helper()
+	db, err := storage.Open(file, storage.Options{CompactInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	got := map[string]int{}
+	for prefix := range want {
+		store, err := db.NewStore(storage.Config{
+			Codec:          unstructured.UnstructuredJSONScheme,
+			NewFunc:        func() runtime.Object { return &unstructured.Unstructured{} },
+			NewListFunc:    func() runtime.Object { return &unstructured.UnstructuredList{} },
+			Prefix:         "/registry",
+			ResourcePrefix: prefix,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var list unstructured.UnstructuredList
+		if err := store.GetList(t.Context(), prefix+"/", apistorage.ListOptions{Recursive: true, Predicate: apistorage.Everything}, &list); err != nil {
+			t.Fatalf("list %s: %v", prefix, err)
+		}
+		got[prefix] = len(list.Items)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("objects by key prefix (-want +got):\n%s", diff)
+	}
 }
 
 // checkDiscovery checks that group/v1 widgets is listed by the aggregated

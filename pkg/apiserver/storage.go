@@ -47,7 +47,7 @@ func builtinRESTOptions(db *storage.DB, scheme *runtime.Scheme, codecs serialize
 		if err != nil {
 			return nil, err
 		}
-		return storageCodec(codecs, runtime.ContentTypeProtobuf, gv)
+		return storageCodec(codecs, runtime.ContentTypeProtobuf, gv, resource.Group)
 	}}
 }
 
@@ -56,7 +56,7 @@ func builtinRESTOptions(db *storage.DB, scheme *runtime.Scheme, codecs serialize
 // in etcd; both decode, and bbolt has no etcd's value size limit.)
 func crdRESTOptions(db *storage.DB) restOptions {
 	return restOptions{db: db, byGroup: true, codec: func(schema.GroupResource) (runtime.Codec, error) {
-		return storageCodec(apiextensionsapiserver.Codecs, runtime.ContentTypeJSON, apiextensionsv1.SchemeGroupVersion)
+		return storageCodec(apiextensionsapiserver.Codecs, runtime.ContentTypeJSON, apiextensionsv1.SchemeGroupVersion, apiextensionsv1.GroupName)
 	}}
 }
 
@@ -91,13 +91,14 @@ func (o restOptions) GetRESTOptions(resource schema.GroupResource, _ runtime.Obj
 	}, nil
 }
 
-// storageCodec encodes objects of the internal version as gv in mediaType.
-func storageCodec(codecs serializer.CodecFactory, mediaType string, gv schema.GroupVersion) (runtime.Codec, error) {
+// storageCodec encodes objects of group's internal version as gv in
+// mediaType; gv's group differs for events.k8s.io Events.
+func storageCodec(codecs serializer.CodecFactory, mediaType string, gv schema.GroupVersion, group string) (runtime.Codec, error) {
 	codec, _, err := serverstorage.NewStorageCodec(serverstorage.StorageCodecConfig{
 		StorageMediaType:  mediaType,
 		StorageSerializer: codecs,
 		StorageVersion:    gv,
-		MemoryVersion:     schema.GroupVersion{Group: gv.Group, Version: runtime.APIVersionInternal},
+		MemoryVersion:     schema.GroupVersion{Group: group, Version: runtime.APIVersionInternal},
 	})
 	return codec, err
 }
