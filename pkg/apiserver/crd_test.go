@@ -148,6 +148,39 @@ func TestCustomResources(t *testing.T) {
 		checkDiscovery(t, cfg, "a.io")
 	})
 
+	t.Run("openapi", func(t *testing.T) {
+		rc := restClient(t, cfg)
+		clustertest.Poll(t, 10*time.Second, func() error {
+			body, err := rc.Get().AbsPath("/openapi/v2").SetHeader("Accept", "application/json").DoRaw(ctx)
+			if err != nil {
+				return err
+			}
+			var doc struct{ Definitions map[string]json.RawMessage }
+			if err := json.Unmarshal(body, &doc); err != nil {
+				return err
+			}
+			for _, want := range []string{"io.a.v1.Widget", "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition", "io.k8s.api.core.v1.Pod"} {
+				if _, ok := doc.Definitions[want]; !ok {
+					return fmt.Errorf("/openapi/v2 has no definition %s", want)
+				}
+			}
+			body, err = rc.Get().AbsPath("/openapi/v3").SetHeader("Accept", "application/json").DoRaw(ctx)
+			if err != nil {
+				return err
+			}
+			var index struct{ Paths map[string]json.RawMessage }
+			if err := json.Unmarshal(body, &index); err != nil {
+				return err
+			}
+			for _, want := range []string{"apis/a.io/v1", "apis/apiextensions.k8s.io/v1", "api/v1"} {
+				if _, ok := index.Paths[want]; !ok {
+					return fmt.Errorf("/openapi/v3 does not list %s", want)
+				}
+			}
+			return nil
+		})
+	})
+
 	t.Run("defaulting and pruning", func(t *testing.T) {
 		obj := widget("a.io", "small", map[string]any{"color": "blue", "unknown": "dropped"})
 		created, err := widgets.Create(ctx, obj, metav1.CreateOptions{})

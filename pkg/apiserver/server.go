@@ -16,7 +16,6 @@ import (
 	authenticationv1 "k8s.io/api/authentication/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	apiextensionsapiserver "k8s.io/apiextensions-apiserver/pkg/apiserver"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -97,6 +96,7 @@ type Config struct {
 // Server is a configured API server, ready to Run.
 type Server struct {
 	generic  *genericapiserver.GenericAPIServer
+	crds     *crdServer
 	loopback *restclient.Config
 }
 
@@ -170,6 +170,9 @@ func New(cfg Config) (*Server, error) {
 	if err := listCRDGroups(generic, crds); err != nil {
 		return nil, err
 	}
+	if err := crds.startOpenAPIControllers(generic); err != nil {
+		return nil, err
+	}
 	err = errors.Join(
 		generic.AddPostStartHook("start-informers", func(ctx genericapiserver.PostStartHookContext) error {
 			informerFactory.Start(ctx.Done())
@@ -182,7 +185,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{generic: generic, loopback: gc.LoopbackClientConfig}, nil
+	return &Server{generic: generic, crds: crds, loopback: gc.LoopbackClientConfig}, nil
 }
 
 // serviceAllocators allocates Services' cluster IPs and node ports. Its
@@ -390,7 +393,7 @@ func installAPIs(s *genericapiserver.GenericAPIServer, scheme *runtime.Scheme, c
 // listCRDGroups makes the top server's unaggregated /apis list
 // apiextensions.k8s.io and the groups of established CRDs, which the CRD
 // server serves below it.
-func listCRDGroups(top *genericapiserver.GenericAPIServer, crds *apiextensionsapiserver.CustomResourceDefinitions) error {
+func listCRDGroups(top *genericapiserver.GenericAPIServer, crds *crdServer) error {
 	v1 := metav1.GroupVersionForDiscovery{GroupVersion: apiextensionsv1.SchemeGroupVersion.String(), Version: apiextensionsv1.SchemeGroupVersion.Version}
 	top.DiscoveryGroupManager.AddGroup(metav1.APIGroup{Name: apiextensionsv1.GroupName, Versions: []metav1.GroupVersionForDiscovery{v1}, PreferredVersion: v1})
 	builtin := map[string]bool{"": true, apiextensionsv1.GroupName: true}
@@ -408,5 +411,9 @@ func (s *Server) LoopbackConfig() *restclient.Config { return restclient.CopyCon
 
 // Run serves until ctx is done, then shuts down gracefully.
 func (s *Server) Run(ctx context.Context) error {
-	return s.generic.PrepareRun().RunWithContext(ctx)
+	prepared := s.generic.PrepareRun()
+	if err := s.crds.mergeOpenAPI(s.generic); err != nil {
+		return err
+	}
+	return prepared.RunWithContext(ctx)
 }
