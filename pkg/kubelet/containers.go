@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/klog/v2"
+	"k8s.io/kubectl/pkg/util/podutils"
 
 	"github.com/fakecluster/fakecluster/pkg/kubelet/runtime"
 )
@@ -126,24 +127,25 @@ func shouldRestart(pod *corev1.Pod, spec *corev1.Container, code int32, kind con
 // an ephemeral container's common part is a container's, as upstream's
 // kubelet treats it.
 func containerSpec(pod *corev1.Pod, name string, kind containerKind) *corev1.Container {
-	if kind == ephemeralContainer {
-		for i := range pod.Spec.EphemeralContainers {
-			if ec := &pod.Spec.EphemeralContainers[i]; ec.Name == name {
-				return (*corev1.Container)(&ec.EphemeralContainerCommon)
-			}
+	var spec *corev1.Container
+	podutils.VisitContainers(&pod.Spec, kind.containerType(), func(c *corev1.Container, _ podutils.ContainerType) bool {
+		if c.Name == name {
+			spec = c
 		}
-		return nil
+		return spec == nil
+	})
+	return spec
+}
+
+// containerType is kind as kubectl's podutils names the list.
+func (kind containerKind) containerType() podutils.ContainerType {
+	switch kind {
+	case initContainer:
+		return podutils.InitContainers
+	case ephemeralContainer:
+		return podutils.EphemeralContainers
 	}
-	list := pod.Spec.Containers
-	if kind == initContainer {
-		list = pod.Spec.InitContainers
-	}
-	for i := range list {
-		if list[i].Name == name {
-			return &list[i]
-		}
-	}
-	return nil
+	return podutils.Containers
 }
 
 // startContainer pulls the image as its pull policy says, creates and

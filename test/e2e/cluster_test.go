@@ -201,12 +201,14 @@ func (b *syncBuffer) String() string {
 
 // knownStderr is what k8s.io/apiserver itself logs at -v 0 when things go
 // right: its websocket-to-SPDY translator (kubectl exec) logs the read it
-// had in flight when the finished session's connection closes, as
+// had in flight when the finished session's connection closes, and the
+// copy of stdout or stderr its SPDY side had in flight then, as
 // kube-apiserver does; and its watch handler logs the event it was writing
 // when a client (kubectl get -w ending) closed the HTTP/2 stream; and its
 // proxy logs the copy it had in flight when a tunnelled port-forward's
 // kubectl exited on Ctrl-C (websocket closed abnormally, connection reset).
 var knownStderr = regexp.MustCompile(`"Error on socket receive" err="read tcp [^"]*: use of closed network connection"` +
+	`|"Copying std(out|err) failed" err="use of closed network connection"` +
 	`|"Failed to encode watch event" err="http2: stream closed"` +
 	`|"Error proxying data from (client to backend|backend to client)" err="[^"]*"`)
 

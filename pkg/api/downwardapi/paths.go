@@ -98,7 +98,7 @@ func ConvertFieldLabel(version, label string) (string, error) {
 // SplitSubscriptedPath splits metadata.labels['key'] into metadata.labels,
 // key and true; a path without a subscript comes back whole with false. The
 // key is everything between the first [' and the final '], so it may itself
-// contain brackets; an empty key ([”]) is still a subscript.
+// contain brackets; an empty key is still a subscript.
 func SplitSubscriptedPath(fieldPath string) (path, subscript string, ok bool) {
 	return fieldpath.SplitMaybeSubscriptedPath(fieldPath)
 }

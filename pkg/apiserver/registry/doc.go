@@ -8,8 +8,10 @@
 //
 // A new resource is a folder with doc.go (what it is, and its upstream
 // counterpart), strategy.go (its resource.Definition: names, defaulting,
-// validation, status split) and storage.go (NewStorage, which adds its
-// subresources and takes the stores they reach as arguments), plus one
+// validation, status split), storage.go (NewStorage, which adds its
+// subresources and takes the stores they reach as arguments) and table.go
+// (its kubectl get columns, built on package tables, with table_test.go
+// and testdata/*.golden comparing them with kube-apiserver's), plus one
 // b.add line in NewStorage.
 //
 // It neither serves nor installs anything: pkg/apiserver installs what

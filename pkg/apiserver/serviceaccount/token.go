@@ -4,18 +4,17 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"math/big"
-	"strings"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/cryptosigner"
+	"github.com/go-jose/go-jose/v4/jwt"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	apiserverserviceaccount "k8s.io/apiserver/pkg/authentication/serviceaccount"
@@ -136,9 +135,7 @@ func NewClaims(sa *corev1.ServiceAccount, b Binding, now time.Time, expirationSe
 type Issuer struct {
 	issuer    string
 	audiences []string
-	key       crypto.Signer
-	alg       string
-	keyID     string
+	signer    jose.Signer
 }
 
 // NewIssuer returns an Issuer whose tokens name issuer as iss and which
@@ -152,171 +149,107 @@ func NewIssuer(issuer string, audiences []string, key crypto.Signer) (*Issuer, e
 	if err != nil {
 		return nil, err
 	}
-	return &Issuer{issuer: issuer, audiences: audiences, key: key, alg: alg, keyID: kid}, nil
+	// The key goes through crypto.Signer rather than as a private key so
+	// that keys held elsewhere (a KMS, an HSM) sign too. No options: the
+	// header is {"alg","kid"} with no typ, as kube-apiserver's.
+	signer, err := jose.NewSigner(jose.SigningKey{
+		Algorithm: alg,
+		Key:       jose.JSONWebKey{Key: cryptosigner.Opaque(key), KeyID: kid},
+	}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("service account token signer: %w", err)
+	}
+	return &Issuer{issuer: issuer, audiences: audiences, signer: signer}, nil
 }
 
 // Audiences are the API server's audiences: the default audience of a
 // TokenRequest, and those a token must have one of to authenticate.
 func (i *Issuer) Audiences() []string { return append([]string(nil), i.audiences...) }
 
-// Sign sets c's issuer and returns c as a compact JWS.
+// Sign sets c's issuer and returns c as a compact JWS. Claims rather than
+// jwt.Claims carry the audience, because jwt.Audience writes a single
+// audience as a bare string and kube-apiserver's tokens always carry a
+// list.
 func (i *Issuer) Sign(c Claims) (string, error) {
 	c.Issuer = i.issuer
-	header, err := json.Marshal(struct {
-		Alg string `json:"alg"`
-		Kid string `json:"kid,omitempty"`
-	}{i.alg, i.keyID})
-	if err != nil {
-		return "", err
-	}
-	payload, err := json.Marshal(c)
-	if err != nil {
-		return "", err
-	}
-	signingInput := b64(header) + "." + b64(payload)
-	digest := sha256.Sum256([]byte(signingInput))
-	var sig []byte
-	switch key := i.key.(type) {
-	case *ecdsa.PrivateKey:
-		r, s, err := ecdsa.Sign(rand.Reader, key, digest[:])
-		if err != nil {
-			return "", err
-		}
-		// JWS wants r and s as fixed-size big-endian integers, not ASN.1.
-		size := (key.Curve.Params().BitSize + 7) / 8
-		sig = make([]byte, 2*size)
-		r.FillBytes(sig[:size])
-		s.FillBytes(sig[size:])
-	default:
-		if sig, err = i.key.Sign(rand.Reader, digest[:], crypto.SHA256); err != nil {
-			return "", err
-		}
-	}
-	return signingInput + "." + b64(sig), nil
+	return jwt.Signed(i.signer).Claims(c).Serialize()
 }
 
 // KeyID is the kid kube-apiserver gives a key: the unpadded base64url
-// SHA-256 of its PKIX DER encoding.
+// SHA-256 of its PKIX DER encoding (not the RFC 7638 JWK thumbprint).
 func KeyID(public crypto.PublicKey) (string, error) {
 	der, err := x509.MarshalPKIXPublicKey(public)
 	if err != nil {
 		return "", fmt.Errorf("marshal public key: %w", err)
 	}
 	sum := sha256.Sum256(der)
-	return b64(sum[:]), nil
+	return base64.RawURLEncoding.EncodeToString(sum[:]), nil
 }
 
 // algorithm is the JWS algorithm for a public key.
-func algorithm(public crypto.PublicKey) (string, error) {
+func algorithm(public crypto.PublicKey) (jose.SignatureAlgorithm, error) {
 	switch key := public.(type) {
 	case *ecdsa.PublicKey:
 		if key.Curve != elliptic.P256() {
 			return "", fmt.Errorf("unsupported ECDSA curve %s: only P-256 (ES256) is supported", key.Curve.Params().Name)
 		}
-		return "ES256", nil
+		return jose.ES256, nil
 	case *rsa.PublicKey:
-		return "RS256", nil
+		return jose.RS256, nil
 	}
 	return "", fmt.Errorf("unsupported service account key type %T", public)
+}
+
+// wireClaims are Claims as a token may carry them: the audience may be a
+// single string, as RFC 7519 allows.
+type wireClaims struct {
+	Claims
+	Audience jwt.Audience `json:"aud,omitempty"`
 }
 
 // ParseSigned verifies token's signature with public and returns its claims.
 // It does not check times, issuer or audiences.
 func ParseSigned(token string, public crypto.PublicKey) (Claims, error) {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return Claims{}, ErrMalformed
-	}
-	var header struct {
-		Alg string `json:"alg"`
-	}
-	if err := decodeSegment(parts[0], &header); err != nil {
-		return Claims{}, err
-	}
 	alg, err := algorithm(public)
 	if err != nil {
 		return Claims{}, err
 	}
-	if header.Alg != alg {
+	tok, err := jwt.ParseSigned(token, []jose.SignatureAlgorithm{alg})
+	if unexpected := (*jose.ErrUnexpectedSignatureAlgorithm)(nil); errors.As(err, &unexpected) {
 		return Claims{}, ErrSignature
 	}
-	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
 	if err != nil {
 		return Claims{}, ErrMalformed
 	}
-	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
-	switch key := public.(type) {
-	case *ecdsa.PublicKey:
-		size := (key.Curve.Params().BitSize + 7) / 8
-		if len(sig) != 2*size {
-			return Claims{}, ErrSignature
-		}
-		r, s := new(big.Int).SetBytes(sig[:size]), new(big.Int).SetBytes(sig[size:])
-		if !ecdsa.Verify(key, digest[:], r, s) {
-			return Claims{}, ErrSignature
-		}
-	case *rsa.PublicKey:
-		if rsa.VerifyPKCS1v15(key, crypto.SHA256, digest[:], sig) != nil {
-			return Claims{}, ErrSignature
-		}
+	var wire wireClaims
+	if err := tok.Claims(public, &wire); errors.Is(err, jose.ErrCryptoFailure) {
+		return Claims{}, ErrSignature
+	} else if err != nil {
+		return Claims{}, ErrMalformed
 	}
-	var c Claims
-	if err := decodeSegment(parts[1], &c); err != nil {
-		return Claims{}, err
-	}
+	c := wire.Claims
+	c.Audience = wire.Audience
 	return c, nil
 }
 
-// unverifiedIssuer is the iss claim of what looks like a JWT, without
-// checking anything else, so that other tokens can be told apart cheaply.
+// unverifiedIssuer is the iss claim of what looks like a signed JWT,
+// without checking anything else, so that other tokens can be told apart
+// cheaply.
 func unverifiedIssuer(token string) (string, bool) {
-	if strings.HasPrefix(strings.TrimSpace(token), "{") {
-		return "", false
-	}
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
+	// Only a token naming a public-key algorithm is looked at; "none" and
+	// the HMAC ones are left to other authenticators, as kube-apiserver does.
+	tok, err := jwt.ParseSigned(token, []jose.SignatureAlgorithm{
+		jose.RS256, jose.RS384, jose.RS512, jose.PS256, jose.PS384, jose.PS512,
+		jose.ES256, jose.ES384, jose.ES512, jose.EdDSA,
+	})
+	if err != nil {
 		return "", false
 	}
 	var c struct {
 		Issuer string `json:"iss"`
 	}
-	if decodeSegment(parts[1], &c) != nil {
+	if tok.UnsafeClaimsWithoutVerification(&c) != nil {
 		return "", false
 	}
 	return c.Issuer, true
 }
-
-// decodeSegment decodes one base64url JSON part of a JWS into v. The
-// audience may be a single string, as RFC 7519 allows.
-func decodeSegment(seg string, v any) error {
-	raw, err := base64.RawURLEncoding.DecodeString(seg)
-	if err != nil {
-		return ErrMalformed
-	}
-	if c, ok := v.(*Claims); ok {
-		var wire struct {
-			Claims
-			Audience json.RawMessage `json:"aud,omitempty"`
-		}
-		if err := json.Unmarshal(raw, &wire); err != nil {
-			return ErrMalformed
-		}
-		*c = wire.Claims
-		c.Audience = nil
-		if len(wire.Audience) > 0 {
-			var one string
-			if json.Unmarshal(wire.Audience, &one) == nil {
-				c.Audience = []string{one}
-			} else if json.Unmarshal(wire.Audience, &c.Audience) != nil {
-				return ErrMalformed
-			}
-		}
-		return nil
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return ErrMalformed
-	}
-	return nil
-}
-
-func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -52,7 +53,13 @@ func TestSignAndParse(t *testing.T) {
 		name    string
 		key     crypto.Signer
 		wantAlg string
-	}{{"ES256", ecKey(t), "ES256"}, {"RS256", rsaKey(t), "RS256"}} {
+	}{
+		{"ES256", ecKey(t), "ES256"},
+		{"RS256", rsaKey(t), "RS256"},
+		// A key only reachable through crypto.Signer, as one in a KMS is.
+		{"ES256 opaque signer", opaqueSigner{ecKey(t)}, "ES256"},
+		{"RS256 opaque signer", opaqueSigner{rsaKey(t)}, "RS256"},
+	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			issuer, err := NewIssuer(DefaultIssuer, apiAudiences, tt.key)
@@ -82,6 +89,14 @@ func TestSignAndParse(t *testing.T) {
 			if want := `{"alg":"` + tt.wantAlg + `","kid":"` + kid + `"}`; string(header) != want {
 				t.Errorf("header = %s, want %s", header, want)
 			}
+			payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			// One audience is still a list, as in kube-apiserver's tokens.
+			if want := `"aud":["` + DefaultIssuer + `"]`; !strings.Contains(string(payload), want) {
+				t.Errorf("payload %s does not contain %s", payload, want)
+			}
 			got, err := ParseSigned(token, tt.key.Public())
 			if err != nil {
 				t.Fatalf("parse: %v", err)
@@ -93,7 +108,6 @@ func TestSignAndParse(t *testing.T) {
 			if _, err := ParseSigned(token, ecKey(t).Public()); !errors.Is(err, ErrSignature) {
 				t.Errorf("parse with another key: err = %v, want ErrSignature", err)
 			}
-			payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
 			forged := strings.Replace(string(payload), "system:serviceaccount:ns:default", "system:serviceaccount:ns:admin", 1)
 			tampered := parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(forged)) + "." + parts[2]
 			if _, err := ParseSigned(tampered, tt.key.Public()); !errors.Is(err, ErrSignature) {
@@ -104,6 +118,40 @@ func TestSignAndParse(t *testing.T) {
 				t.Errorf("parse alg none: err = %v, want ErrSignature", err)
 			}
 		})
+	}
+}
+
+// opaqueSigner hides which key type signs, so that it is only a
+// crypto.Signer.
+type opaqueSigner struct{ crypto.Signer }
+
+// TestParseSingleAudience checks that a token whose aud is one string, as
+// RFC 7519 allows and other issuers write, parses to a one-element list.
+func TestParseSingleAudience(t *testing.T) {
+	t.Parallel()
+	key := ecKey(t)
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jws, err := signer.Sign([]byte(`{"aud":"vault","iss":"` + DefaultIssuer + `","sub":"s"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := jws.CompactSerialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ParseSigned(token, key.Public())
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	want := Claims{Audience: []string{"vault"}, Issuer: DefaultIssuer, Subject: "s"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("claims (-want +got):\n%s", diff)
+	}
+	if _, err := ParseSigned("not.a.token", key.Public()); !errors.Is(err, ErrMalformed) {
+		t.Errorf("parse garbage: err = %v, want ErrMalformed", err)
 	}
 }
 
@@ -229,6 +277,12 @@ func TestAuthenticator(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	unsigned := func(token string) string {
+		_, rest, _ := strings.Cut(token, ".")
+		payload, _, _ := strings.Cut(rest, ".")
+		return base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none"}`)) + "." + payload + "."
+	}
+
 	tests := []struct {
 		name    string
 		token   string
@@ -268,6 +322,10 @@ func TestAuthenticator(t *testing.T) {
 		name: "another issuer is not ours", token: foreign, now: issued, getter: all,
 	}, {
 		name: "not a JWT is not ours", token: "abc.def", now: issued, getter: all,
+	}, {
+		// As in kube-apiserver, a token that names no public-key algorithm
+		// is left to other authenticators.
+		name: "alg none is not ours", token: unsigned(sign(Binding{}, apiAudiences)), now: issued, getter: all,
 	}, {
 		name: "signed with another key", token: forged, now: issued, getter: all,
 		wantErr: ErrSignature.Error(),

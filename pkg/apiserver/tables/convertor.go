@@ -12,9 +12,19 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/util/duration"
 	"k8s.io/utils/clock"
 )
+
+// Convertor turns an object of one resource, or a list of them, into the Table that
+// `kubectl get` prints. It has exactly the method set of TableConvertor in
+// k8s.io/apiserver/pkg/registry/rest, so a registry assigns it to
+// genericregistry.Store.TableConvertor as is; it is declared here so this package does not
+// pull in the registry package and its dependencies.
+type Convertor interface {
+	// ConvertToTable renders object, a single object or a list, as a Table. tableOptions
+	// is nil or a *metav1.TableOptions; with NoHeaders the column definitions are left out.
+	ConvertToTable(ctx context.Context, object runtime.Object, tableOptions runtime.Object) (*metav1.Table, error)
+}
 
 var (
 	// ErrUnsupportedObject is returned by ConvertToTable when the object is neither the
@@ -28,30 +38,54 @@ var (
 	ErrUnsupportedTableOptions = errors.New("unsupported table options type")
 )
 
-// rowFunc renders the cells of one object, in column order. now is the time Age-like
-// cells are measured against.
-type rowFunc[T runtime.Object] func(obj T, now time.Time) []any
-
-// tableConvertor turns one resource type T, or its list type L, into a Table.
-type tableConvertor[T, L runtime.Object] struct {
-	clock   clock.PassiveClock
-	columns []metav1.TableColumnDefinition
-	row     rowFunc[T]
-	items   func(L) []T
-	// conditions, when set, returns the row conditions of an object (only pods have any).
-	conditions func(T) []metav1.TableRowCondition
+// Convertors is what the table convertors of one cluster share: the clock their Age cells
+// are measured against. Tests inject a fake one to get stable cells, and several clusters
+// in one process never share state. Each resource builds its convertor from it with
+// NewConvertor.
+type Convertors struct {
+	clock clock.PassiveClock
 }
 
-var _ Convertor = (*tableConvertor[*corev1.Pod, *corev1.PodList])(nil)
+// New returns the convertors for a cluster whose Age cells are measured against clk. A nil
+// clk means the real clock, so callers that do not care need not import one.
+func New(clk clock.PassiveClock) *Convertors {
+	if clk == nil {
+		clk = clock.RealClock{}
+	}
+	return &Convertors{clock: clk}
+}
 
-// convertor returns a Convertor for resource type T whose list type is L. items
-// returns pointers to the list's items in order.
-func convertor[T, L runtime.Object](clk clock.PassiveClock, columns []metav1.TableColumnDefinition, row rowFunc[T], items func(L) []T) *tableConvertor[T, L] {
-	return &tableConvertor[T, L]{clock: clk, columns: columns, row: row, items: items}
+// RowFunc renders the cells of one object, in column order. now is the time Age-like
+// cells are measured against, the same for every row of a table.
+type RowFunc[T runtime.Object] func(obj T, now time.Time) []any
+
+// TypedConvertor is the Convertor of one resource type T and its list type L. It does
+// what every resource's table has in common (the type switch, list metadata, one row per
+// item carrying the item itself, NoHeaders), so that a resource only says what its columns
+// and cells are.
+type TypedConvertor[T, L runtime.Object] struct {
+	clock   clock.PassiveClock
+	columns []metav1.TableColumnDefinition
+	row     RowFunc[T]
+	items   func(L) []T
+
+	// Conditions, when set, returns the row conditions of an object. kube-apiserver sets
+	// them only for pods; set it before the convertor is first used.
+	Conditions func(T) []metav1.TableRowCondition
+}
+
+var _ Convertor = (*TypedConvertor[*corev1.Pod, *corev1.PodList])(nil)
+
+// NewConvertor returns the Convertor for resource type T whose list type is L, with Age
+// cells measured against c's clock. columns are the column definitions, wide (priority 1)
+// ones included; row renders one object's cells in that order; items returns pointers to
+// a list's items in order (Pointers does that for an Items slice).
+func NewConvertor[T, L runtime.Object](c *Convertors, columns []metav1.TableColumnDefinition, row RowFunc[T], items func(L) []T) *TypedConvertor[T, L] {
+	return &TypedConvertor[T, L]{clock: c.clock, columns: columns, row: row, items: items}
 }
 
 // ConvertToTable implements Convertor.
-func (c *tableConvertor[T, L]) ConvertToTable(_ context.Context, object runtime.Object, tableOptions runtime.Object) (*metav1.Table, error) {
+func (c *TypedConvertor[T, L]) ConvertToTable(_ context.Context, object runtime.Object, tableOptions runtime.Object) (*metav1.Table, error) {
 	noHeaders, err := noHeaders(tableOptions)
 	if err != nil {
 		return nil, err
@@ -91,13 +125,13 @@ func (c *tableConvertor[T, L]) ConvertToTable(_ context.Context, object runtime.
 	return table, nil
 }
 
-func (c *tableConvertor[T, L]) tableRow(obj T, now time.Time) metav1.TableRow {
+func (c *TypedConvertor[T, L]) tableRow(obj T, now time.Time) metav1.TableRow {
 	row := metav1.TableRow{
 		Cells:  c.row(obj, now),
 		Object: runtime.RawExtension{Object: obj},
 	}
-	if c.conditions != nil {
-		row.Conditions = c.conditions(obj)
+	if c.Conditions != nil {
+		row.Conditions = c.Conditions(obj)
 	}
 	return row
 }
@@ -121,52 +155,4 @@ func isNilPointer(obj runtime.Object) bool {
 	}
 	v := reflect.ValueOf(obj)
 	return v.Kind() == reflect.Pointer && v.IsNil()
-}
-
-// pointers returns a pointer to each element of items, so list items can be rendered by
-// the same function as single objects without copying them.
-func pointers[E any, P interface {
-	*E
-	runtime.Object
-}](items []E) []P {
-	out := make([]P, len(items))
-	for i := range items {
-		out[i] = &items[i]
-	}
-	return out
-}
-
-// age renders the time since ts the way kubectl users expect ("5s", "3m2s", "2d3h");
-// "<unknown>" when ts is not set.
-func age(ts metav1.Time, now time.Time) string {
-	if ts.IsZero() {
-		return "<unknown>"
-	}
-	return duration.HumanDuration(now.Sub(ts.Time))
-}
-
-// microAge is age for the MicroTime fields of events.
-func microAge(ts metav1.MicroTime, now time.Time) string {
-	if ts.IsZero() {
-		return "<unknown>"
-	}
-	return duration.HumanDuration(now.Sub(ts.Time))
-}
-
-// noneIfEmpty returns "<none>" for an empty cell, the placeholder kubectl users know.
-func noneIfEmpty(s string) string {
-	if s == "" {
-		return "<none>"
-	}
-	return s
-}
-
-// column definitions shared by most resources.
-
-func nameColumn() metav1.TableColumnDefinition {
-	return metav1.TableColumnDefinition{Name: "Name", Type: "string", Format: "name", Description: "Name of the object, unique within its namespace (or the cluster)."}
-}
-
-func ageColumn() metav1.TableColumnDefinition {
-	return metav1.TableColumnDefinition{Name: "Age", Type: "string", Description: "Time since the object was created."}
 }

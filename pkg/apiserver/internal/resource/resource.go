@@ -173,7 +173,8 @@ type Options struct {
 	RESTOptions generic.RESTOptionsGetter
 	// Typer tells the strategies the object kinds (the API server's scheme).
 	Typer runtime.ObjectTyper
-	// Tables hands each resource its kubectl get columns.
+	// Tables is what each resource's kubectl get columns (table.go in its
+	// registry folder) are built from: the clock their Age cells follow.
 	Tables *tables.Convertors
 }
 

@@ -13,6 +13,6 @@ func definition(t *tables.Convertors) resource.Definition {
 	return resource.Definition{
 		Resource: corev1.SchemeGroupVersion.WithResource("configmaps"), Singular: "configmap", Namespaced: true,
 		New: func() runtime.Object { return &corev1.ConfigMap{} }, NewList: func() runtime.Object { return &corev1.ConfigMapList{} },
-		ShortNames: []string{"cm"}, Table: t.ConfigMaps(),
+		ShortNames: []string{"cm"}, Table: table(t),
 	}
 }

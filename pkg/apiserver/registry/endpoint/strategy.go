@@ -15,7 +15,7 @@ func definition(t *tables.Convertors) resource.Definition {
 	return resource.Definition{
 		Resource: corev1.SchemeGroupVersion.WithResource("endpoints"), Singular: "endpoints", Namespaced: true,
 		New: func() runtime.Object { return &corev1.Endpoints{} }, NewList: func() runtime.Object { return &corev1.EndpointsList{} },
-		ShortNames: []string{"ep"}, CreateOnUpdate: true, Table: t.Endpoints(),
+		ShortNames: []string{"ep"}, CreateOnUpdate: true, Table: table(t),
 		Defaults: func(obj runtime.Object) { setDefaults(obj.(*corev1.Endpoints)) },
 	}
 }

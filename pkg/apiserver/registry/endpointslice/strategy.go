@@ -18,7 +18,7 @@ func definition(t *tables.Convertors) resource.Definition {
 	return resource.Definition{
 		Resource: discoveryv1.SchemeGroupVersion.WithResource("endpointslices"), Singular: "endpointslice", Namespaced: true,
 		New: func() runtime.Object { return &discoveryv1.EndpointSlice{} }, NewList: func() runtime.Object { return &discoveryv1.EndpointSliceList{} },
-		Table:    t.EndpointSlices(),
+		Table:    table(t),
 		Defaults: func(obj runtime.Object) { setDefaults(obj.(*discoveryv1.EndpointSlice)) },
 		// Generation counts changes to anything but metadata, and to
 		// labels, as kube-apiserver's: the EndpointSlice controller

@@ -15,7 +15,7 @@ func definition(t *tables.Convertors) resource.Definition {
 	return resource.Definition{
 		Resource: corev1.SchemeGroupVersion.WithResource("events"), Singular: "event", Namespaced: true,
 		New: func() runtime.Object { return &corev1.Event{} }, NewList: func() runtime.Object { return &corev1.EventList{} },
-		ShortNames: []string{"ev"}, CreateOnUpdate: true, Table: t.Events(),
+		ShortNames: []string{"ev"}, CreateOnUpdate: true, Table: table(t),
 		Fields: coreEventFields, FieldLabels: coreEventFieldLabels,
 	}
 }
@@ -25,7 +25,7 @@ func eventsV1Definition(t *tables.Convertors) resource.Definition {
 	return resource.Definition{
 		Resource: eventsv1.SchemeGroupVersion.WithResource("events"), Singular: "event", Namespaced: true,
 		New: func() runtime.Object { return &eventsv1.Event{} }, NewList: func() runtime.Object { return &eventsv1.EventList{} },
-		ShortNames: []string{"ev"}, CreateOnUpdate: true, Table: t.EventsV1(),
+		ShortNames: []string{"ev"}, CreateOnUpdate: true, Table: eventsV1Table(t),
 		Conversions: addConversions,
 	}
 }

@@ -13,7 +13,7 @@ func definition(t *tables.Convertors) resource.Definition {
 	return resource.Definition{
 		Resource: networkingv1.SchemeGroupVersion.WithResource("ipaddresses"), Singular: "ipaddress",
 		New: func() runtime.Object { return &networkingv1.IPAddress{} }, NewList: func() runtime.Object { return &networkingv1.IPAddressList{} },
-		ShortNames: []string{"ip"}, Table: t.IPAddresses(),
+		ShortNames: []string{"ip"}, Table: table(t),
 		// IPAddress names are the addresses themselves.
 		NameFunc: func(string, bool) []string { return nil },
 	}

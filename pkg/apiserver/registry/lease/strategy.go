@@ -13,6 +13,6 @@ func definition(t *tables.Convertors) resource.Definition {
 	return resource.Definition{
 		Resource: coordinationv1.SchemeGroupVersion.WithResource("leases"), Singular: "lease", Namespaced: true,
 		New: func() runtime.Object { return &coordinationv1.Lease{} }, NewList: func() runtime.Object { return &coordinationv1.LeaseList{} },
-		CreateOnUpdate: true, Table: t.Leases(),
+		CreateOnUpdate: true, Table: table(t),
 	}
 }

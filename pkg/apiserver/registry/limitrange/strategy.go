@@ -13,6 +13,6 @@ func definition(t *tables.Convertors) resource.Definition {
 	return resource.Definition{
 		Resource: corev1.SchemeGroupVersion.WithResource("limitranges"), Singular: "limitrange", Namespaced: true,
 		New: func() runtime.Object { return &corev1.LimitRange{} }, NewList: func() runtime.Object { return &corev1.LimitRangeList{} },
-		ShortNames: []string{"limits"}, Table: t.LimitRanges(),
+		ShortNames: []string{"limits"}, Table: table(t),
 	}
 }

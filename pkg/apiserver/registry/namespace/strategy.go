@@ -46,7 +46,7 @@ func definition(t *tables.Convertors) resource.Definition {
 		},
 		Delete:             deleteNamespace,
 		NoDeleteCollection: true,
-		Table:              t.Namespaces(),
+		Table:              table(t),
 	}
 }
 

@@ -17,7 +17,7 @@ func definition(t *tables.Convertors) resource.Definition {
 	return resource.Definition{
 		Resource: gv.WithResource("nodes"), Singular: "node",
 		New: func() runtime.Object { return &corev1.Node{} }, NewList: func() runtime.Object { return &corev1.NodeList{} },
-		ShortNames: []string{"no"}, Table: t.Nodes(),
+		ShortNames: []string{"no"}, Table: table(t),
 		// A kubelet registers its node with status filled in.
 		Status: resource.NewStatusSplit(gv.String(), func(n *corev1.Node) *corev1.NodeStatus { return &n.Status },
 			func(to, from *corev1.Node) { to.Spec = from.Spec }, false),

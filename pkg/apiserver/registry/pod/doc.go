@@ -10,5 +10,6 @@
 // Metadata (names, labels, annotations) is validated by internal/resource,
 // admission (service accounts, node taints) is pkg/apiserver's, and every
 // feature gate is fixed at its v1.37 default (see the comments where one
-// matters). The kubectl get columns are package tables'.
+// matters). The kubectl get columns (table.go) follow kube-apiserver's pod
+// printer: READY, STATUS and RESTARTS summarize the container states.
 package pod

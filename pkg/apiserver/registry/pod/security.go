@@ -222,7 +222,9 @@ func validateOS(spec *corev1.PodSpec, fldPath *field.Path) field.ErrorList {
 }
 
 // visitContainers calls fn for init, regular and ephemeral containers in that
-// order, with each one's path.
+// order, with each one's path. It is not kubectl's podutils.VisitContainers,
+// which tells the list but not the index the path needs; upstream's
+// VisitContainersWithPath is in k8s.io/kubernetes, no staging module.
 func visitContainers(spec *corev1.PodSpec, fldPath *field.Path, fn func(c *corev1.Container, path *field.Path)) {
 	for i := range spec.InitContainers {
 		fn(&spec.InitContainers[i], fldPath.Child("initContainers").Index(i))

@@ -23,7 +23,7 @@ func definition(t *tables.Convertors) resource.Definition {
 	return resource.Definition{
 		Resource: gv.WithResource("pods"), Singular: "pod", Namespaced: true,
 		New: func() runtime.Object { return &corev1.Pod{} }, NewList: func() runtime.Object { return &corev1.PodList{} },
-		ShortNames: []string{"po"}, Categories: []string{"all"}, Table: t.Pods(),
+		ShortNames: []string{"po"}, Categories: []string{"all"}, Table: table(t),
 		Status: resource.NewStatusSplit(gv.String(), func(p *corev1.Pod) *corev1.PodStatus { return &p.Status },
 			func(to, from *corev1.Pod) { to.Spec = from.Spec }, false),
 		Defaults:         func(obj runtime.Object) { SetDefaults(obj.(*corev1.Pod)) },

@@ -14,7 +14,7 @@ func definition(t *tables.Convertors) resource.Definition {
 	return resource.Definition{
 		Resource: gv.WithResource("resourcequotas"), Singular: "resourcequota", Namespaced: true,
 		New: func() runtime.Object { return &corev1.ResourceQuota{} }, NewList: func() runtime.Object { return &corev1.ResourceQuotaList{} },
-		ShortNames: []string{"quota"}, Table: t.ResourceQuotas(),
+		ShortNames: []string{"quota"}, Table: table(t),
 		Status: resource.NewStatusSplit(gv.String(), func(q *corev1.ResourceQuota) *corev1.ResourceQuotaStatus { return &q.Status },
 			func(to, from *corev1.ResourceQuota) { to.Spec = from.Spec }, true),
 	}

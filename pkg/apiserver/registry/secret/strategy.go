@@ -17,7 +17,7 @@ func definition(t *tables.Convertors) resource.Definition {
 		Fields:      func(obj runtime.Object) fields.Set { return fields.Set{"type": string(obj.(*corev1.Secret).Type)} },
 		FieldLabels: []string{"type"},
 		Defaults:    func(obj runtime.Object) { setDefaults(obj.(*corev1.Secret)) },
-		Table:       t.Secrets(),
+		Table:       table(t),
 	}
 }
 

@@ -22,7 +22,7 @@ func definition(t *tables.Convertors, allocator Allocator) resource.Definition {
 	d := resource.Definition{
 		Resource: gv.WithResource("services"), Singular: "service", Namespaced: true,
 		New: func() runtime.Object { return &corev1.Service{} }, NewList: func() runtime.Object { return &corev1.ServiceList{} },
-		ShortNames: []string{"svc"}, Categories: []string{"all"}, Table: t.Services(), NameFunc: validation.NameIsDNS1035Label,
+		ShortNames: []string{"svc"}, Categories: []string{"all"}, Table: table(t), NameFunc: validation.NameIsDNS1035Label,
 		Status: resource.NewStatusSplit(gv.String(), func(s *corev1.Service) *corev1.ServiceStatus { return &s.Status },
 			func(to, from *corev1.Service) { to.Spec = from.Spec }, true),
 		Defaults: func(obj runtime.Object) { SetDefaults(obj.(*corev1.Service)) },

@@ -13,6 +13,6 @@ func definition(t *tables.Convertors) resource.Definition {
 	return resource.Definition{
 		Resource: corev1.SchemeGroupVersion.WithResource("serviceaccounts"), Singular: "serviceaccount", Namespaced: true,
 		New: func() runtime.Object { return &corev1.ServiceAccount{} }, NewList: func() runtime.Object { return &corev1.ServiceAccountList{} },
-		ShortNames: []string{"sa"}, Table: t.ServiceAccounts(),
+		ShortNames: []string{"sa"}, Table: table(t),
 	}
 }

@@ -14,7 +14,7 @@ func definition(t *tables.Convertors) resource.Definition {
 	return resource.Definition{
 		Resource: gv.WithResource("servicecidrs"), Singular: "servicecidr",
 		New: func() runtime.Object { return &networkingv1.ServiceCIDR{} }, NewList: func() runtime.Object { return &networkingv1.ServiceCIDRList{} },
-		Table: t.ServiceCIDRs(),
+		Table: table(t),
 		Status: resource.NewStatusSplit(gv.String(), func(c *networkingv1.ServiceCIDR) *networkingv1.ServiceCIDRStatus { return &c.Status },
 			func(to, from *networkingv1.ServiceCIDR) { to.Spec = from.Spec }, true),
 	}

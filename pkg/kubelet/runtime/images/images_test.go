@@ -30,6 +30,12 @@ func TestParseReference(t *testing.T) {
 		{in: "", wantErr: "invalid reference format"},
 		{in: "a b", wantErr: "invalid reference format"},
 		{in: "nginx@sha256:short", wantErr: "invalid reference format"},
+		// containerd takes any digest go-digest can verify, and a tag beside it.
+		{in: "nginx@sha512:" + strings.Repeat("b", 128), want: "docker.io/library/nginx@sha512:" + strings.Repeat("b", 128)},
+		{in: "nginx:1.27@sha256:" + strings.Repeat("a", 64), want: "docker.io/library/nginx:1.27@sha256:" + strings.Repeat("a", 64)},
+		{in: "[::1]:5000/app:v1", want: "[::1]:5000/app:v1"},
+		{in: "nginx@md5:" + strings.Repeat("a", 32), wantErr: "unsupported digest algorithm"},
+		{in: strings.Repeat("a", 64), wantErr: "invalid repository name (" + strings.Repeat("a", 64) + "), cannot specify 64-byte hexadecimal strings"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

@@ -2,9 +2,9 @@ package images
 
 import (
 	"errors"
-	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/distribution/reference"
 )
 
 // Reference is a parsed, normalised image reference.
@@ -38,57 +38,29 @@ func (r Reference) String() string {
 // ErrInvalidReference is returned (wrapped) for a reference that is not an image name.
 var ErrInvalidReference = errors.New("invalid reference format")
 
-var (
-	componentRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*$`)
-	tagRE       = regexp.MustCompile(`^[\w][\w.-]{0,127}$`)
-	digestRE    = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
-	domainRE    = regexp.MustCompile(`^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?$`)
-)
+// invalidReferenceError is a parse error of the reference library, whose text
+// the kubelet and containerd print as it is, that also matches
+// ErrInvalidReference: the library's own errors do not all wrap one sentinel.
+type invalidReferenceError struct{ err error }
 
-// ParseReference normalises ref as the Docker reference library does for containerd.
+func (e *invalidReferenceError) Error() string   { return e.err.Error() }
+func (e *invalidReferenceError) Unwrap() []error { return []error{ErrInvalidReference, e.err} }
+
+// ParseReference normalises ref as containerd does: the reference library's
+// normalised name, with the tag "latest" when ref names neither a tag nor a
+// digest.
 func ParseReference(ref string) (Reference, error) {
-	if ref == "" || len(ref) > 4096 {
-		return Reference{}, ErrInvalidReference
+	named, err := reference.ParseNormalizedNamed(ref)
+	if err != nil {
+		return Reference{}, &invalidReferenceError{err}
 	}
-	var r Reference
-	name := ref
-	if i := strings.Index(name, "@"); i >= 0 {
-		r.Digest, name = name[i+1:], name[:i]
-		if !digestRE.MatchString(r.Digest) {
-			return Reference{}, ErrInvalidReference
-		}
+	named = reference.TagNameOnly(named)
+	r := Reference{Domain: reference.Domain(named), Path: reference.Path(named)}
+	if tagged, ok := named.(reference.Tagged); ok {
+		r.Tag = tagged.Tag()
 	}
-	if i := strings.LastIndex(name, ":"); i > strings.LastIndex(name, "/") {
-		r.Tag, name = name[i+1:], name[:i]
-		if !tagRE.MatchString(r.Tag) {
-			return Reference{}, ErrInvalidReference
-		}
-	}
-	first, rest, hasSlash := strings.Cut(name, "/")
-	if hasSlash && (strings.ContainsAny(first, ".:") || first == "localhost" || strings.ToLower(first) != first) {
-		if !domainRE.MatchString(first) {
-			return Reference{}, ErrInvalidReference
-		}
-		r.Domain, r.Path = first, rest
-	} else {
-		r.Domain, r.Path = "docker.io", name
-		if !hasSlash {
-			r.Path = "library/" + name
-		}
-	}
-	if r.Domain == "index.docker.io" {
-		r.Domain = "docker.io"
-	}
-	for _, c := range strings.Split(r.Path, "/") {
-		if !componentRE.MatchString(c) {
-			if componentRE.MatchString(strings.ToLower(c)) {
-				return Reference{}, fmt.Errorf("%w: repository name (%s) must be lowercase", ErrInvalidReference, r.Path)
-			}
-			return Reference{}, ErrInvalidReference
-		}
-	}
-	if r.Tag == "" && r.Digest == "" {
-		r.Tag = "latest"
+	if digested, ok := named.(reference.Digested); ok {
+		r.Digest = digested.Digest().String()
 	}
 	return r, nil
 }

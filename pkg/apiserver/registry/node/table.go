@@ -1,4 +1,4 @@
-package tables
+package node
 
 import (
 	"slices"
@@ -7,6 +7,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/fakecluster/fakecluster/pkg/apiserver/tables"
 )
 
 const (
@@ -17,14 +19,14 @@ const (
 	nodeRoleLabel = "kubernetes.io/role"
 )
 
-// Nodes returns the convertor for core/v1 Nodes:
+// table returns the kubectl get columns of nodes:
 // NAME STATUS ROLES AGE VERSION [INTERNAL-IP EXTERNAL-IP OS-IMAGE KERNEL-VERSION CONTAINER-RUNTIME].
-func (c *Convertors) Nodes() Convertor {
+func table(t *tables.Convertors) tables.Convertor {
 	columns := []metav1.TableColumnDefinition{
-		nameColumn(),
+		tables.NameColumn(),
 		{Name: "Status", Type: "string", Description: "Readiness of the node, and whether scheduling onto it is disabled."},
 		{Name: "Roles", Type: "string", Description: "Roles taken from the node's role labels."},
-		ageColumn(),
+		tables.AgeColumn(),
 		{Name: "Version", Type: "string", Description: "Version of the node's kubelet."},
 		{Name: "Internal-IP", Type: "string", Priority: 1, Description: "The node's first InternalIP address."},
 		{Name: "External-IP", Type: "string", Priority: 1, Description: "The node's first ExternalIP address."},
@@ -32,7 +34,7 @@ func (c *Convertors) Nodes() Convertor {
 		{Name: "Kernel-Version", Type: "string", Priority: 1, Description: "Kernel version reported by the kubelet."},
 		{Name: "Container-Runtime", Type: "string", Priority: 1, Description: "Container runtime and version reported by the kubelet."},
 	}
-	return convertor(c.clock, columns, nodeRow, func(l *corev1.NodeList) []*corev1.Node { return pointers(l.Items) })
+	return tables.NewConvertor(t, columns, nodeRow, func(l *corev1.NodeList) []*corev1.Node { return tables.Pointers(l.Items) })
 }
 
 func nodeRow(node *corev1.Node, now time.Time) []any {
@@ -40,8 +42,8 @@ func nodeRow(node *corev1.Node, now time.Time) []any {
 	return []any{
 		node.Name,
 		nodeStatus(node),
-		noneIfEmpty(strings.Join(nodeRoles(node.Labels), ",")),
-		age(node.CreationTimestamp, now),
+		tables.NoneIfEmpty(strings.Join(nodeRoles(node.Labels), ",")),
+		tables.Age(node.CreationTimestamp, now),
 		info.KubeletVersion,
 		nodeAddress(node, corev1.NodeInternalIP),
 		nodeAddress(node, corev1.NodeExternalIP),
@@ -98,6 +100,7 @@ func nodeAddress(node *corev1.Node, t corev1.NodeAddressType) string {
 	return "<none>"
 }
 
+// unknownIfEmpty returns "<unknown>" for node info the kubelet has not reported.
 func unknownIfEmpty(s string) string {
 	if s == "" {
 		return "<unknown>"

@@ -1,4 +1,4 @@
-package tables
+package pod
 
 import (
 	"fmt"
@@ -7,37 +7,39 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/fakecluster/fakecluster/pkg/apiserver/tables"
 )
 
 // nodeLostReason is the pod status reason the node lifecycle controller sets on pods of an
 // unreachable node; a deleted pod with that reason is shown as Unknown.
 const nodeLostReason = "NodeLost"
 
-// Pods returns the convertor for core/v1 Pods:
+// table returns the kubectl get columns of pods:
 // NAME READY STATUS RESTARTS AGE [IP NODE NOMINATED NODE READINESS GATES].
 // Succeeded and Failed pods carry a Completed row condition.
-func (c *Convertors) Pods() Convertor {
+func table(t *tables.Convertors) tables.Convertor {
 	columns := []metav1.TableColumnDefinition{
-		nameColumn(),
+		tables.NameColumn(),
 		{Name: "Ready", Type: "string", Description: "Ready containers out of all containers, sidecars included."},
 		{Name: "Status", Type: "string", Description: "A one-word summary of the pod's phase and container states."},
 		{Name: "Restarts", Type: "string", Description: "Container restarts, and how long ago the latest one ended."},
-		ageColumn(),
+		tables.AgeColumn(),
 		{Name: "IP", Type: "string", Priority: 1, Description: "The pod's primary IP address."},
 		{Name: "Node", Type: "string", Priority: 1, Description: "The node the pod is bound to."},
 		{Name: "Nominated Node", Type: "string", Priority: 1, Description: "The node the scheduler nominated while preempting for this pod."},
 		{Name: "Readiness Gates", Type: "string", Priority: 1, Description: "Readiness gates whose condition is true, out of all gates."},
 	}
-	t := convertor(c.clock, columns, podRow, func(l *corev1.PodList) []*corev1.Pod { return pointers(l.Items) })
-	t.conditions = podRowConditions
-	return t
+	c := tables.NewConvertor(t, columns, podRow, func(l *corev1.PodList) []*corev1.Pod { return tables.Pointers(l.Items) })
+	c.Conditions = podRowConditions
+	return c
 }
 
 func podRow(pod *corev1.Pod, now time.Time) []any {
 	s := summarizePod(pod)
 	restarts := strconv.Itoa(s.restarts)
 	if s.restarts != 0 && !s.lastRestart.IsZero() {
-		restarts = fmt.Sprintf("%d (%s ago)", s.restarts, age(s.lastRestart, now))
+		restarts = fmt.Sprintf("%d (%s ago)", s.restarts, tables.Age(s.lastRestart, now))
 	}
 	ip := ""
 	if len(pod.Status.PodIPs) > 0 {
@@ -48,10 +50,10 @@ func podRow(pod *corev1.Pod, now time.Time) []any {
 		fmt.Sprintf("%d/%d", s.ready, s.total),
 		s.status,
 		restarts,
-		age(pod.CreationTimestamp, now),
-		noneIfEmpty(ip),
-		noneIfEmpty(pod.Spec.NodeName),
-		noneIfEmpty(pod.Status.NominatedNodeName),
+		tables.Age(pod.CreationTimestamp, now),
+		tables.NoneIfEmpty(ip),
+		tables.NoneIfEmpty(pod.Spec.NodeName),
+		tables.NoneIfEmpty(pod.Status.NominatedNodeName),
 		readinessGates(pod),
 	}
 }

@@ -1,4 +1,4 @@
-package tables
+package service
 
 import (
 	"fmt"
@@ -9,21 +9,23 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/fakecluster/fakecluster/pkg/apiserver/tables"
 )
 
-// Services returns the convertor for core/v1 Services:
+// table returns the kubectl get columns of services:
 // NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE [SELECTOR].
-func (c *Convertors) Services() Convertor {
+func table(t *tables.Convertors) tables.Convertor {
 	columns := []metav1.TableColumnDefinition{
-		nameColumn(),
+		tables.NameColumn(),
 		{Name: "Type", Type: "string", Description: "How the service is exposed: ClusterIP, NodePort, LoadBalancer or ExternalName."},
 		{Name: "Cluster-IP", Type: "string", Description: "The service's primary cluster IP, None for a headless service."},
 		{Name: "External-IP", Type: "string", Description: "Addresses reachable from outside the cluster: load balancer ingress and external IPs."},
 		{Name: "Port(s)", Type: "string", Description: "Service ports with their node ports and protocols."},
-		ageColumn(),
+		tables.AgeColumn(),
 		{Name: "Selector", Type: "string", Priority: 1, Description: "Labels of the pods that back the service."},
 	}
-	return convertor(c.clock, columns, serviceRow, func(l *corev1.ServiceList) []*corev1.Service { return pointers(l.Items) })
+	return tables.NewConvertor(t, columns, serviceRow, func(l *corev1.ServiceList) []*corev1.Service { return tables.Pointers(l.Items) })
 }
 
 func serviceRow(svc *corev1.Service, now time.Time) []any {
@@ -32,8 +34,8 @@ func serviceRow(svc *corev1.Service, now time.Time) []any {
 		string(svc.Spec.Type),
 		serviceClusterIP(svc),
 		serviceExternalIP(svc),
-		noneIfEmpty(servicePorts(svc.Spec.Ports)),
-		age(svc.CreationTimestamp, now),
+		tables.NoneIfEmpty(servicePorts(svc.Spec.Ports)),
+		tables.Age(svc.CreationTimestamp, now),
 		labels.FormatLabels(svc.Spec.Selector),
 	}
 }
@@ -45,7 +47,7 @@ func serviceClusterIP(svc *corev1.Service) string {
 	if len(svc.Spec.ClusterIPs) > 0 {
 		return svc.Spec.ClusterIPs[0]
 	}
-	return noneIfEmpty(svc.Spec.ClusterIP)
+	return tables.NoneIfEmpty(svc.Spec.ClusterIP)
 }
 
 // serviceExternalIP renders the EXTERNAL-IP cell. For a LoadBalancer it lists the distinct
@@ -54,7 +56,7 @@ func serviceClusterIP(svc *corev1.Service) string {
 func serviceExternalIP(svc *corev1.Service) string {
 	switch svc.Spec.Type {
 	case corev1.ServiceTypeClusterIP, corev1.ServiceTypeNodePort:
-		return noneIfEmpty(strings.Join(svc.Spec.ExternalIPs, ","))
+		return tables.NoneIfEmpty(strings.Join(svc.Spec.ExternalIPs, ","))
 	case corev1.ServiceTypeLoadBalancer:
 		var addrs []string
 		for _, ing := range svc.Status.LoadBalancer.Ingress {

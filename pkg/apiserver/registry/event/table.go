@@ -1,4 +1,4 @@
-package tables
+package event
 
 import (
 	"strings"
@@ -7,12 +7,15 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/duration"
+
+	"github.com/fakecluster/fakecluster/pkg/apiserver/tables"
 )
 
-// eventColumns are shared by both event APIs: kube-apiserver serves events.k8s.io/v1 from
+// tableColumns are shared by both event APIs: kube-apiserver serves events.k8s.io/v1 from
 // the core event storage, so both print the same table. There is no Age column, and the
 // name comes last, as a wide column.
-func eventColumns() []metav1.TableColumnDefinition {
+func tableColumns() []metav1.TableColumnDefinition {
 	return []metav1.TableColumnDefinition{
 		{Name: "Last Seen", Type: "string", Description: "Time since the event was last observed."},
 		{Name: "Type", Type: "string", Description: "Normal or Warning."},
@@ -27,24 +30,25 @@ func eventColumns() []metav1.TableColumnDefinition {
 	}
 }
 
-// Events returns the convertor for core/v1 Events:
+// table returns the kubectl get columns of core/v1 events:
 // LAST SEEN TYPE REASON OBJECT [SUBOBJECT SOURCE] MESSAGE [FIRST SEEN COUNT NAME].
-func (c *Convertors) Events() Convertor {
-	return convertor(c.clock, eventColumns(), func(e *corev1.Event, now time.Time) []any {
-		return coreEventFields(e).cells(now)
-	}, func(l *corev1.EventList) []*corev1.Event { return pointers(l.Items) })
+func table(t *tables.Convertors) tables.Convertor {
+	return tables.NewConvertor(t, tableColumns(), func(e *corev1.Event, now time.Time) []any {
+		return coreTableEvent(e).cells(now)
+	}, func(l *corev1.EventList) []*corev1.Event { return tables.Pointers(l.Items) })
 }
 
-// EventsV1 returns the convertor for events.k8s.io/v1 Events, with the same table as
-// Events.
-func (c *Convertors) EventsV1() Convertor {
-	return convertor(c.clock, eventColumns(), func(e *eventsv1.Event, now time.Time) []any {
-		return eventsV1Fields(e).cells(now)
-	}, func(l *eventsv1.EventList) []*eventsv1.Event { return pointers(l.Items) })
+// eventsV1Table returns the kubectl get columns of events.k8s.io/v1 events, the same
+// table as core/v1's.
+func eventsV1Table(t *tables.Convertors) tables.Convertor {
+	return tables.NewConvertor(t, tableColumns(), func(e *eventsv1.Event, now time.Time) []any {
+		return eventsV1TableEvent(e).cells(now)
+	}, func(l *eventsv1.EventList) []*eventsv1.Event { return tables.Pointers(l.Items) })
 }
 
-func coreEventFields(e *corev1.Event) eventFields {
-	f := eventFields{
+// coreTableEvent is a core/v1 event in the table's terms.
+func coreTableEvent(e *corev1.Event) tableEvent {
+	f := tableEvent{
 		name:                e.Name,
 		eventType:           e.Type,
 		reason:              e.Reason,
@@ -59,15 +63,15 @@ func coreEventFields(e *corev1.Event) eventFields {
 		count:               e.Count,
 	}
 	if e.Series != nil {
-		f.series = &eventSeries{count: e.Series.Count, lastObservedTime: e.Series.LastObservedTime}
+		f.series = &tableSeries{count: e.Series.Count, lastObservedTime: e.Series.LastObservedTime}
 	}
 	return f
 }
 
-// eventsV1Fields maps the newer API onto the core names, as the conversion between the
+// eventsV1TableEvent maps the newer API onto the core names, as the conversion between the
 // two does: the deprecated* fields hold firstTimestamp, lastTimestamp, count and source.
-func eventsV1Fields(e *eventsv1.Event) eventFields {
-	f := eventFields{
+func eventsV1TableEvent(e *eventsv1.Event) tableEvent {
+	f := tableEvent{
 		name:                e.Name,
 		eventType:           e.Type,
 		reason:              e.Reason,
@@ -82,13 +86,13 @@ func eventsV1Fields(e *eventsv1.Event) eventFields {
 		count:               e.DeprecatedCount,
 	}
 	if e.Series != nil {
-		f.series = &eventSeries{count: e.Series.Count, lastObservedTime: e.Series.LastObservedTime}
+		f.series = &tableSeries{count: e.Series.Count, lastObservedTime: e.Series.LastObservedTime}
 	}
 	return f
 }
 
-// eventFields is what the event table needs, in either API's terms.
-type eventFields struct {
+// tableEvent is what the event table needs, in either API's terms.
+type tableEvent struct {
 	name, eventType, reason, message       string
 	regarding                              corev1.ObjectReference
 	source                                 corev1.EventSource
@@ -96,10 +100,10 @@ type eventFields struct {
 	firstTimestamp, lastTimestamp          metav1.Time
 	eventTime                              metav1.MicroTime
 	count                                  int32
-	series                                 *eventSeries
+	series                                 *tableSeries
 }
 
-type eventSeries struct {
+type tableSeries struct {
 	count            int32
 	lastObservedTime metav1.MicroTime
 }
@@ -107,12 +111,12 @@ type eventSeries struct {
 // cells renders an event. Events from the newer API set eventTime instead of
 // firstTimestamp and a series instead of lastTimestamp and count; a lone event without a
 // count was seen once.
-func (e eventFields) cells(now time.Time) []any {
-	firstSeen := age(e.firstTimestamp, now)
+func (e tableEvent) cells(now time.Time) []any {
+	firstSeen := tables.Age(e.firstTimestamp, now)
 	if e.firstTimestamp.IsZero() {
 		firstSeen = microAge(e.eventTime, now)
 	}
-	lastSeen := age(e.lastTimestamp, now)
+	lastSeen := tables.Age(e.lastTimestamp, now)
 	if e.lastTimestamp.IsZero() {
 		lastSeen = firstSeen
 	}
@@ -155,4 +159,12 @@ func (e eventFields) cells(now time.Time) []any {
 		int64(count),
 		e.name,
 	}
+}
+
+// microAge is tables.Age for the MicroTime fields of events.
+func microAge(ts metav1.MicroTime, now time.Time) string {
+	if ts.IsZero() {
+		return "<unknown>"
+	}
+	return duration.HumanDuration(now.Sub(ts.Time))
 }
