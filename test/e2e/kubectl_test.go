@@ -94,6 +94,31 @@ var scenarios = []scenario{{
 		k("api-versions"),
 	},
 }, {
+	// A CustomResourceDefinition with two versions, a schema that defaults
+	// and checks (pattern, bounds, a CEL rule), printer columns and the
+	// status and scale subresources, then a custom resource through it. It
+	// is serial because it adds a group that api-resources and api-versions
+	// would list, and deleting the CRD at the end takes it away again.
+	name:   "crds",
+	serial: true,
+	steps: []step{
+		k("create", "namespace", "crds"),
+		k("apply", "-f", "crontab-crd.yaml"),
+		k("wait", "--for", "condition=established", "crd/crontabs.stable.example.com", "--timeout=60s"),
+		k("api-resources", "--api-group=stable.example.com"),
+		k("apply", "-n", "crds", "-f", "my-crontab.yaml"),
+		k("get", "crontabs", "-n", "crds"),
+		k("get", "ct", "my-new-cron-object", "-n", "crds", "-o", "yaml"),
+		k("get", "crontabs.v1beta1.stable.example.com", "-n", "crds", "-o", "jsonpath={.items[*].apiVersion} {.items[*].spec.replicas}{\"\\n\"}"),
+		k("apply", "-n", "crds", "-f", "-").withStdin("apiVersion: stable.example.com/v1\nkind: CronTab\nmetadata:\n  name: big\n" +
+			"spec:\n  cronSpec: \"every minute\"\n  image: nginx\n  replicas: 8\n").exits(1),
+		k("scale", "crontab", "my-new-cron-object", "-n", "crds", "--replicas=3"),
+		k("get", "crontabs", "-n", "crds", "-o", "wide"),
+		k("explain", "crontab.spec"),
+		k("delete", "crd", "crontabs.stable.example.com"),
+		k("get", "crds"),
+	},
+}, {
 	name:   "namespaces",
 	serial: true,
 	steps: []step{
