@@ -1,12 +1,18 @@
 package cluster_test
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-logr/logr"
+	"k8s.io/klog/v2"
+
+	"github.com/fakecluster/fakecluster/pkg/cluster"
 )
 
 // The benchmarks measure pods end to end: created through client-go over
@@ -242,4 +248,33 @@ func BenchmarkIdleRSS(b *testing.B) {
 	b.ReportMetric(benchMiB(idleRSS)/runs, "MiB-rss")
 	b.ReportMetric((benchMiB(idleRSS)-benchMiB(base))/runs, "MiB-rss-of-cluster")
 	b.ReportMetric(benchMiB(heap)/runs, "MiB-heap")
+}
+
+// BenchmarkStart starts a one-node cluster in this process, in a data dir
+// of its own, and reports how long Start took to return (the API server
+// ready, CRDs' informers synced) and how long until the node was Ready with
+// its pod CIDRs and the default namespace had its ServiceAccount, as a
+// test's first pod needs; then it stops the cluster, which it reports too.
+func BenchmarkStart(b *testing.B) {
+	quietKlog(b)
+	var start, ready, stop time.Duration
+	for range b.N {
+		t0 := time.Now()
+		c, err := cluster.Start(klog.NewContext(context.Background(), logr.Discard()), cluster.Options{Nodes: 1, DataDir: b.TempDir()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		start += time.Since(t0)
+		waitBenchNodes(b, c, 1)
+		ready += time.Since(t0)
+		t1 := time.Now()
+		if err := c.Stop(); err != nil {
+			b.Fatal(err)
+		}
+		stop += time.Since(t1)
+	}
+	runs := float64(b.N)
+	b.ReportMetric(float64(start.Milliseconds())/runs, "ms-to-start")
+	b.ReportMetric(float64(ready.Milliseconds())/runs, "ms-to-node-ready")
+	b.ReportMetric(float64(stop.Milliseconds())/runs, "ms-to-stop")
 }

@@ -48,6 +48,14 @@ func startBenchCluster(b *testing.B, nodes int) *cluster.Cluster {
 	b.Helper()
 	quietKlog(b)
 	c := clustertest.StartWith(b, cluster.Options{Nodes: nodes})
+	waitBenchNodes(b, c, nodes)
+	return c
+}
+
+// waitBenchNodes waits until c's nodes are Ready with pod CIDRs and the
+// benchmarks' namespace has its default ServiceAccount, which pods need.
+func waitBenchNodes(b *testing.B, c *cluster.Cluster, nodes int) {
+	b.Helper()
 	client := benchClients(b, c, 1)[0]
 	clustertest.Poll(b, *benchWait, func() error {
 		list, err := client.CoreV1().Nodes().List(b.Context(), metav1.ListOptions{})
@@ -69,7 +77,6 @@ func startBenchCluster(b *testing.B, nodes int) *cluster.Cluster {
 		_, err := client.CoreV1().ServiceAccounts(benchNamespace).Get(b.Context(), "default", metav1.GetOptions{})
 		return err
 	})
-	return c
 }
 
 // quietKlog keeps klog's global logger to errors while b runs, as

@@ -112,6 +112,13 @@ var scenarios = []scenario{{
 		k("get", "crontabs.v1beta1.stable.example.com", "-n", "crds", "-o", "jsonpath={.items[*].apiVersion} {.items[*].spec.replicas}{\"\\n\"}"),
 		k("apply", "-n", "crds", "-f", "-").withStdin("apiVersion: stable.example.com/v1\nkind: CronTab\nmetadata:\n  name: big\n" +
 			"spec:\n  cronSpec: \"every minute\"\n  image: nginx\n  replicas: 8\n").exits(1),
+		// Server-side apply of a custom resource checks its fields against
+		// the CRD's schema (kubectl asks for strict field validation).
+		k("apply", "-n", "crds", "--server-side", "--field-manager=alice", "-f", "-").withStdin(
+			"apiVersion: stable.example.com/v1\nkind: CronTab\nmetadata:\n  name: applied\nspec:\n  cronSpec: \"0 * * * *\"\n  colour: red\n").exits(1),
+		k("apply", "-n", "crds", "--server-side", "--field-manager=alice", "-f", "-").withStdin(
+			"apiVersion: stable.example.com/v1\nkind: CronTab\nmetadata:\n  name: applied\nspec:\n  cronSpec: \"0 * * * *\"\n"),
+		k("get", "ct", "applied", "-n", "crds", "-o", "jsonpath={.metadata.managedFields[*].manager} {.spec}{\"\\n\"}"),
 		k("scale", "crontab", "my-new-cron-object", "-n", "crds", "--replicas=3"),
 		k("get", "crontabs", "-n", "crds", "-o", "wide"),
 		k("explain", "crontab.spec"),
