@@ -206,8 +206,12 @@ func (b *syncBuffer) String() string {
 // kube-apiserver does; and its watch handler logs the event it was writing
 // when a client (kubectl get -w ending) closed the HTTP/2 stream; and its
 // proxy logs the copy it had in flight when a tunnelled port-forward's
-// kubectl exited on Ctrl-C (websocket closed abnormally, connection reset).
+// kubectl exited on Ctrl-C (websocket closed abnormally, connection reset);
+// and a server-side apply of a custom resource with a field its CRD's
+// schema lacks, which kube-apiserver answers with a 500 whose plain error
+// it logs.
 var knownStderr = regexp.MustCompile(`"Error on socket receive" err="read tcp [^"]*: use of closed network connection"` +
+	`|"Unhandled Error" err="apiserver received an error that is not an metav1.Status: .*failed to create typed patch object .*: field not declared in schema"` +
 	`|"Copying std(out|err) failed" err="use of closed network connection"` +
 	`|"Failed to encode watch event" err="http2: stream closed"` +
 	`|"Error proxying data from (client to backend|backend to client)" err="[^"]*"`)
