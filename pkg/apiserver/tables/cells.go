@@ -6,7 +6,6 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/duration"
 )
 
@@ -52,17 +51,4 @@ func Abbreviate(items []string) string {
 		s += fmt.Sprintf(" + %d more...", len(items)-len(shown))
 	}
 	return s
-}
-
-// Pointers returns a pointer to each element of items, so a list's items can be rendered
-// by the same RowFunc as single objects without copying them.
-func Pointers[E any, P interface {
-	*E
-	runtime.Object
-}](items []E) []P {
-	out := make([]P, len(items))
-	for i := range items {
-		out[i] = &items[i]
-	}
-	return out
 }

@@ -67,7 +67,6 @@ type TypedConvertor[T, L runtime.Object] struct {
 	clock   clock.PassiveClock
 	columns []metav1.TableColumnDefinition
 	row     RowFunc[T]
-	items   func(L) []T
 
 	// Conditions, when set, returns the row conditions of an object. kube-apiserver sets
 	// them only for pods; set it before the convertor is first used.
@@ -78,10 +77,31 @@ var _ Convertor = (*TypedConvertor[*corev1.Pod, *corev1.PodList])(nil)
 
 // NewConvertor returns the Convertor for resource type T whose list type is L, with Age
 // cells measured against c's clock. columns are the column definitions, wide (priority 1)
-// ones included; row renders one object's cells in that order; items returns pointers to
-// a list's items in order (Pointers does that for an Items slice).
-func NewConvertor[T, L runtime.Object](c *Convertors, columns []metav1.TableColumnDefinition, row RowFunc[T], items func(L) []T) *TypedConvertor[T, L] {
-	return &TypedConvertor[T, L]{clock: c.clock, columns: columns, row: row, items: items}
+// ones included; row renders one object's cells in that order. A list's rows are its
+// Items in order, each rendered in place (row gets a pointer into the list, not a copy).
+//
+// L comes first so that a table names only its list type and T follows from row:
+//
+//	tables.NewConvertor[*corev1.ConfigMapList](t, columns, func(cm *corev1.ConfigMap, now time.Time) []any { ... })
+func NewConvertor[L, T runtime.Object](c *Convertors, columns []metav1.TableColumnDefinition, row RowFunc[T]) *TypedConvertor[T, L] {
+	return &TypedConvertor[T, L]{clock: c.clock, columns: columns, row: row}
+}
+
+// Object is what a name-and-age table renders: an API object with metadata.
+type Object interface {
+	runtime.Object
+	metav1.Object
+}
+
+// NewNameAgeConvertor is NewConvertor for the shape most tables have: NAME, the
+// resource's own columns, AGE. It adds those two columns and their cells (the object's
+// name, and Age of its creation) around columns and cells, so that a table states only
+// what is its own; cells renders the cells of columns, in order.
+func NewNameAgeConvertor[L runtime.Object, T Object](c *Convertors, columns []metav1.TableColumnDefinition, cells func(T) []any) *TypedConvertor[T, L] {
+	all := append(append([]metav1.TableColumnDefinition{NameColumn()}, columns...), AgeColumn())
+	return NewConvertor[L](c, all, func(obj T, now time.Time) []any {
+		return append(append([]any{obj.GetName()}, cells(obj)...), Age(obj.GetCreationTimestamp(), now))
+	})
 }
 
 // ConvertToTable implements Convertor.
@@ -103,7 +123,10 @@ func (c *TypedConvertor[T, L]) ConvertToTable(_ context.Context, object runtime.
 			table.ResourceVersion = m.GetResourceVersion()
 		}
 	case L:
-		items := c.items(obj)
+		items, err := listItems[T](obj)
+		if err != nil {
+			return nil, err
+		}
 		table.Rows = make([]metav1.TableRow, 0, len(items))
 		for _, item := range items {
 			table.Rows = append(table.Rows, c.tableRow(item, now))
@@ -134,6 +157,26 @@ func (c *TypedConvertor[T, L]) tableRow(obj T, now time.Time) metav1.TableRow {
 		row.Conditions = c.Conditions(obj)
 	}
 	return row
+}
+
+// listItems returns pointers to the Items of list, which every API list type has, so
+// that no table has to spell out how to reach them. It takes them by reflection, as
+// meta.ExtractList does for the apiserver's other list handling; an item that is not a T
+// is a wiring bug (the convertor's list type does not hold its row type).
+func listItems[T runtime.Object](list runtime.Object) ([]T, error) {
+	objs, err := meta.ExtractList(list)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnsupportedObject, err)
+	}
+	items := make([]T, len(objs))
+	for i, obj := range objs {
+		item, ok := obj.(T)
+		if !ok {
+			return nil, fmt.Errorf("%w: %T holds %T, want %T", ErrUnsupportedObject, list, obj, item)
+		}
+		items[i] = item
+	}
+	return items, nil
 }
 
 // noHeaders reports whether the request asked for rows without column definitions, which

@@ -13,15 +13,16 @@
 // This package holds what those tables have in common: the Convertor interface (the method
 // set of rest.TableConvertor, so no adapter is needed), Convertors (the cluster's clock,
 // which Age cells are measured against, so tests can pin the time), NewConvertor (the
-// generic row builder: type switch, list metadata, one row per item) and the cell helpers
-// every resource uses (NameColumn, AgeColumn, Age, NoneIfEmpty, Abbreviate, Pointers). A
-// registry folder builds its table from the Convertors in resource.Options:
+// generic row builder: type switch, list metadata, one row per item; NewNameAgeConvertor
+// for the common NAME … AGE shape) and the cell helpers every resource uses (NameColumn,
+// AgeColumn, Age, NoneIfEmpty, Abbreviate). A registry folder's table is built from the
+// Convertors in resource.Options:
 //
 //	func table(t *tables.Convertors) tables.Convertor {
 //		columns := []metav1.TableColumnDefinition{tables.NameColumn(), tables.AgeColumn()}
-//		return tables.NewConvertor(t, columns, func(cm *corev1.ConfigMap, now time.Time) []any {
+//		return tables.NewConvertor[*corev1.ConfigMapList](t, columns, func(cm *corev1.ConfigMap, now time.Time) []any {
 //			return []any{cm.Name, tables.Age(cm.CreationTimestamp, now)}
-//		}, func(l *corev1.ConfigMapList) []*corev1.ConfigMap { return tables.Pointers(l.Items) })
+//		})
 //	}
 //
 // Every table always returns the wide (priority 1) columns, as kube-apiserver does:

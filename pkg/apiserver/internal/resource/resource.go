@@ -3,6 +3,8 @@ package resource
 import (
 	"context"
 	"fmt"
+	"reflect"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,7 +27,9 @@ type Definition struct {
 	// Resource is the plural resource in the version it is served at, e.g.
 	// corev1.SchemeGroupVersion.WithResource("pods").
 	Resource schema.GroupVersionResource
-	// Singular is the singular name shown in discovery, e.g. "pod".
+	// Singular is the singular name shown in discovery, e.g. "pod"; New
+	// and NewList make an empty object and list. Define sets all three
+	// from the resource's Go types.
 	Singular string
 	New      func() runtime.Object
 	NewList  func() runtime.Object
@@ -62,8 +66,10 @@ type Definition struct {
 	// API server's scheme (events.k8s.io Events are stored as core/v1
 	// ones).
 	Conversions func(scheme *runtime.Scheme) error
-	// Table converts objects for kubectl get.
-	Table rest.TableConvertor
+	// Table builds the kubectl get table (table.go in the registry folder)
+	// on the cluster's Options.Tables, so that a Definition is the same for
+	// every cluster; nil means the apiserver's default NAME and CREATED AT.
+	Table func(*tables.Convertors) tables.Convertor
 	// GracefulDelete, if set, decides a delete's grace period as
 	// RESTGracefulDeleteStrategy.CheckGracefulDelete does: it may set
 	// options.GracePeriodSeconds and returns whether deletion is graceful.
@@ -97,6 +103,24 @@ type Definition struct {
 	// main resource (gets, lists, watches, and what writes return); the
 	// status subresource returns them undecorated, as upstream's does.
 	Decorator func(runtime.Object)
+}
+
+// Define returns d as the resource whose objects are T and whose lists are
+// L: it sets New and NewList, so that a registry names each type once and
+// its store cannot build the wrong one, and Singular, which is the kind in
+// lower case for every resource kube-apiserver serves (its discovery falls
+// back to the same rule for storage that names none).
+func Define[T, L any, PT interface {
+	*T
+	runtime.Object
+}, PL interface {
+	*L
+	runtime.Object
+}](d Definition) Definition {
+	d.New = func() runtime.Object { return PT(new(T)) }
+	d.NewList = func() runtime.Object { return PL(new(L)) }
+	d.Singular = strings.ToLower(reflect.TypeFor[T]().Name())
+	return d
 }
 
 // StatusSplit says how to copy one half of an object onto the other.
@@ -225,7 +249,9 @@ func NewStorage(d Definition, opts Options) (*Storage, error) {
 		DeleteStrategy:            main,
 		ReturnDeletedObject:       d.GracefulDelete != nil,
 		ResetFieldsStrategy:       main,
-		TableConvertor:            d.Table,
+	}
+	if d.Table != nil {
+		store.TableConvertor = d.Table(opts.Tables)
 	}
 	if d.GracefulDelete != nil {
 		store.DeleteStrategy = &gracefulStrategy{strategy: main}

@@ -54,7 +54,7 @@ func TestAddToSchemeReadsSubresourceOptionsFromTheQuery(t *testing.T) {
 	s := &Storage{
 		REST:  &REST{Store: &genericregistry.Store{DefaultQualifiedResource: corev1.Resource("pods")}},
 		Extra: map[string]rest.Storage{"pods/exec": connecter{}, "pods/log": getter{}},
-		def:   Definition{Resource: corev1.SchemeGroupVersion.WithResource("pods"), New: func() runtime.Object { return &corev1.Pod{} }},
+		def:   Define[corev1.Pod, corev1.PodList](Definition{Resource: corev1.SchemeGroupVersion.WithResource("pods")}),
 	}
 	if err := s.AddToScheme(scheme); err != nil {
 		t.Fatal(err)

@@ -2,17 +2,14 @@ package configmap
 
 import (
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/resource"
-	"github.com/fakecluster/fakecluster/pkg/apiserver/tables"
 )
 
 // definition is the configmaps resource as kube-apiserver serves it.
-func definition(t *tables.Convertors) resource.Definition {
-	return resource.Definition{
-		Resource: corev1.SchemeGroupVersion.WithResource("configmaps"), Singular: "configmap", Namespaced: true,
-		New: func() runtime.Object { return &corev1.ConfigMap{} }, NewList: func() runtime.Object { return &corev1.ConfigMapList{} },
-		ShortNames: []string{"cm"}, Table: table(t),
-	}
+func definition() resource.Definition {
+	return resource.Define[corev1.ConfigMap, corev1.ConfigMapList](resource.Definition{
+		Resource: corev1.SchemeGroupVersion.WithResource("configmaps"), Namespaced: true,
+		ShortNames: []string{"cm"}, Table: table,
+	})
 }

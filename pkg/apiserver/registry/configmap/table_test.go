@@ -11,19 +11,15 @@ import (
 
 func TestTable(t *testing.T) {
 	t.Parallel()
-	tablestest.Golden{Name: "configmaps", Convertor: table(tablestest.Convertors()), Cases: tableCases()}.Check(t)
-}
-
-func tableCases() []tablestest.Case {
 	cm := &corev1.ConfigMap{
 		ObjectMeta: tablestest.ObjectMeta("settings", 12*time.Minute),
 		Data:       map[string]string{"a": "1", "b": "2"},
 		BinaryData: map[string][]byte{"c": {0}},
 	}
 	empty := &corev1.ConfigMap{ObjectMeta: tablestest.ObjectMeta("empty", 7*time.Second)}
-	return []tablestest.Case{
+	tablestest.Golden{Name: "configmaps", Table: table}.Check(t, []tablestest.Case{
 		{Name: "text and binary keys count together", Obj: cm},
 		{Name: "no data", Obj: empty},
 		{Name: "list", Obj: &corev1.ConfigMapList{Items: []corev1.ConfigMap{*cm, *empty}}},
-	}
+	})
 }

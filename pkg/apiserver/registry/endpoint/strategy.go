@@ -7,17 +7,15 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/resource"
-	"github.com/fakecluster/fakecluster/pkg/apiserver/tables"
 )
 
 // definition is the endpoints resource as kube-apiserver serves it.
-func definition(t *tables.Convertors) resource.Definition {
-	return resource.Definition{
-		Resource: corev1.SchemeGroupVersion.WithResource("endpoints"), Singular: "endpoints", Namespaced: true,
-		New: func() runtime.Object { return &corev1.Endpoints{} }, NewList: func() runtime.Object { return &corev1.EndpointsList{} },
-		ShortNames: []string{"ep"}, CreateOnUpdate: true, Table: table(t),
+func definition() resource.Definition {
+	return resource.Define[corev1.Endpoints, corev1.EndpointsList](resource.Definition{
+		Resource: corev1.SchemeGroupVersion.WithResource("endpoints"), Namespaced: true,
+		ShortNames: []string{"ep"}, CreateOnUpdate: true, Table: table,
 		Defaults: func(obj runtime.Object) { setDefaults(obj.(*corev1.Endpoints)) },
-	}
+	})
 }
 
 // setDefaults gives every port a protocol: TCP.

@@ -5,7 +5,6 @@ package endpoint
 import (
 	"net"
 	"strconv"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -15,16 +14,9 @@ import (
 
 // table returns the kubectl get columns of endpoints: NAME ENDPOINTS AGE.
 func table(t *tables.Convertors) tables.Convertor {
-	columns := []metav1.TableColumnDefinition{
-		tables.NameColumn(),
+	return tables.NewNameAgeConvertor[*corev1.EndpointsList](t, []metav1.TableColumnDefinition{
 		{Name: "Endpoints", Type: "string", Description: "The first few ip:port pairs behind the service."},
-		tables.AgeColumn(),
-	}
-	return tables.NewConvertor(t, columns, endpointsRow, func(l *corev1.EndpointsList) []*corev1.Endpoints { return tables.Pointers(l.Items) })
-}
-
-func endpointsRow(ep *corev1.Endpoints, now time.Time) []any {
-	return []any{ep.Name, endpointsAddresses(ep.Subsets), tables.Age(ep.CreationTimestamp, now)}
+	}, func(ep *corev1.Endpoints) []any { return []any{endpointsAddresses(ep.Subsets)} })
 }
 
 // endpointsAddresses lists ip:port for every port of every subset (just the IP when a

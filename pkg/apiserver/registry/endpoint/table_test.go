@@ -12,11 +12,6 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/apiserver/tables/tablestest"
 )
 
-func TestTable(t *testing.T) {
-	t.Parallel()
-	tablestest.Golden{Name: "endpoints", Convertor: table(tablestest.Convertors()), Cases: tableCases()}.Check(t)
-}
-
 func addresses(ips ...string) []corev1.EndpointAddress {
 	out := make([]corev1.EndpointAddress, len(ips))
 	for i, ip := range ips {
@@ -29,9 +24,10 @@ func endpoints(name string, subsets ...corev1.EndpointSubset) *corev1.Endpoints 
 	return &corev1.Endpoints{ObjectMeta: tablestest.ObjectMeta(name, 3*24*time.Hour), Subsets: subsets}
 }
 
-func tableCases() []tablestest.Case {
+func TestTable(t *testing.T) {
+	t.Parallel()
 	http := []corev1.EndpointPort{{Name: "http", Port: 80, Protocol: corev1.ProtocolTCP}}
-	return []tablestest.Case{
+	tablestest.Golden{Name: "endpoints", Table: table}.Check(t, []tablestest.Case{
 		{Name: "no subsets", Obj: endpoints("empty")},
 		{Name: "two addresses, one port", Obj: endpoints("web", corev1.EndpointSubset{Addresses: addresses("10.244.1.5", "10.244.2.6"), Ports: http})},
 		{Name: "more than three addresses", Obj: endpoints("big", corev1.EndpointSubset{
@@ -48,5 +44,5 @@ func tableCases() []tablestest.Case {
 			ListMeta: metav1.ListMeta{ResourceVersion: "77"},
 			Items:    []corev1.Endpoints{*endpoints("a"), *endpoints("b", corev1.EndpointSubset{Addresses: addresses("10.0.0.1"), Ports: http})},
 		}},
-	}
+	})
 }

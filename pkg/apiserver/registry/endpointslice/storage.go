@@ -4,5 +4,5 @@ import "github.com/fakecluster/fakecluster/pkg/apiserver/internal/resource"
 
 // NewStorage returns the storage of endpointslices.
 func NewStorage(opts resource.Options) (*resource.Storage, error) {
-	return resource.NewStorage(definition(opts.Tables), opts)
+	return resource.NewStorage(definition(), opts)
 }

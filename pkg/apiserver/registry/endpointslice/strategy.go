@@ -10,15 +10,13 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/resource"
-	"github.com/fakecluster/fakecluster/pkg/apiserver/tables"
 )
 
 // definition is the endpointslices resource as kube-apiserver serves it.
-func definition(t *tables.Convertors) resource.Definition {
-	return resource.Definition{
-		Resource: discoveryv1.SchemeGroupVersion.WithResource("endpointslices"), Singular: "endpointslice", Namespaced: true,
-		New: func() runtime.Object { return &discoveryv1.EndpointSlice{} }, NewList: func() runtime.Object { return &discoveryv1.EndpointSliceList{} },
-		Table:    table(t),
+func definition() resource.Definition {
+	return resource.Define[discoveryv1.EndpointSlice, discoveryv1.EndpointSliceList](resource.Definition{
+		Resource: discoveryv1.SchemeGroupVersion.WithResource("endpointslices"), Namespaced: true,
+		Table:    table,
 		Defaults: func(obj runtime.Object) { setDefaults(obj.(*discoveryv1.EndpointSlice)) },
 		// Generation counts changes to anything but metadata, and to
 		// labels, as kube-apiserver's: the EndpointSlice controller
@@ -35,7 +33,7 @@ func definition(t *tables.Convertors) resource.Definition {
 				n.Generation = o.Generation // not the client's to set
 			}
 		},
-	}
+	})
 }
 
 // setDefaults gives every port a protocol (TCP) and a name (empty).

@@ -2,7 +2,6 @@ package endpointslice
 
 import (
 	"strconv"
-	"time"
 
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -13,19 +12,15 @@ import (
 // table returns the kubectl get columns of endpoint slices:
 // NAME ADDRESSTYPE PORTS ENDPOINTS AGE.
 func table(t *tables.Convertors) tables.Convertor {
-	columns := []metav1.TableColumnDefinition{
-		tables.NameColumn(),
+	return tables.NewNameAgeConvertor[*discoveryv1.EndpointSliceList](t, []metav1.TableColumnDefinition{
 		{Name: "AddressType", Type: "string", Description: "The address family of the slice: IPv4, IPv6 or FQDN."},
 		{Name: "Ports", Type: "string", Description: "The first few ports of the slice."},
 		{Name: "Endpoints", Type: "string", Description: "The first few endpoint addresses of the slice."},
-		tables.AgeColumn(),
-	}
-	return tables.NewConvertor(t, columns, endpointSliceRow, func(l *discoveryv1.EndpointSliceList) []*discoveryv1.EndpointSlice {
-		return tables.Pointers(l.Items)
-	})
+	}, endpointSliceCells)
 }
 
-func endpointSliceRow(s *discoveryv1.EndpointSlice, now time.Time) []any {
+// endpointSliceCells renders the ADDRESSTYPE, PORTS and ENDPOINTS cells.
+func endpointSliceCells(s *discoveryv1.EndpointSlice) []any {
 	var ports []string
 	for _, p := range s.Ports {
 		switch {
@@ -41,13 +36,7 @@ func endpointSliceRow(s *discoveryv1.EndpointSlice, now time.Time) []any {
 	for _, ep := range s.Endpoints {
 		addrs = append(addrs, ep.Addresses...)
 	}
-	return []any{
-		s.Name,
-		string(s.AddressType),
-		unsetIfEmpty(tables.Abbreviate(ports)),
-		unsetIfEmpty(tables.Abbreviate(addrs)),
-		tables.Age(s.CreationTimestamp, now),
-	}
+	return []any{string(s.AddressType), unsetIfEmpty(tables.Abbreviate(ports)), unsetIfEmpty(tables.Abbreviate(addrs))}
 }
 
 // unsetIfEmpty returns "<unset>" for an empty cell, as kube-apiserver does for a slice

@@ -12,11 +12,6 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/apiserver/tables/tablestest"
 )
 
-func TestTable(t *testing.T) {
-	t.Parallel()
-	tablestest.Golden{Name: "endpointslices", Convertor: table(tablestest.Convertors()), Cases: tableCases()}.Check(t)
-}
-
 func endpointSlice(name string, typ discoveryv1.AddressType, ports []discoveryv1.EndpointPort, eps ...[]string) *discoveryv1.EndpointSlice {
 	s := &discoveryv1.EndpointSlice{ObjectMeta: tablestest.ObjectMeta(name, 90*time.Second), AddressType: typ, Ports: ports}
 	for _, addrs := range eps {
@@ -25,9 +20,10 @@ func endpointSlice(name string, typ discoveryv1.AddressType, ports []discoveryv1
 	return s
 }
 
-func tableCases() []tablestest.Case {
+func TestTable(t *testing.T) {
+	t.Parallel()
 	http := []discoveryv1.EndpointPort{{Name: ptr.To("http"), Port: ptr.To[int32](80), Protocol: ptr.To(corev1.ProtocolTCP)}}
-	return []tablestest.Case{
+	tablestest.Golden{Name: "endpointslices", Table: table}.Check(t, []tablestest.Case{
 		{Name: "IPv4 slice", Obj: endpointSlice("web-abc12", discoveryv1.AddressTypeIPv4, http, []string{"10.244.1.5"}, []string{"10.244.2.6"})},
 		{Name: "IPv6 slice of a dual-stack service", Obj: endpointSlice("web-def34", discoveryv1.AddressTypeIPv6, http, []string{"fd00:10:244::5"})},
 		{Name: "more than three endpoints and ports", Obj: endpointSlice("big-xyz", discoveryv1.AddressTypeIPv4,
@@ -40,5 +36,5 @@ func tableCases() []tablestest.Case {
 			ListMeta: metav1.ListMeta{ResourceVersion: "88", RemainingItemCount: ptr.To[int64](0)},
 			Items:    []discoveryv1.EndpointSlice{*endpointSlice("a", discoveryv1.AddressTypeIPv4, http)},
 		}},
-	}
+	})
 }

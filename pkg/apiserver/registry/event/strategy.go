@@ -7,27 +7,24 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/resource"
-	"github.com/fakecluster/fakecluster/pkg/apiserver/tables"
 )
 
 // definition is the core/v1 events resource as kube-apiserver serves it.
-func definition(t *tables.Convertors) resource.Definition {
-	return resource.Definition{
-		Resource: corev1.SchemeGroupVersion.WithResource("events"), Singular: "event", Namespaced: true,
-		New: func() runtime.Object { return &corev1.Event{} }, NewList: func() runtime.Object { return &corev1.EventList{} },
-		ShortNames: []string{"ev"}, CreateOnUpdate: true, Table: table(t),
+func definition() resource.Definition {
+	return resource.Define[corev1.Event, corev1.EventList](resource.Definition{
+		Resource: corev1.SchemeGroupVersion.WithResource("events"), Namespaced: true,
+		ShortNames: []string{"ev"}, CreateOnUpdate: true, Table: table,
 		Fields: coreEventFields, FieldLabels: coreEventFieldLabels,
-	}
+	})
 }
 
 // eventsV1Definition is the events.k8s.io/v1 events resource.
-func eventsV1Definition(t *tables.Convertors) resource.Definition {
-	return resource.Definition{
-		Resource: eventsv1.SchemeGroupVersion.WithResource("events"), Singular: "event", Namespaced: true,
-		New: func() runtime.Object { return &eventsv1.Event{} }, NewList: func() runtime.Object { return &eventsv1.EventList{} },
-		ShortNames: []string{"ev"}, CreateOnUpdate: true, Table: eventsV1Table(t),
+func eventsV1Definition() resource.Definition {
+	return resource.Define[eventsv1.Event, eventsv1.EventList](resource.Definition{
+		Resource: eventsv1.SchemeGroupVersion.WithResource("events"), Namespaced: true,
+		ShortNames: []string{"ev"}, CreateOnUpdate: true, Table: eventsV1Table,
 		Conversions: addConversions,
-	}
+	})
 }
 
 // coreEventFieldLabels are the fields core/v1 events can be selected by,

@@ -33,17 +33,17 @@ func tableColumns() []metav1.TableColumnDefinition {
 // table returns the kubectl get columns of core/v1 events:
 // LAST SEEN TYPE REASON OBJECT [SUBOBJECT SOURCE] MESSAGE [FIRST SEEN COUNT NAME].
 func table(t *tables.Convertors) tables.Convertor {
-	return tables.NewConvertor(t, tableColumns(), func(e *corev1.Event, now time.Time) []any {
+	return tables.NewConvertor[*corev1.EventList](t, tableColumns(), func(e *corev1.Event, now time.Time) []any {
 		return coreTableEvent(e).cells(now)
-	}, func(l *corev1.EventList) []*corev1.Event { return tables.Pointers(l.Items) })
+	})
 }
 
 // eventsV1Table returns the kubectl get columns of events.k8s.io/v1 events, the same
 // table as core/v1's.
 func eventsV1Table(t *tables.Convertors) tables.Convertor {
-	return tables.NewConvertor(t, tableColumns(), func(e *eventsv1.Event, now time.Time) []any {
+	return tables.NewConvertor[*eventsv1.EventList](t, tableColumns(), func(e *eventsv1.Event, now time.Time) []any {
 		return eventsV1TableEvent(e).cells(now)
-	}, func(l *eventsv1.EventList) []*eventsv1.Event { return tables.Pointers(l.Items) })
+	})
 }
 
 // coreTableEvent is a core/v1 event in the table's terms.

@@ -13,15 +13,6 @@ import (
 
 func TestTable(t *testing.T) {
 	t.Parallel()
-	tablestest.Golden{Name: "events", Convertor: table(tablestest.Convertors()), Cases: tableCases()}.Check(t)
-}
-
-func TestEventsV1Table(t *testing.T) {
-	t.Parallel()
-	tablestest.Golden{Name: "events.k8s.io", Convertor: eventsV1Table(tablestest.Convertors()), Cases: eventsV1TableCases()}.Check(t)
-}
-
-func tableCases() []tablestest.Case {
 	classic := &corev1.Event{
 		ObjectMeta:     tablestest.ObjectMeta("web.17f1", 10*time.Minute),
 		InvolvedObject: corev1.ObjectReference{Kind: "Pod", Name: "web", Namespace: "default", FieldPath: "spec.containers{app}"},
@@ -62,16 +53,17 @@ func tableCases() []tablestest.Case {
 		Count:          1,
 		Type:           corev1.EventTypeWarning,
 	}
-	return []tablestest.Case{
+	tablestest.Golden{Name: "events", Table: table}.Check(t, []tablestest.Case{
 		{Name: "classic event with count and source host", Obj: classic},
 		{Name: "new-style event with series and reporting controller", Obj: series},
 		{Name: "new-style single event without count", Obj: single},
 		{Name: "object without name, no last timestamp", Obj: noName},
 		{Name: "list", Obj: &corev1.EventList{ListMeta: metav1.ListMeta{ResourceVersion: "900"}, Items: []corev1.Event{*classic, *series}}},
-	}
+	})
 }
 
-func eventsV1TableCases() []tablestest.Case {
+func TestEventsV1Table(t *testing.T) {
+	t.Parallel()
 	series := &eventsv1.Event{
 		ObjectMeta:          tablestest.ObjectMeta("web.18a1", 20*time.Minute),
 		Regarding:           corev1.ObjectReference{Kind: "Pod", Name: "web", Namespace: "default", FieldPath: "spec.containers{app}"},
@@ -103,10 +95,10 @@ func eventsV1TableCases() []tablestest.Case {
 		EventTime:  tablestest.MicroAgo(time.Minute),
 		Type:       corev1.EventTypeNormal,
 	}
-	return []tablestest.Case{
+	tablestest.Golden{Name: "events.k8s.io", Table: eventsV1Table}.Check(t, []tablestest.Case{
 		{Name: "series", Obj: series},
 		{Name: "deprecated fields from a core/v1 writer", Obj: deprecated},
 		{Name: "single event without count or reporter", Obj: single},
 		{Name: "list", Obj: &eventsv1.EventList{ListMeta: metav1.ListMeta{ResourceVersion: "901", Continue: "more"}, Items: []eventsv1.Event{*series}}},
-	}
+	})
 }

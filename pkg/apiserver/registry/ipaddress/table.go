@@ -21,9 +21,9 @@ func table(t *tables.Convertors) tables.Convertor {
 		tables.NameColumn(),
 		{Name: "ParentRef", Type: "string", Description: "The object the address is allocated to, as resource.group/namespace/name."},
 	}
-	return tables.NewConvertor(t, columns, func(ip *networkingv1.IPAddress, now time.Time) []any {
+	return tables.NewConvertor[*networkingv1.IPAddressList](t, columns, func(ip *networkingv1.IPAddress, now time.Time) []any {
 		return []any{ip.Name, parentRef(ip.Spec.ParentRef), tables.Age(ip.CreationTimestamp, now)}
-	}, func(l *networkingv1.IPAddressList) []*networkingv1.IPAddress { return tables.Pointers(l.Items) })
+	})
 }
 
 // parentRef renders "services/default/web" (the group is omitted for the core

@@ -12,10 +12,6 @@ import (
 
 func TestTable(t *testing.T) {
 	t.Parallel()
-	tablestest.Golden{Name: "ipaddresses", Convertor: table(tablestest.Convertors()), Cases: tableCases(), ExtraCells: 1}.Check(t)
-}
-
-func tableCases() []tablestest.Case {
 	svc := &networkingv1.IPAddress{
 		ObjectMeta: metav1.ObjectMeta{Name: "10.96.12.34", CreationTimestamp: tablestest.Ago(3 * time.Hour)},
 		Spec:       networkingv1.IPAddressSpec{ParentRef: &networkingv1.ParentReference{Resource: "services", Namespace: "default", Name: "web"}},
@@ -25,10 +21,10 @@ func tableCases() []tablestest.Case {
 		Spec:       networkingv1.IPAddressSpec{ParentRef: &networkingv1.ParentReference{Group: "gateway.networking.k8s.io", Resource: "Gateways", Name: "shared"}},
 	}
 	orphan := &networkingv1.IPAddress{ObjectMeta: metav1.ObjectMeta{Name: "10.96.0.99", CreationTimestamp: tablestest.Ago(time.Minute)}}
-	return []tablestest.Case{
+	tablestest.Golden{Name: "ipaddresses", Table: table, ExtraCells: 1}.Check(t, []tablestest.Case{
 		{Name: "service in the core group", Obj: svc},
 		{Name: "cluster-scoped parent in a named group", Obj: v6},
 		{Name: "no parent", Obj: orphan},
 		{Name: "list", Obj: &networkingv1.IPAddressList{Items: []networkingv1.IPAddress{*svc, *orphan}}},
-	}
+	})
 }

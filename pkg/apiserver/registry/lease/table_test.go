@@ -12,15 +12,11 @@ import (
 
 func TestTable(t *testing.T) {
 	t.Parallel()
-	tablestest.Golden{Name: "leases", Convertor: table(tablestest.Convertors()), Cases: tableCases()}.Check(t)
-}
-
-func tableCases() []tablestest.Case {
 	held := &coordinationv1.Lease{ObjectMeta: tablestest.ObjectMeta("node-1", 3*time.Hour), Spec: coordinationv1.LeaseSpec{HolderIdentity: ptr.To("node-1")}}
 	free := &coordinationv1.Lease{ObjectMeta: tablestest.ObjectMeta("kube-scheduler", 3*time.Hour)}
-	return []tablestest.Case{
+	tablestest.Golden{Name: "leases", Table: table}.Check(t, []tablestest.Case{
 		{Name: "held", Obj: held},
 		{Name: "no holder", Obj: free},
 		{Name: "list", Obj: &coordinationv1.LeaseList{Items: []coordinationv1.Lease{*held, *free}}},
-	}
+	})
 }

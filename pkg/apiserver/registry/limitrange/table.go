@@ -17,7 +17,7 @@ func table(t *tables.Convertors) tables.Convertor {
 		tables.NameColumn(),
 		{Name: "Created At", Type: "date", Description: "When the object was created."},
 	}
-	return tables.NewConvertor(t, columns, func(lr *corev1.LimitRange, _ time.Time) []any {
+	return tables.NewConvertor[*corev1.LimitRangeList](t, columns, func(lr *corev1.LimitRange, _ time.Time) []any {
 		return []any{lr.Name, lr.CreationTimestamp.UTC().Format(time.RFC3339)}
-	}, func(l *corev1.LimitRangeList) []*corev1.LimitRange { return tables.Pointers(l.Items) })
+	})
 }

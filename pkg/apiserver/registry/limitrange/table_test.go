@@ -12,13 +12,9 @@ import (
 
 func TestTable(t *testing.T) {
 	t.Parallel()
-	tablestest.Golden{Name: "limitranges", Convertor: table(tablestest.Convertors()), Cases: tableCases()}.Check(t)
-}
-
-func tableCases() []tablestest.Case {
 	lr := &corev1.LimitRange{ObjectMeta: tablestest.ObjectMeta("defaults", 26*time.Hour)}
-	return []tablestest.Case{
+	tablestest.Golden{Name: "limitranges", Table: table}.Check(t, []tablestest.Case{
 		{Name: "absolute creation time", Obj: lr},
 		{Name: "list", Obj: &corev1.LimitRangeList{ListMeta: metav1.ListMeta{ResourceVersion: "12"}, Items: []corev1.LimitRange{*lr}}},
-	}
+	})
 }

@@ -21,7 +21,7 @@ import (
 // NewStorage returns the storage of namespaces, namespaces/status and
 // namespaces/finalize.
 func NewStorage(opts resource.Options) (*resource.Storage, error) {
-	s, err := resource.NewStorage(definition(opts.Tables), opts)
+	s, err := resource.NewStorage(definition(), opts)
 	if err != nil {
 		return nil, err
 	}

@@ -10,15 +10,13 @@ import (
 	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/resource"
-	"github.com/fakecluster/fakecluster/pkg/apiserver/tables"
 )
 
 // definition is the namespaces resource as kube-apiserver serves it.
-func definition(t *tables.Convertors) resource.Definition {
+func definition() resource.Definition {
 	gv := corev1.SchemeGroupVersion
-	return resource.Definition{
-		Resource: gv.WithResource("namespaces"), Singular: "namespace",
-		New: func() runtime.Object { return &corev1.Namespace{} }, NewList: func() runtime.Object { return &corev1.NamespaceList{} },
+	return resource.Define[corev1.Namespace, corev1.NamespaceList](resource.Definition{
+		Resource:   gv.WithResource("namespaces"),
 		ShortNames: []string{"ns"}, NameFunc: validation.NameIsDNSLabel,
 		Status: resource.NewStatusSplit(gv.String(), func(n *corev1.Namespace) *corev1.NamespaceStatus { return &n.Status },
 			func(to, from *corev1.Namespace) { to.Spec = from.Spec }, true),
@@ -46,8 +44,8 @@ func definition(t *tables.Convertors) resource.Definition {
 		},
 		Delete:             deleteNamespace,
 		NoDeleteCollection: true,
-		Table:              table(t),
-	}
+		Table:              table,
+	})
 }
 
 // setDefaults makes a namespace Active and labels it with its name.

@@ -12,15 +12,11 @@ import (
 
 func TestTable(t *testing.T) {
 	t.Parallel()
-	tablestest.Golden{Name: "namespaces", Convertor: table(tablestest.Convertors()), Cases: tableCases()}.Check(t)
-}
-
-func tableCases() []tablestest.Case {
 	active := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "default", CreationTimestamp: tablestest.Ago(400 * 24 * time.Hour)}, Status: corev1.NamespaceStatus{Phase: corev1.NamespaceActive}}
 	terminating := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "old", CreationTimestamp: tablestest.Ago(36 * time.Hour)}, Status: corev1.NamespaceStatus{Phase: corev1.NamespaceTerminating}}
-	return []tablestest.Case{
+	tablestest.Golden{Name: "namespaces", Table: table}.Check(t, []tablestest.Case{
 		{Name: "active", Obj: active},
 		{Name: "terminating", Obj: terminating},
 		{Name: "list", Obj: &corev1.NamespaceList{ListMeta: metav1.ListMeta{ResourceVersion: "5"}, Items: []corev1.Namespace{*active, *terminating}}},
-	}
+	})
 }

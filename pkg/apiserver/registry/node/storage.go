@@ -10,7 +10,7 @@ import (
 // NewStorage returns the storage of nodes, nodes/status and nodes/proxy,
 // which reaches each node's kubelet through kubelet.
 func NewStorage(opts resource.Options, kubelet kubeletclient.Connection) (*resource.Storage, error) {
-	s, err := resource.NewStorage(definition(opts.Tables), opts)
+	s, err := resource.NewStorage(definition(), opts)
 	if err != nil {
 		return nil, err
 	}

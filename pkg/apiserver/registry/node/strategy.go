@@ -8,16 +8,14 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/resource"
-	"github.com/fakecluster/fakecluster/pkg/apiserver/tables"
 )
 
 // definition is the nodes resource as kube-apiserver serves it.
-func definition(t *tables.Convertors) resource.Definition {
+func definition() resource.Definition {
 	gv := corev1.SchemeGroupVersion
-	return resource.Definition{
-		Resource: gv.WithResource("nodes"), Singular: "node",
-		New: func() runtime.Object { return &corev1.Node{} }, NewList: func() runtime.Object { return &corev1.NodeList{} },
-		ShortNames: []string{"no"}, Table: table(t),
+	return resource.Define[corev1.Node, corev1.NodeList](resource.Definition{
+		Resource:   gv.WithResource("nodes"),
+		ShortNames: []string{"no"}, Table: table,
 		// A kubelet registers its node with status filled in.
 		Status: resource.NewStatusSplit(gv.String(), func(n *corev1.Node) *corev1.NodeStatus { return &n.Status },
 			func(to, from *corev1.Node) { to.Spec = from.Spec }, false),
@@ -28,7 +26,7 @@ func definition(t *tables.Convertors) resource.Definition {
 		FieldLabels:    []string{"spec.unschedulable"},
 		Validate:       validateNode,
 		ValidateUpdate: validateNodeUpdate,
-	}
+	})
 }
 
 // setDefaults lets a node that reports capacity but no allocatable

@@ -34,7 +34,7 @@ func table(t *tables.Convertors) tables.Convertor {
 		{Name: "Kernel-Version", Type: "string", Priority: 1, Description: "Kernel version reported by the kubelet."},
 		{Name: "Container-Runtime", Type: "string", Priority: 1, Description: "Container runtime and version reported by the kubelet."},
 	}
-	return tables.NewConvertor(t, columns, nodeRow, func(l *corev1.NodeList) []*corev1.Node { return tables.Pointers(l.Items) })
+	return tables.NewConvertor[*corev1.NodeList](t, columns, nodeRow)
 }
 
 func nodeRow(node *corev1.Node, now time.Time) []any {

@@ -10,11 +10,6 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/apiserver/tables/tablestest"
 )
 
-func TestTable(t *testing.T) {
-	t.Parallel()
-	tablestest.Golden{Name: "nodes", Convertor: table(tablestest.Convertors()), Cases: tableCases()}.Check(t)
-}
-
 func node(name string, mutate ...func(*corev1.Node)) *corev1.Node {
 	n := &corev1.Node{
 		ObjectMeta: metav1.ObjectMeta{Name: name, ResourceVersion: "9", CreationTimestamp: tablestest.Ago(49 * time.Hour)},
@@ -33,8 +28,9 @@ func node(name string, mutate ...func(*corev1.Node)) *corev1.Node {
 	return n
 }
 
-func tableCases() []tablestest.Case {
-	return []tablestest.Case{
+func TestTable(t *testing.T) {
+	t.Parallel()
+	tablestest.Golden{Name: "nodes", Table: table}.Check(t, []tablestest.Case{
 		{Name: "ready worker", Obj: node("worker-1")},
 		{Name: "control plane, dual-stack, with external IP", Obj: node("cp-1", func(n *corev1.Node) {
 			n.Labels = map[string]string{"node-role.kubernetes.io/control-plane": "", "kubernetes.io/role": "master", "kubernetes.io/hostname": "cp-1"}
@@ -60,5 +56,5 @@ func tableCases() []tablestest.Case {
 			n.Spec.Unschedulable = true
 		})},
 		{Name: "list", Obj: &corev1.NodeList{ListMeta: metav1.ListMeta{ResourceVersion: "100"}, Items: []corev1.Node{*node("a"), *node("b")}}},
-	}
+	})
 }

@@ -32,12 +32,9 @@ func (r *bindingREST) Destroy()            {}
 func (r *bindingREST) PreserveRequestObjectMetaSystemFieldsOnSubresourceCreate() bool { return true }
 
 func (r *bindingREST) Create(ctx context.Context, name string, obj runtime.Object, createValidation rest.ValidateObjectFunc, options *metav1.CreateOptions) (runtime.Object, error) {
-	binding, ok := obj.(*corev1.Binding)
-	if !ok {
-		return nil, apierrors.NewBadRequest(fmt.Sprintf("not a Binding object: %T", obj))
-	}
-	if name != binding.Name {
-		return nil, apierrors.NewBadRequest("name in URL does not match name in Binding object")
+	binding, err := namedBody[*corev1.Binding](obj, name, "Binding")
+	if err != nil {
+		return nil, err
 	}
 	if binding.Target.Kind != "" && binding.Target.Kind != "Node" {
 		return nil, apierrors.NewInvalid(corev1.SchemeGroupVersion.WithKind("Binding").GroupKind(), binding.Name,
@@ -52,11 +49,29 @@ func (r *bindingREST) Create(ctx context.Context, name string, obj runtime.Objec
 			return nil, err
 		}
 	}
-	err := r.assign(ctx, binding.Name, binding.UID, binding.Target.Name, options.DryRun)
+	err = r.assign(ctx, binding.Name, binding.UID, binding.Target.Name, options.DryRun)
 	if err != nil {
 		return nil, err
 	}
 	return &metav1.Status{Status: metav1.StatusSuccess, Code: 201}, nil
+}
+
+// namedBody returns obj, the body of a create on a pod's subresource, as
+// the subresource's type T, which kube-apiserver names kind in its errors:
+// a body of another type, or one naming another pod than the URL, is a
+// bad request. pods/binding and pods/eviction share these checks.
+func namedBody[T interface {
+	runtime.Object
+	GetName() string
+}](obj runtime.Object, name, kind string) (T, error) {
+	body, ok := obj.(T)
+	if !ok {
+		return body, apierrors.NewBadRequest(fmt.Sprintf("not a %s object: %T", kind, obj))
+	}
+	if name != body.GetName() {
+		return body, apierrors.NewBadRequest(fmt.Sprintf("name in URL does not match name in %s object", kind))
+	}
+	return body, nil
 }
 
 // assign sets the pod's node and its PodScheduled condition, refusing a pod

@@ -234,9 +234,7 @@ func validateContainerPorts(ports []corev1.ContainerPort, fldPath *field.Path) f
 		idxPath := fldPath.Index(i)
 		if p.Name != "" {
 			if msgs := validation.IsValidPortName(p.Name); len(msgs) != 0 {
-				for _, msg := range msgs {
-					allErrs = append(allErrs, field.Invalid(idxPath.Child("name"), p.Name, msg))
-				}
+				allErrs = append(allErrs, fieldcheck.Invalid(idxPath.Child("name"), p.Name, msgs)...)
 			} else if names.Has(p.Name) {
 				allErrs = append(allErrs, field.Duplicate(idxPath.Child("name"), p.Name))
 			} else {
@@ -246,14 +244,10 @@ func validateContainerPorts(ports []corev1.ContainerPort, fldPath *field.Path) f
 		if p.ContainerPort == 0 {
 			allErrs = append(allErrs, field.Required(idxPath.Child("containerPort"), ""))
 		} else {
-			for _, msg := range validation.IsValidPortNum(int(p.ContainerPort)) {
-				allErrs = append(allErrs, field.Invalid(idxPath.Child("containerPort"), p.ContainerPort, msg))
-			}
+			allErrs = append(allErrs, fieldcheck.Invalid(idxPath.Child("containerPort"), p.ContainerPort, validation.IsValidPortNum(int(p.ContainerPort)))...)
 		}
 		if p.HostPort != 0 {
-			for _, msg := range validation.IsValidPortNum(int(p.HostPort)) {
-				allErrs = append(allErrs, field.Invalid(idxPath.Child("hostPort"), p.HostPort, msg))
-			}
+			allErrs = append(allErrs, fieldcheck.Invalid(idxPath.Child("hostPort"), p.HostPort, validation.IsValidPortNum(int(p.HostPort)))...)
 		}
 		allErrs = append(allErrs, fieldcheck.PortProtocol(p.Protocol, idxPath.Child("protocol"))...)
 	}

@@ -39,6 +39,17 @@ func TestSetDefaults(t *testing.T) {
 		}
 		return l
 	}
+	// allSet sets, to other values, the fields defaulting would fill, so
+	// defaulting leaves it as it is (each row defaults a deep copy of in).
+	allSet := corev1.PodSpec{
+		Containers: []corev1.Container{{
+			Name: "app", Image: "nginx", ImagePullPolicy: corev1.PullNever,
+			TerminationMessagePath: "/tmp/msg", TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
+		}},
+		RestartPolicy: corev1.RestartPolicyNever, TerminationGracePeriodSeconds: ptr.To[int64](0),
+		DNSPolicy: corev1.DNSNone, SecurityContext: &corev1.PodSecurityContext{RunAsUser: ptr.To[int64](1000)},
+		SchedulerName: "other", EnableServiceLinks: ptr.To(false),
+	}
 
 	tests := []struct {
 		name string
@@ -50,27 +61,7 @@ func TestSetDefaults(t *testing.T) {
 			in:   corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "nginx:1.27"}}},
 			want: defaultedSpec(defaultedContainer("nginx:1.27", corev1.PullIfNotPresent)),
 		},
-		{
-			name: "set fields are kept",
-			in: corev1.PodSpec{
-				Containers: []corev1.Container{{
-					Name: "app", Image: "nginx", ImagePullPolicy: corev1.PullNever,
-					TerminationMessagePath: "/tmp/msg", TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
-				}},
-				RestartPolicy: corev1.RestartPolicyNever, TerminationGracePeriodSeconds: ptr.To[int64](0),
-				DNSPolicy: corev1.DNSNone, SecurityContext: &corev1.PodSecurityContext{RunAsUser: ptr.To[int64](1000)},
-				SchedulerName: "other", EnableServiceLinks: ptr.To(false),
-			},
-			want: corev1.PodSpec{
-				Containers: []corev1.Container{{
-					Name: "app", Image: "nginx", ImagePullPolicy: corev1.PullNever,
-					TerminationMessagePath: "/tmp/msg", TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
-				}},
-				RestartPolicy: corev1.RestartPolicyNever, TerminationGracePeriodSeconds: ptr.To[int64](0),
-				DNSPolicy: corev1.DNSNone, SecurityContext: &corev1.PodSecurityContext{RunAsUser: ptr.To[int64](1000)},
-				SchedulerName: "other", EnableServiceLinks: ptr.To(false),
-			},
-		},
+		{name: "set fields are kept", in: allSet, want: allSet},
 		{
 			name: "untagged image is pulled Always",
 			in:   corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "nginx"}}},

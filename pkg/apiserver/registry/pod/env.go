@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/fakecluster/fakecluster/pkg/api/downwardapi"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/fieldcheck"
 )
 
 // validateEnv: names are any printable ASCII but '=' (RelaxedEnvironmentVariableValidation
@@ -23,9 +24,7 @@ func validateEnv(vars []corev1.EnvVar, fldPath *field.Path) field.ErrorList {
 		if ev.Name == "" {
 			allErrs = append(allErrs, field.Required(idxPath.Child("name"), ""))
 		} else {
-			for _, msg := range validation.IsRelaxedEnvVarName(ev.Name) {
-				allErrs = append(allErrs, field.Invalid(idxPath.Child("name"), ev.Name, msg))
-			}
+			allErrs = append(allErrs, fieldcheck.Invalid(idxPath.Child("name"), ev.Name, validation.IsRelaxedEnvVarName(ev.Name))...)
 		}
 		allErrs = append(allErrs, validateEnvVarValueFrom(ev, idxPath.Child("valueFrom"))...)
 	}
@@ -155,15 +154,11 @@ func validateResourceDivisor(rName string, divisor resource.Quantity, fldPath *f
 // validateKeySelector checks a configMapKeyRef or secretKeyRef.
 func validateKeySelector(name, key string, fldPath *field.Path) field.ErrorList {
 	var allErrs field.ErrorList
-	for _, msg := range apivalidation.NameIsDNSSubdomain(name, false) {
-		allErrs = append(allErrs, field.Invalid(fldPath.Child("name"), name, msg))
-	}
+	allErrs = append(allErrs, fieldcheck.Invalid(fldPath.Child("name"), name, apivalidation.NameIsDNSSubdomain(name, false))...)
 	if key == "" {
 		allErrs = append(allErrs, field.Required(fldPath.Child("key"), ""))
 	} else {
-		for _, msg := range validation.IsConfigMapKey(key) {
-			allErrs = append(allErrs, field.Invalid(fldPath.Child("key"), key, msg))
-		}
+		allErrs = append(allErrs, fieldcheck.Invalid(fldPath.Child("key"), key, validation.IsConfigMapKey(key))...)
 	}
 	return allErrs
 }
@@ -189,9 +184,7 @@ func validateEnvFrom(sources []corev1.EnvFromSource, fldPath *field.Path) field.
 	for i, ef := range sources {
 		idxPath := fldPath.Index(i)
 		if ef.Prefix != "" {
-			for _, msg := range validation.IsRelaxedEnvVarName(ef.Prefix) {
-				allErrs = append(allErrs, field.Invalid(idxPath.Child("prefix"), ef.Prefix, msg))
-			}
+			allErrs = append(allErrs, fieldcheck.Invalid(idxPath.Child("prefix"), ef.Prefix, validation.IsRelaxedEnvVarName(ef.Prefix))...)
 		}
 		n := 0
 		if ef.ConfigMapRef != nil {
@@ -216,9 +209,5 @@ func validateEnvSourceName(name string, fldPath *field.Path) field.ErrorList {
 	if name == "" {
 		return field.ErrorList{field.Required(fldPath.Child("name"), "")}
 	}
-	var allErrs field.ErrorList
-	for _, msg := range apivalidation.NameIsDNSSubdomain(name, true) {
-		allErrs = append(allErrs, field.Invalid(fldPath.Child("name"), name, msg))
-	}
-	return allErrs
+	return fieldcheck.Invalid(fldPath.Child("name"), name, apivalidation.NameIsDNSSubdomain(name, true))
 }

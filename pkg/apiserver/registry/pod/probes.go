@@ -134,9 +134,7 @@ func validateHTTPGetAction(h *corev1.HTTPGetAction, fldPath *field.Path) field.E
 		allErrs = append(allErrs, field.NotSupported(fldPath.Child("scheme"), h.Scheme, []corev1.URIScheme{corev1.URISchemeHTTP, corev1.URISchemeHTTPS}))
 	}
 	for _, hdr := range h.HTTPHeaders {
-		for _, msg := range validation.IsHTTPHeaderName(hdr.Name) {
-			allErrs = append(allErrs, field.Invalid(fldPath.Child("httpHeaders"), hdr.Name, msg))
-		}
+		allErrs = append(allErrs, fieldcheck.Invalid(fldPath.Child("httpHeaders"), hdr.Name, validation.IsHTTPHeaderName(hdr.Name))...)
 	}
 	return allErrs
 }

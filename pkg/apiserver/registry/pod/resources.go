@@ -9,6 +9,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/fieldcheck"
 )
 
 // Resource-name classes, as upstream's pkg/apis/core/helper defines them.
@@ -73,9 +75,7 @@ func isHugePageValueDivisible(name corev1.ResourceName, q resource.Quantity) boo
 
 func validateResourceName(name corev1.ResourceName, fldPath *field.Path) field.ErrorList {
 	var allErrs field.ErrorList
-	for _, msg := range validation.IsQualifiedName(string(name)) {
-		allErrs = append(allErrs, field.Invalid(fldPath, name, msg))
-	}
+	allErrs = append(allErrs, fieldcheck.Invalid(fldPath, name, validation.IsQualifiedName(string(name)))...)
 	if len(allErrs) != 0 {
 		return allErrs
 	}

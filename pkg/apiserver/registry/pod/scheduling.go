@@ -10,6 +10,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/fieldcheck"
 )
 
 func validateAffinity(a *corev1.Affinity, fldPath *field.Path) field.ErrorList {
@@ -84,9 +86,7 @@ func validateNodeSelectorRequirement(r corev1.NodeSelectorRequirement, allowInva
 	allErrs = append(allErrs, metav1validation.ValidateLabelName(r.Key, fldPath.Child("key"))...)
 	if !allowInvalidValues {
 		for i, v := range r.Values {
-			for _, msg := range validation.IsValidLabelValue(v) {
-				allErrs = append(allErrs, field.Invalid(fldPath.Child("values").Index(i), v, msg))
-			}
+			allErrs = append(allErrs, fieldcheck.Invalid(fldPath.Child("values").Index(i), v, validation.IsValidLabelValue(v))...)
 		}
 	}
 	return allErrs
@@ -108,9 +108,7 @@ func validateNodeFieldSelectorRequirement(r corev1.NodeSelectorRequirement, fldP
 		allErrs = append(allErrs, field.Invalid(fldPath.Child("key"), r.Key, "not a valid field selector key"))
 	} else {
 		for i, v := range r.Values {
-			for _, msg := range apivalidation.NameIsDNSSubdomain(v, false) {
-				allErrs = append(allErrs, field.Invalid(fldPath.Child("values").Index(i), v, msg))
-			}
+			allErrs = append(allErrs, fieldcheck.Invalid(fldPath.Child("values").Index(i), v, apivalidation.NameIsDNSSubdomain(v, false))...)
 		}
 	}
 	return allErrs
@@ -136,9 +134,7 @@ func validatePodAffinityTerm(t corev1.PodAffinityTerm, fldPath *field.Path) fiel
 	allErrs := metav1validation.ValidateLabelSelector(t.LabelSelector, opts, fldPath.Child("labelSelector"))
 	allErrs = append(allErrs, metav1validation.ValidateLabelSelector(t.NamespaceSelector, opts, fldPath.Child("namespaceSelector"))...)
 	for _, ns := range t.Namespaces {
-		for _, msg := range apivalidation.ValidateNamespaceName(ns, false) {
-			allErrs = append(allErrs, field.Invalid(fldPath.Child("namespace"), ns, msg))
-		}
+		allErrs = append(allErrs, fieldcheck.Invalid(fldPath.Child("namespace"), ns, apivalidation.ValidateNamespaceName(ns, false))...)
 	}
 	allErrs = append(allErrs, validateMatchLabelKeysAndMismatchLabelKeys(fldPath, t.MatchLabelKeys, t.MismatchLabelKeys, t.LabelSelector)...)
 	if t.TopologyKey == "" {

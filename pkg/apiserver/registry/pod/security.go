@@ -59,15 +59,11 @@ func validatePodSecurityContext(spec *corev1.PodSpec, fldPath *field.Path) field
 	}
 	var allErrs field.ErrorList
 	if sc.FSGroup != nil {
-		for _, msg := range validation.IsValidGroupID(*sc.FSGroup) {
-			allErrs = append(allErrs, field.Invalid(fldPath.Child("fsGroup"), *sc.FSGroup, msg))
-		}
+		allErrs = append(allErrs, fieldcheck.Invalid(fldPath.Child("fsGroup"), *sc.FSGroup, validation.IsValidGroupID(*sc.FSGroup))...)
 	}
 	allErrs = append(allErrs, validateRunAs(sc.RunAsUser, sc.RunAsGroup, fldPath)...)
 	for i, gid := range sc.SupplementalGroups {
-		for _, msg := range validation.IsValidGroupID(gid) {
-			allErrs = append(allErrs, field.Invalid(fldPath.Child("supplementalGroups").Index(i), gid, msg))
-		}
+		allErrs = append(allErrs, fieldcheck.Invalid(fldPath.Child("supplementalGroups").Index(i), gid, validation.IsValidGroupID(gid))...)
 	}
 	if spec.ShareProcessNamespace != nil && spec.HostPID && *spec.ShareProcessNamespace {
 		allErrs = append(allErrs, field.Invalid(fldPath.Child("shareProcessNamespace"), *spec.ShareProcessNamespace, "ShareProcessNamespace and HostPID cannot both be enabled"))

@@ -18,7 +18,7 @@ import (
 // kubelet of a pod's node in nodes and reach it through kubelet;
 // pods/proxy dials pod IPs through podTransport.
 func NewStorage(opts resource.Options, nodes rest.Getter, kubelet kubeletclient.Connection, podTransport http.RoundTripper) (*resource.Storage, error) {
-	s, err := resource.NewStorage(definition(opts.Tables), opts)
+	s, err := resource.NewStorage(definition(), opts)
 	if err != nil {
 		return nil, err
 	}

@@ -19,9 +19,6 @@ import (
 // These tests drive a real API server with client-go: the behaviour lives in
 // how the registry's storage answers requests.
 
-// These tests drive a real API server with client-go: the behaviour lives in
-// how the registry's storage answers requests.
-
 func newPod(name string) *corev1.Pod {
 	return &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: name},

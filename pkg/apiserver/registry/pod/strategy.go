@@ -14,16 +14,14 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/resource"
-	"github.com/fakecluster/fakecluster/pkg/apiserver/tables"
 )
 
 // definition is the pods resource as kube-apiserver serves it.
-func definition(t *tables.Convertors) resource.Definition {
+func definition() resource.Definition {
 	gv := corev1.SchemeGroupVersion
-	return resource.Definition{
-		Resource: gv.WithResource("pods"), Singular: "pod", Namespaced: true,
-		New: func() runtime.Object { return &corev1.Pod{} }, NewList: func() runtime.Object { return &corev1.PodList{} },
-		ShortNames: []string{"po"}, Categories: []string{"all"}, Table: table(t),
+	return resource.Define[corev1.Pod, corev1.PodList](resource.Definition{
+		Resource: gv.WithResource("pods"), Namespaced: true,
+		ShortNames: []string{"po"}, Categories: []string{"all"}, Table: table,
 		Status: resource.NewStatusSplit(gv.String(), func(p *corev1.Pod) *corev1.PodStatus { return &p.Status },
 			func(to, from *corev1.Pod) { to.Spec = from.Spec }, false),
 		Defaults:         func(obj runtime.Object) { SetDefaults(obj.(*corev1.Pod)) },
@@ -43,7 +41,7 @@ func definition(t *tables.Convertors) resource.Definition {
 		Fields:         podFields,
 		FieldLabels:    podFieldLabels,
 		GracefulDelete: gracefulDelete,
-	}
+	})
 }
 
 // podFieldLabels are the fields pods can be selected by, and podFields

@@ -30,7 +30,7 @@ func table(t *tables.Convertors) tables.Convertor {
 		{Name: "Nominated Node", Type: "string", Priority: 1, Description: "The node the scheduler nominated while preempting for this pod."},
 		{Name: "Readiness Gates", Type: "string", Priority: 1, Description: "Readiness gates whose condition is true, out of all gates."},
 	}
-	c := tables.NewConvertor(t, columns, podRow, func(l *corev1.PodList) []*corev1.Pod { return tables.Pointers(l.Items) })
+	c := tables.NewConvertor[*corev1.PodList](t, columns, podRow)
 	c.Conditions = podRowConditions
 	return c
 }

@@ -11,11 +11,6 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/apiserver/tables/tablestest"
 )
 
-func TestTable(t *testing.T) {
-	t.Parallel()
-	tablestest.Golden{Name: "pods", Convertor: table(tablestest.Convertors()), Cases: tableCases()}.Check(t)
-}
-
 func pod(name string, mutate ...func(*corev1.Pod)) *corev1.Pod {
 	p := &corev1.Pod{
 		ObjectMeta: tablestest.ObjectMeta(name, 5*time.Minute),
@@ -69,9 +64,10 @@ func sidecar(name string) corev1.Container {
 	return corev1.Container{Name: name, Image: "envoy", RestartPolicy: ptr.To(corev1.ContainerRestartPolicyAlways)}
 }
 
-func tableCases() []tablestest.Case {
+func TestTable(t *testing.T) {
+	t.Parallel()
 	deleted := tablestest.Ago(10 * time.Second)
-	return []tablestest.Case{
+	tablestest.Golden{Name: "pods", Table: table}.Check(t, []tablestest.Case{
 		{Name: "pending without container statuses", Obj: pod("pending")},
 		{Name: "scheduling gated", Obj: pod("gated", func(p *corev1.Pod) {
 			p.Spec.SchedulingGates = []corev1.PodSchedulingGate{{Name: "example.com/wait"}}
@@ -202,5 +198,5 @@ func tableCases() []tablestest.Case {
 			Items:    []corev1.Pod{*pod("a", running), *pod("b")},
 		}},
 		{Name: "empty list", Obj: &corev1.PodList{ListMeta: metav1.ListMeta{ResourceVersion: "43"}}},
-	}
+	})
 }

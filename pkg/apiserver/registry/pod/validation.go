@@ -324,14 +324,10 @@ func validatePodSpec(spec *corev1.PodSpec, podName string, fldPath *field.Path) 
 	allErrs = append(allErrs, validateHostUsers(spec, fldPath)...)
 
 	if spec.ServiceAccountName != "" {
-		for _, msg := range apivalidation.ValidateServiceAccountName(spec.ServiceAccountName, false) {
-			allErrs = append(allErrs, field.Invalid(fldPath.Child("serviceAccountName"), spec.ServiceAccountName, msg))
-		}
+		allErrs = append(allErrs, fieldcheck.Invalid(fldPath.Child("serviceAccountName"), spec.ServiceAccountName, apivalidation.ValidateServiceAccountName(spec.ServiceAccountName, false))...)
 	}
 	if spec.NodeName != "" {
-		for _, msg := range apivalidation.NameIsDNSSubdomain(spec.NodeName, false) {
-			allErrs = append(allErrs, field.Invalid(fldPath.Child("nodeName"), spec.NodeName, msg))
-		}
+		allErrs = append(allErrs, fieldcheck.Invalid(fldPath.Child("nodeName"), spec.NodeName, apivalidation.NameIsDNSSubdomain(spec.NodeName, false))...)
 	}
 	if ads := spec.ActiveDeadlineSeconds; ads != nil && (*ads < 1 || *ads > math.MaxInt32) {
 		allErrs = append(allErrs, field.Invalid(fldPath.Child("activeDeadlineSeconds"), *ads, validation.InclusiveRangeError(1, math.MaxInt32)))
@@ -349,14 +345,10 @@ func validatePodSpec(spec *corev1.PodSpec, podName string, fldPath *field.Path) 
 		allErrs = append(allErrs, validateHostAliases(spec.HostAliases, fldPath.Child("hostAliases"))...)
 	}
 	if spec.PriorityClassName != "" {
-		for _, msg := range apivalidation.NameIsDNSSubdomain(spec.PriorityClassName, false) {
-			allErrs = append(allErrs, field.Invalid(fldPath.Child("priorityClassName"), spec.PriorityClassName, msg))
-		}
+		allErrs = append(allErrs, fieldcheck.Invalid(fldPath.Child("priorityClassName"), spec.PriorityClassName, apivalidation.NameIsDNSSubdomain(spec.PriorityClassName, false))...)
 	}
 	if spec.RuntimeClassName != nil {
-		for _, msg := range apivalidation.NameIsDNSSubdomain(*spec.RuntimeClassName, false) {
-			allErrs = append(allErrs, field.Invalid(fldPath.Child("runtimeClassName"), *spec.RuntimeClassName, msg))
-		}
+		allErrs = append(allErrs, fieldcheck.Invalid(fldPath.Child("runtimeClassName"), *spec.RuntimeClassName, apivalidation.NameIsDNSSubdomain(*spec.RuntimeClassName, false))...)
 	}
 	if p := spec.PreemptionPolicy; p != nil {
 		switch *p {
@@ -416,9 +408,7 @@ func validatePodDNSConfig(cfg *corev1.PodDNSConfig, policy corev1.DNSPolicy, fld
 			continue
 		}
 		search = strings.TrimSuffix(search, ".")
-		for _, msg := range validation.IsDNS1123SubdomainWithUnderscore(search) {
-			allErrs = append(allErrs, field.Invalid(fldPath.Child("searches").Index(i), search, msg))
-		}
+		allErrs = append(allErrs, fieldcheck.Invalid(fldPath.Child("searches").Index(i), search, validation.IsDNS1123SubdomainWithUnderscore(search))...)
 	}
 	for i, o := range cfg.Options {
 		if o.Name == "" {
@@ -532,14 +522,10 @@ func validatePodResourceClaims(claims []corev1.PodResourceClaim, fldPath *field.
 			allErrs = append(allErrs, field.Invalid(idxPath, c, "must specify one of: `resourceClaimName`, `resourceClaimTemplateName`"))
 		}
 		if c.ResourceClaimName != nil {
-			for _, msg := range apivalidation.NameIsDNSSubdomain(*c.ResourceClaimName, false) {
-				allErrs = append(allErrs, field.Invalid(idxPath.Child("resourceClaimName"), *c.ResourceClaimName, msg))
-			}
+			allErrs = append(allErrs, fieldcheck.Invalid(idxPath.Child("resourceClaimName"), *c.ResourceClaimName, apivalidation.NameIsDNSSubdomain(*c.ResourceClaimName, false))...)
 		}
 		if c.ResourceClaimTemplateName != nil {
-			for _, msg := range apivalidation.NameIsDNSSubdomain(*c.ResourceClaimTemplateName, false) {
-				allErrs = append(allErrs, field.Invalid(idxPath.Child("resourceClaimTemplateName"), *c.ResourceClaimTemplateName, msg))
-			}
+			allErrs = append(allErrs, fieldcheck.Invalid(idxPath.Child("resourceClaimTemplateName"), *c.ResourceClaimTemplateName, apivalidation.NameIsDNSSubdomain(*c.ResourceClaimTemplateName, false))...)
 		}
 	}
 	return allErrs
@@ -567,27 +553,15 @@ func validateHostUsers(spec *corev1.PodSpec, fldPath *field.Path) field.ErrorLis
 // Small wrappers turning apimachinery's message lists into field errors.
 
 func validateDNS1123Label(value string, fldPath *field.Path) field.ErrorList {
-	var allErrs field.ErrorList
-	for _, msg := range validation.IsDNS1123Label(value) {
-		allErrs = append(allErrs, field.Invalid(fldPath, value, msg))
-	}
-	return allErrs
+	return fieldcheck.Invalid(fldPath, value, validation.IsDNS1123Label(value))
 }
 
 func validateDNS1123Subdomain(value string, fldPath *field.Path) field.ErrorList {
-	var allErrs field.ErrorList
-	for _, msg := range validation.IsDNS1123Subdomain(value) {
-		allErrs = append(allErrs, field.Invalid(fldPath, value, msg))
-	}
-	return allErrs
+	return fieldcheck.Invalid(fldPath, value, validation.IsDNS1123Subdomain(value))
 }
 
 func validateQualifiedName(value string, fldPath *field.Path) field.ErrorList {
-	var allErrs field.ErrorList
-	for _, msg := range validation.IsQualifiedName(value) {
-		allErrs = append(allErrs, field.Invalid(fldPath, value, msg))
-	}
-	return allErrs
+	return fieldcheck.Invalid(fldPath, value, validation.IsQualifiedName(value))
 }
 
 // validateLegacyIP validates an IP field that predates strict IP validation.

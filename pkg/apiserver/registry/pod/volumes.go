@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/fakecluster/fakecluster/pkg/api/downwardapi"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/fieldcheck"
 )
 
 // validateVolumes checks spec.volumes and returns the volumes that are valid,
@@ -92,8 +93,7 @@ func validateVolumeSource(src *corev1.VolumeSource, fldPath *field.Path, volName
 	})
 	one(src.Secret != nil, "secret", func() field.ErrorList {
 		s, p := src.Secret, fldPath.Child("secret")
-		return append(append(required(s.SecretName, p.Child("secretName")), validateFileMode(s.DefaultMode, p.Child("defaultMode"))...),
-			validateKeyToPaths(s.Items, p.Child("items"))...)
+		return validateKeysVolume(s.SecretName, p.Child("secretName"), s.DefaultMode, s.Items, p)
 	})
 	one(src.NFS != nil, "nfs", func() field.ErrorList {
 		p := fldPath.Child("nfs")
@@ -166,8 +166,7 @@ func validateVolumeSource(src *corev1.VolumeSource, fldPath *field.Path, volName
 	one(src.FlexVolume != nil, "flexVolume", func() field.ErrorList { return validateFlexVolume(src.FlexVolume, fldPath.Child("flexVolume")) })
 	one(src.ConfigMap != nil, "configMap", func() field.ErrorList {
 		c, p := src.ConfigMap, fldPath.Child("configMap")
-		return append(append(required(c.Name, p.Child("name")), validateFileMode(c.DefaultMode, p.Child("defaultMode"))...),
-			validateKeyToPaths(c.Items, p.Child("items"))...)
+		return validateKeysVolume(c.Name, p.Child("name"), c.DefaultMode, c.Items, p)
 	})
 	one(src.AzureFile != nil, "azureFile", func() field.ErrorList {
 		p := fldPath.Child("azureFile")
@@ -262,6 +261,15 @@ func validateHostPath(hp *corev1.HostPathVolumeSource, fldPath *field.Path) fiel
 	return allErrs
 }
 
+// validateKeysVolume checks a secret or config map volume at fldPath: the
+// name of the object it mounts (at namePath, whose field the two name
+// differently), its default mode and the keys it projects.
+func validateKeysVolume(name string, namePath *field.Path, mode *int32, items []corev1.KeyToPath, fldPath *field.Path) field.ErrorList {
+	allErrs := required(name, namePath)
+	allErrs = append(allErrs, validateFileMode(mode, fldPath.Child("defaultMode"))...)
+	return append(allErrs, validateKeyToPaths(items, fldPath.Child("items"))...)
+}
+
 func validateKeyToPaths(items []corev1.KeyToPath, fldPath *field.Path) field.ErrorList {
 	var allErrs field.ErrorList
 	for i := range items {
@@ -308,26 +316,24 @@ func validateProjected(p *corev1.ProjectedVolumeSource, fldPath *field.Path) fie
 		}
 		paths.Insert(curPath)
 	}
+	// Secret and config map sources name an object and project its keys.
+	keys := func(name string, items []corev1.KeyToPath, srcPath *field.Path) {
+		allErrs = append(allErrs, required(name, srcPath.Child("name"))...)
+		for j := range items {
+			allErrs = append(allErrs, validateKeyToPath(&items[j], srcPath.Child("items").Index(j))...)
+			dup(name, items[j].Path)
+		}
+	}
 	for i, s := range p.Sources {
 		n := 0
 		srcPath := fldPath.Child("sources").Index(i)
 		if s.Secret != nil {
 			n++
-			sp := srcPath.Child("secret")
-			allErrs = append(allErrs, required(s.Secret.Name, sp.Child("name"))...)
-			for j := range s.Secret.Items {
-				allErrs = append(allErrs, validateKeyToPath(&s.Secret.Items[j], sp.Child("items").Index(j))...)
-				dup(s.Secret.Name, s.Secret.Items[j].Path)
-			}
+			keys(s.Secret.Name, s.Secret.Items, srcPath.Child("secret"))
 		}
 		if s.ConfigMap != nil {
 			n++
-			cp := srcPath.Child("configMap")
-			allErrs = append(allErrs, required(s.ConfigMap.Name, cp.Child("name"))...)
-			for j := range s.ConfigMap.Items {
-				allErrs = append(allErrs, validateKeyToPath(&s.ConfigMap.Items[j], cp.Child("items").Index(j))...)
-				dup(s.ConfigMap.Name, s.ConfigMap.Items[j].Path)
-			}
+			keys(s.ConfigMap.Name, s.ConfigMap.Items, srcPath.Child("configMap"))
 		}
 		if s.DownwardAPI != nil {
 			n++
@@ -480,16 +486,12 @@ func validateCSI(c *corev1.CSIVolumeSource, fldPath *field.Path) field.ErrorList
 	if len(c.Driver) > 63 {
 		allErrs = append(allErrs, field.TooLong(driverPath, "", 63))
 	}
-	for _, msg := range validation.IsDNS1123Subdomain(strings.ToLower(c.Driver)) {
-		allErrs = append(allErrs, field.Invalid(driverPath, c.Driver, msg))
-	}
+	allErrs = append(allErrs, fieldcheck.Invalid(driverPath, c.Driver, validation.IsDNS1123Subdomain(strings.ToLower(c.Driver)))...)
 	if ref := c.NodePublishSecretRef; ref != nil {
 		if ref.Name == "" {
 			allErrs = append(allErrs, field.Required(fldPath.Child("nodePublishSecretRef", "name"), ""))
 		} else {
-			for _, msg := range apivalidation.NameIsDNSSubdomain(ref.Name, false) {
-				allErrs = append(allErrs, field.Invalid(fldPath.Child("name"), ref.Name, msg))
-			}
+			allErrs = append(allErrs, fieldcheck.Invalid(fldPath.Child("name"), ref.Name, apivalidation.NameIsDNSSubdomain(ref.Name, false))...)
 		}
 	}
 	return allErrs
@@ -545,9 +547,7 @@ func validateEphemeralVolume(e *corev1.EphemeralVolumeSource, fldPath *field.Pat
 		allErrs = append(allErrs, field.Invalid(storagePath, q.String(), isNotPositiveErrorMsg))
 	}
 	if spec.StorageClassName != nil && *spec.StorageClassName != "" {
-		for _, msg := range apivalidation.NameIsDNSSubdomain(*spec.StorageClassName, false) {
-			allErrs = append(allErrs, field.Invalid(sp.Child("storageClassName"), *spec.StorageClassName, msg))
-		}
+		allErrs = append(allErrs, fieldcheck.Invalid(sp.Child("storageClassName"), *spec.StorageClassName, apivalidation.NameIsDNSSubdomain(*spec.StorageClassName, false))...)
 	}
 	if m := spec.VolumeMode; m != nil && *m != corev1.PersistentVolumeBlock && *m != corev1.PersistentVolumeFilesystem {
 		allErrs = append(allErrs, field.NotSupported(sp.Child("volumeMode"), *m,

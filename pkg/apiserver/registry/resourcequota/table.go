@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -16,18 +15,14 @@ import (
 // Each cell lists "resource: used/hard" for the enforced resources in name order; those
 // named limits.* go to LIMIT, all others to REQUEST.
 func table(t *tables.Convertors) tables.Convertor {
-	columns := []metav1.TableColumnDefinition{
-		tables.NameColumn(),
+	return tables.NewNameAgeConvertor[*corev1.ResourceQuotaList](t, []metav1.TableColumnDefinition{
 		{Name: "Request", Type: "string", Description: "Usage against hard limits for all but limits.* resources."},
 		{Name: "Limit", Type: "string", Description: "Usage against hard limits for limits.* resources."},
-		tables.AgeColumn(),
-	}
-	return tables.NewConvertor(t, columns, resourceQuotaRow, func(l *corev1.ResourceQuotaList) []*corev1.ResourceQuota {
-		return tables.Pointers(l.Items)
-	})
+	}, resourceQuotaCells)
 }
 
-func resourceQuotaRow(q *corev1.ResourceQuota, now time.Time) []any {
+// resourceQuotaCells renders the REQUEST and LIMIT cells.
+func resourceQuotaCells(q *corev1.ResourceQuota) []any {
 	names := make([]corev1.ResourceName, 0, len(q.Status.Hard))
 	for name := range q.Status.Hard {
 		names = append(names, name)
@@ -43,5 +38,5 @@ func resourceQuotaRow(q *corev1.ResourceQuota, now time.Time) []any {
 			requests = append(requests, entry)
 		}
 	}
-	return []any{q.Name, strings.Join(requests, ", "), strings.Join(limits, ", "), tables.Age(q.CreationTimestamp, now)}
+	return []any{strings.Join(requests, ", "), strings.Join(limits, ", ")}
 }

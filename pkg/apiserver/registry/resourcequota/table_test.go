@@ -12,10 +12,6 @@ import (
 
 func TestTable(t *testing.T) {
 	t.Parallel()
-	tablestest.Golden{Name: "resourcequotas", Convertor: table(tablestest.Convertors()), Cases: tableCases()}.Check(t)
-}
-
-func tableCases() []tablestest.Case {
 	q := &corev1.ResourceQuota{
 		ObjectMeta: tablestest.ObjectMeta("compute", 2*time.Hour),
 		Status: corev1.ResourceQuotaStatus{
@@ -27,9 +23,9 @@ func tableCases() []tablestest.Case {
 		},
 	}
 	empty := &corev1.ResourceQuota{ObjectMeta: tablestest.ObjectMeta("new", 2*time.Second)}
-	return []tablestest.Case{
+	tablestest.Golden{Name: "resourcequotas", Table: table}.Check(t, []tablestest.Case{
 		{Name: "requests and limits", Obj: q},
 		{Name: "not yet computed", Obj: empty},
 		{Name: "list", Obj: &corev1.ResourceQuotaList{Items: []corev1.ResourceQuota{*q}}},
-	}
+	})
 }

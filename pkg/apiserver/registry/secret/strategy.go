@@ -6,19 +6,17 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/resource"
-	"github.com/fakecluster/fakecluster/pkg/apiserver/tables"
 )
 
 // definition is the secrets resource as kube-apiserver serves it.
-func definition(t *tables.Convertors) resource.Definition {
-	return resource.Definition{
-		Resource: corev1.SchemeGroupVersion.WithResource("secrets"), Singular: "secret", Namespaced: true,
-		New: func() runtime.Object { return &corev1.Secret{} }, NewList: func() runtime.Object { return &corev1.SecretList{} },
+func definition() resource.Definition {
+	return resource.Define[corev1.Secret, corev1.SecretList](resource.Definition{
+		Resource: corev1.SchemeGroupVersion.WithResource("secrets"), Namespaced: true,
 		Fields:      func(obj runtime.Object) fields.Set { return fields.Set{"type": string(obj.(*corev1.Secret).Type)} },
 		FieldLabels: []string{"type"},
 		Defaults:    func(obj runtime.Object) { setDefaults(obj.(*corev1.Secret)) },
-		Table:       table(t),
-	}
+		Table:       table,
+	})
 }
 
 // setDefaults makes a secret Opaque unless it says otherwise, and folds

@@ -12,15 +12,11 @@ import (
 
 func TestTable(t *testing.T) {
 	t.Parallel()
-	tablestest.Golden{Name: "secrets", Convertor: table(tablestest.Convertors()), Cases: tableCases()}.Check(t)
-}
-
-func tableCases() []tablestest.Case {
 	opaque := &corev1.Secret{ObjectMeta: tablestest.ObjectMeta("creds", time.Hour), Type: corev1.SecretTypeOpaque, Data: map[string][]byte{"user": nil, "pass": nil}}
 	token := &corev1.Secret{ObjectMeta: tablestest.ObjectMeta("sa-token", 2*time.Hour), Type: corev1.SecretTypeServiceAccountToken, Data: map[string][]byte{"token": nil, "ca.crt": nil, "namespace": nil}}
-	return []tablestest.Case{
+	tablestest.Golden{Name: "secrets", Table: table}.Check(t, []tablestest.Case{
 		{Name: "opaque", Obj: opaque},
 		{Name: "service account token", Obj: token},
 		{Name: "list", Obj: &corev1.SecretList{ListMeta: metav1.ListMeta{ResourceVersion: "3"}, Items: []corev1.Secret{*opaque, *token}}},
-	}
+	})
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
 )
 
@@ -126,23 +127,33 @@ func TestInitIPFamilyFieldsCreate(t *testing.T) {
 			t.Parallel()
 			svc := tc.svc.DeepCopy()
 			errs := InitIPFamilyFields(svc, nil, tc.cluster)
-			if tc.wantErr != "" {
-				if len(errs) == 0 || !strings.Contains(errs.ToAggregate().Error(), tc.wantErr) {
-					t.Fatalf("errors %v, want %q", errs, tc.wantErr)
-				}
-				return
-			}
-			if len(errs) != 0 {
-				t.Fatalf("unexpected errors: %v", errs)
-			}
-			if got := policyOf(svc); got != tc.wantPolicy {
-				t.Errorf("policy %q, want %q", got, tc.wantPolicy)
-			}
-			if diff := cmp.Diff(tc.wantFams, svc.Spec.IPFamilies); diff != "" {
-				t.Errorf("families (-want +got):\n%s", diff)
-			}
+			checkIPFamilies(t, svc, errs, tc.wantErr, tc.wantPolicy, tc.wantFams)
 		})
 	}
+}
+
+// checkIPFamilies fails t unless InitIPFamilyFields returned errors
+// containing wantErr or, with wantErr empty, none and left svc with
+// wantPolicy and wantFams. It reports whether svc was set without error,
+// for the caller's further checks.
+func checkIPFamilies(t *testing.T, svc *corev1.Service, errs field.ErrorList, wantErr string, wantPolicy corev1.IPFamilyPolicy, wantFams []corev1.IPFamily) bool {
+	t.Helper()
+	if wantErr != "" {
+		if len(errs) == 0 || !strings.Contains(errs.ToAggregate().Error(), wantErr) {
+			t.Fatalf("errors %v, want one containing %q", errs, wantErr)
+		}
+		return false
+	}
+	if len(errs) != 0 {
+		t.Fatalf("unexpected errors: %v", errs)
+	}
+	if got := policyOf(svc); got != wantPolicy {
+		t.Errorf("policy %q, want %q", got, wantPolicy)
+	}
+	if diff := cmp.Diff(wantFams, svc.Spec.IPFamilies); diff != "" {
+		t.Errorf("families (-want +got):\n%s", diff)
+	}
+	return true
 }
 
 // TestInitIPFamilyFieldsUpdate covers upgrades, downgrades and the
@@ -195,20 +206,8 @@ func TestInitIPFamilyFieldsUpdate(t *testing.T) {
 			svc := old.DeepCopy()
 			tc.mutate(svc)
 			errs := InitIPFamilyFields(svc, old, tc.cluster)
-			if tc.wantErr != "" {
-				if len(errs) == 0 || !strings.Contains(errs.ToAggregate().Error(), tc.wantErr) {
-					t.Fatalf("errors %v, want one containing %q", errs, tc.wantErr)
-				}
+			if !checkIPFamilies(t, svc, errs, tc.wantErr, tc.wantPolicy, tc.wantFams) {
 				return
-			}
-			if len(errs) != 0 {
-				t.Fatalf("unexpected errors: %v", errs)
-			}
-			if got := policyOf(svc); got != tc.wantPolicy {
-				t.Errorf("policy %q, want %q", got, tc.wantPolicy)
-			}
-			if diff := cmp.Diff(tc.wantFams, svc.Spec.IPFamilies); diff != "" {
-				t.Errorf("families (-want +got):\n%s", diff)
 			}
 			if diff := cmp.Diff(tc.wantIPs, svc.Spec.ClusterIPs); diff != "" {
 				t.Errorf("clusterIPs (-want +got):\n%s", diff)

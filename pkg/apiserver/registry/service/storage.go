@@ -32,7 +32,7 @@ type Allocator interface {
 // and node ports; services/proxy picks a backend from the Service's
 // endpoints and dials it through podTransport.
 func NewStorage(opts resource.Options, allocator Allocator, endpoints rest.Getter, podTransport http.RoundTripper) (*resource.Storage, error) {
-	s, err := resource.NewStorage(definition(opts.Tables, allocator), opts)
+	s, err := resource.NewStorage(definition(allocator), opts)
 	if err != nil {
 		return nil, err
 	}

@@ -10,19 +10,17 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/resource"
-	"github.com/fakecluster/fakecluster/pkg/apiserver/tables"
 )
 
 // definition is the services resource as kube-apiserver serves it. Its
 // storage hooks are allocator's (cluster IPs, IP families, node ports),
 // which run before the strategy clears the fields a changed type no longer
 // uses and validates; a nil allocator allocates nothing.
-func definition(t *tables.Convertors, allocator Allocator) resource.Definition {
+func definition(allocator Allocator) resource.Definition {
 	gv := corev1.SchemeGroupVersion
-	d := resource.Definition{
-		Resource: gv.WithResource("services"), Singular: "service", Namespaced: true,
-		New: func() runtime.Object { return &corev1.Service{} }, NewList: func() runtime.Object { return &corev1.ServiceList{} },
-		ShortNames: []string{"svc"}, Categories: []string{"all"}, Table: table(t), NameFunc: validation.NameIsDNS1035Label,
+	d := resource.Define[corev1.Service, corev1.ServiceList](resource.Definition{
+		Resource: gv.WithResource("services"), Namespaced: true,
+		ShortNames: []string{"svc"}, Categories: []string{"all"}, Table: table, NameFunc: validation.NameIsDNS1035Label,
 		Status: resource.NewStatusSplit(gv.String(), func(s *corev1.Service) *corev1.ServiceStatus { return &s.Status },
 			func(to, from *corev1.Service) { to.Spec = from.Spec }, true),
 		Defaults: func(obj runtime.Object) { SetDefaults(obj.(*corev1.Service)) },
@@ -40,7 +38,7 @@ func definition(t *tables.Convertors, allocator Allocator) resource.Definition {
 			return fields.Set{"spec.clusterIP": svc.Spec.ClusterIP, "spec.type": string(svc.Spec.Type)}
 		},
 		FieldLabels: []string{"spec.clusterIP", "spec.type"},
-	}
+	})
 	if allocator != nil {
 		d.BeginCreate, d.BeginUpdate = allocator.BeginCreate, allocator.BeginUpdate
 		d.AfterDelete, d.Decorator = allocator.AfterDelete, allocator.Decorate

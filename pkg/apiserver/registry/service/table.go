@@ -25,7 +25,7 @@ func table(t *tables.Convertors) tables.Convertor {
 		tables.AgeColumn(),
 		{Name: "Selector", Type: "string", Priority: 1, Description: "Labels of the pods that back the service."},
 	}
-	return tables.NewConvertor(t, columns, serviceRow, func(l *corev1.ServiceList) []*corev1.Service { return tables.Pointers(l.Items) })
+	return tables.NewConvertor[*corev1.ServiceList](t, columns, serviceRow)
 }
 
 func serviceRow(svc *corev1.Service, now time.Time) []any {

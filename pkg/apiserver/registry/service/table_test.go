@@ -10,11 +10,6 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/apiserver/tables/tablestest"
 )
 
-func TestTable(t *testing.T) {
-	t.Parallel()
-	tablestest.Golden{Name: "services", Convertor: table(tablestest.Convertors()), Cases: tableCases()}.Check(t)
-}
-
 func service(name string, typ corev1.ServiceType, mutate ...func(*corev1.Service)) *corev1.Service {
 	s := &corev1.Service{
 		ObjectMeta: tablestest.ObjectMeta(name, 3*24*time.Hour),
@@ -32,8 +27,9 @@ func service(name string, typ corev1.ServiceType, mutate ...func(*corev1.Service
 	return s
 }
 
-func tableCases() []tablestest.Case {
-	return []tablestest.Case{
+func TestTable(t *testing.T) {
+	t.Parallel()
+	tablestest.Golden{Name: "services", Table: table}.Check(t, []tablestest.Case{
 		{Name: "cluster IP", Obj: service("web", corev1.ServiceTypeClusterIP)},
 		{Name: "dual-stack shows only the primary cluster IP", Obj: service("web-dual", corev1.ServiceTypeClusterIP, func(s *corev1.Service) {
 			s.Spec.ClusterIP = "fd00:10:96::1234"
@@ -89,5 +85,5 @@ func tableCases() []tablestest.Case {
 			ListMeta: metav1.ListMeta{ResourceVersion: "55", Continue: "next"},
 			Items:    []corev1.Service{*service("a", corev1.ServiceTypeClusterIP), *service("b", corev1.ServiceTypeNodePort)},
 		}},
-	}
+	})
 }

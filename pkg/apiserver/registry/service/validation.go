@@ -117,9 +117,7 @@ func validateService(svc *corev1.Service) field.ErrorList {
 		}
 		// The CNAME may end in a dot, to mark it fully qualified.
 		if cname := strings.TrimSuffix(spec.ExternalName, "."); cname != "" {
-			for _, msg := range validation.IsDNS1123Subdomain(cname) {
-				allErrs = append(allErrs, field.Invalid(specPath.Child("externalName"), cname, msg))
-			}
+			allErrs = append(allErrs, fieldcheck.Invalid(specPath.Child("externalName"), cname, validation.IsDNS1123Subdomain(cname))...)
 		} else {
 			allErrs = append(allErrs, field.Required(specPath.Child("externalName"), ""))
 		}
@@ -249,24 +247,18 @@ func validateServicePort(sp *corev1.ServicePort, requireName bool, names sets.Se
 	if requireName && sp.Name == "" {
 		allErrs = append(allErrs, field.Required(fldPath.Child("name"), ""))
 	} else if sp.Name != "" {
-		for _, msg := range validation.IsDNS1123Label(sp.Name) {
-			allErrs = append(allErrs, field.Invalid(fldPath.Child("name"), sp.Name, msg))
-		}
+		allErrs = append(allErrs, fieldcheck.Invalid(fldPath.Child("name"), sp.Name, validation.IsDNS1123Label(sp.Name))...)
 		if names.Has(sp.Name) {
 			allErrs = append(allErrs, field.Duplicate(fldPath.Child("name"), sp.Name))
 		} else {
 			names.Insert(sp.Name)
 		}
 	}
-	for _, msg := range validation.IsValidPortNum(int(sp.Port)) {
-		allErrs = append(allErrs, field.Invalid(fldPath.Child("port"), sp.Port, msg))
-	}
+	allErrs = append(allErrs, fieldcheck.Invalid(fldPath.Child("port"), sp.Port, validation.IsValidPortNum(int(sp.Port)))...)
 	allErrs = append(allErrs, fieldcheck.PortProtocol(sp.Protocol, fldPath.Child("protocol"))...)
 	allErrs = append(allErrs, fieldcheck.PortNumOrName(sp.TargetPort, fldPath.Child("targetPort"))...)
 	if sp.AppProtocol != nil {
-		for _, msg := range validation.IsQualifiedName(*sp.AppProtocol) {
-			allErrs = append(allErrs, field.Invalid(fldPath.Child("appProtocol"), *sp.AppProtocol, msg))
-		}
+		allErrs = append(allErrs, fieldcheck.Invalid(fldPath.Child("appProtocol"), *sp.AppProtocol, validation.IsQualifiedName(*sp.AppProtocol))...)
 	}
 	// A headless service's targetPort is not checked against its port: the
 	// v1 API always tolerated it.
@@ -478,9 +470,7 @@ func validateLoadBalancerClass(oldSvc, svc *corev1.Service) field.ErrorList {
 	}
 	if c := svc.Spec.LoadBalancerClass; c != nil {
 		if isLB {
-			for _, msg := range validation.IsQualifiedName(*c) {
-				allErrs = append(allErrs, field.Invalid(p, *c, msg))
-			}
+			allErrs = append(allErrs, fieldcheck.Invalid(p, *c, validation.IsQualifiedName(*c))...)
 		} else {
 			allErrs = append(allErrs, field.Forbidden(p, "may only be used when `type` is 'LoadBalancer'"))
 		}
@@ -513,9 +503,7 @@ func validateExternalTrafficPolicy(svc *corev1.Service) field.ErrorList {
 		// Upstream allocates it before validating; see the package doc.
 		allErrs = append(allErrs, field.Required(hcPath, ""))
 	} else {
-		for _, msg := range validation.IsValidPortNum(int(spec.HealthCheckNodePort)) {
-			allErrs = append(allErrs, field.Invalid(hcPath, spec.HealthCheckNodePort, msg))
-		}
+		allErrs = append(allErrs, fieldcheck.Invalid(hcPath, spec.HealthCheckNodePort, validation.IsValidPortNum(int(spec.HealthCheckNodePort)))...)
 	}
 	return allErrs
 }

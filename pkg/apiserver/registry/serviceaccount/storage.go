@@ -11,7 +11,7 @@ import (
 // nil, serviceaccounts/token, whose tokens issuer signs; pods, secrets and
 // nodes are where it finds the objects a token is bound to.
 func NewStorage(opts resource.Options, issuer *satoken.Issuer, pods, secrets, nodes rest.Getter) (*resource.Storage, error) {
-	s, err := resource.NewStorage(definition(opts.Tables), opts)
+	s, err := resource.NewStorage(definition(), opts)
 	if err != nil {
 		return nil, err
 	}

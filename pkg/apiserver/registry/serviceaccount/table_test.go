@@ -11,15 +11,11 @@ import (
 
 func TestTable(t *testing.T) {
 	t.Parallel()
-	tablestest.Golden{Name: "serviceaccounts", Convertor: table(tablestest.Convertors()), Cases: tableCases()}.Check(t)
-}
-
-func tableCases() []tablestest.Case {
 	def := &corev1.ServiceAccount{ObjectMeta: tablestest.ObjectMeta("default", 30*24*time.Hour)}
 	legacy := &corev1.ServiceAccount{ObjectMeta: tablestest.ObjectMeta("legacy", 30*24*time.Hour), Secrets: []corev1.ObjectReference{{Name: "legacy-token"}}}
-	return []tablestest.Case{
+	tablestest.Golden{Name: "serviceaccounts", Table: table}.Check(t, []tablestest.Case{
 		{Name: "no secrets", Obj: def},
 		{Name: "one secret", Obj: legacy},
 		{Name: "list", Obj: &corev1.ServiceAccountList{Items: []corev1.ServiceAccount{*def, *legacy}}},
-	}
+	})
 }

@@ -25,9 +25,9 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden from the curr
 // now is the pinned time every Age cell of a golden test is measured against.
 func now() time.Time { return time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC) }
 
-// Convertors returns convertors whose clock stands still at the pinned time, so Age cells
+// convertors returns convertors whose clock stands still at the pinned time, so Age cells
 // are stable.
-func Convertors() *tables.Convertors {
+func convertors() *tables.Convertors {
 	return tables.New(clocktesting.NewFakePassiveClock(now()))
 }
 
@@ -52,31 +52,32 @@ type Case struct {
 type Golden struct {
 	// Name names the golden file: testdata/<Name>.golden.
 	Name string
-	// Convertor is the table under test, built on Convertors().
-	Convertor tables.Convertor
-	// Cases are rendered in order; they must all share the first case's columns.
-	Cases []Case
+	// Table builds the table under test, as the registry folder's Definition does; the
+	// test builds it on convertors whose clock stands still, so Age cells are stable.
+	Table func(*tables.Convertors) tables.Convertor
 	// ExtraCells is how many cells each row has beyond the columns, where upstream sends
 	// more cells than it defines columns.
 	ExtraCells int
 }
 
-// Check renders every case and compares the text with the golden file, or rewrites the
-// file with -update. It also checks the invariants every table must keep.
-func (g Golden) Check(t testing.TB) {
+// Check renders cases in order and compares the text with the golden file, or rewrites
+// the file with -update. The cases must all share the first case's columns. It also
+// checks the invariants every table must keep.
+func (g Golden) Check(t testing.TB, cases []Case) {
 	t.Helper()
-	checkGolden(t, g.Name, g.render(t))
+	checkGolden(t, g.Name, g.render(t, cases))
 }
 
 // render converts every case and renders the results as text: the column definitions
 // once, then per case its table metadata, cells and row conditions. Cells are %q-quoted
 // strings or bare integers, so a cell changing type shows up in the diff.
-func (g Golden) render(t testing.TB) []byte {
+func (g Golden) render(t testing.TB, cases []Case) []byte {
 	t.Helper()
+	convertor := g.Table(convertors())
 	var b bytes.Buffer
 	var columns []metav1.TableColumnDefinition
-	for i, tc := range g.Cases {
-		table, err := g.Convertor.ConvertToTable(context.Background(), tc.Obj, nil)
+	for i, tc := range cases {
+		table, err := convertor.ConvertToTable(context.Background(), tc.Obj, nil)
 		if err != nil {
 			t.Fatalf("case %q: ConvertToTable: %v", tc.Name, err)
 		}
