@@ -7,7 +7,6 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/fakecluster/fakecluster/pkg/cluster"
@@ -20,9 +19,7 @@ const settle = 500 * time.Millisecond
 
 func TestBackgroundDeletion(t *testing.T) {
 	t.Parallel()
-	c := controllertest.StartWithout(t, ownController...)
-	client := clustertest.Client(t, c)
-	startGC(t, clustertest.Config(c))
+	client := startGCCluster(t)
 
 	for _, tt := range []struct {
 		name   string
@@ -68,9 +65,7 @@ func lower(s string) string {
 
 func TestForegroundDeletionWaitsForBlockingDependents(t *testing.T) {
 	t.Parallel()
-	c := controllertest.StartWithout(t, ownController...)
-	client := clustertest.Client(t, c)
-	startGC(t, clustertest.Config(c))
+	client := startGCCluster(t)
 
 	for _, owner := range []kind{configMaps, nodes} {
 		t.Run(owner.name, func(t *testing.T) {
@@ -112,9 +107,7 @@ func TestForegroundDeletionWaitsForBlockingDependents(t *testing.T) {
 // too, so the owner waits for the whole tree.
 func TestForegroundDeletionPropagates(t *testing.T) {
 	t.Parallel()
-	c := controllertest.StartWithout(t, ownController...)
-	client := clustertest.Client(t, c)
-	startGC(t, clustertest.Config(c))
+	client := startGCCluster(t)
 
 	owner := create(t, client, configMaps, "default", "root", nil)
 	child := create(t, client, secrets, "default", "child", []metav1.OwnerReference{owner.ref(true)})
@@ -147,9 +140,7 @@ func TestForegroundDeletionPropagates(t *testing.T) {
 
 func TestOrphanDeletion(t *testing.T) {
 	t.Parallel()
-	c := controllertest.StartWithout(t, ownController...)
-	client := clustertest.Client(t, c)
-	startGC(t, clustertest.Config(c))
+	client := startGCCluster(t)
 
 	for _, owner := range []kind{configMaps, nodes} {
 		t.Run(owner.name, func(t *testing.T) {
@@ -173,8 +164,8 @@ func TestOrphanDeletion(t *testing.T) {
 					t.Errorf("%s keeps ownerReferences to %v, want none", dep, uids)
 				}
 			}
-			if uids := ownerUIDs(t, client, shared); !slices.Equal(uids, []types.UID{keeper.uid}) {
-				t.Errorf("%s has ownerReferences to %v, want only %v", shared, uids, keeper.uid)
+			if err := wantOwners(t, client, shared, keeper.uid); err != nil {
+				t.Error(err)
 			}
 		})
 	}
@@ -182,9 +173,7 @@ func TestOrphanDeletion(t *testing.T) {
 
 func TestDependentWithTwoOwners(t *testing.T) {
 	t.Parallel()
-	c := controllertest.StartWithout(t, ownController...)
-	client := clustertest.Client(t, c)
-	startGC(t, clustertest.Config(c))
+	client := startGCCluster(t)
 
 	first := create(t, client, configMaps, "default", "first", nil)
 	second := create(t, client, nodes, "", "second", nil)
@@ -193,12 +182,7 @@ func TestDependentWithTwoOwners(t *testing.T) {
 	del(t, client, first, nil)
 	// The dependent stays while an owner remains; the reference to the
 	// gone owner is removed.
-	clustertest.Poll(t, 10*time.Second, func() error {
-		if uids := ownerUIDs(t, client, dep); !slices.Equal(uids, []types.UID{second.uid}) {
-			return fmt.Errorf("%s has ownerReferences to %v, want only %v", dep, uids, second.uid)
-		}
-		return nil
-	})
+	clustertest.Poll(t, 10*time.Second, func() error { return wantOwners(t, client, dep, second.uid) })
 	mustExist(t, client, dep)
 
 	del(t, client, second, nil)
@@ -209,9 +193,7 @@ func TestDependentWithTwoOwners(t *testing.T) {
 // has another owner: the reference to it is dropped instead.
 func TestForegroundOwnerOfSharedDependent(t *testing.T) {
 	t.Parallel()
-	c := controllertest.StartWithout(t, ownController...)
-	client := clustertest.Client(t, c)
-	startGC(t, clustertest.Config(c))
+	client := startGCCluster(t)
 
 	doomed := create(t, client, configMaps, "default", "doomed", nil)
 	keeper := create(t, client, configMaps, "default", "keeper", nil)
@@ -220,16 +202,14 @@ func TestForegroundOwnerOfSharedDependent(t *testing.T) {
 	del(t, client, doomed, policy(metav1.DeletePropagationForeground))
 	clustertest.Poll(t, 10*time.Second, gone(t, client, doomed))
 	mustExist(t, client, dep, keeper)
-	if uids := ownerUIDs(t, client, dep); !slices.Equal(uids, []types.UID{keeper.uid}) {
-		t.Errorf("%s has ownerReferences to %v, want only %v", dep, uids, keeper.uid)
+	if err := wantOwners(t, client, dep, keeper.uid); err != nil {
+		t.Error(err)
 	}
 }
 
 func TestOwnerUIDMismatch(t *testing.T) {
 	t.Parallel()
-	c := controllertest.StartWithout(t, ownController...)
-	client := clustertest.Client(t, c)
-	startGC(t, clustertest.Config(c))
+	client := startGCCluster(t)
 
 	owner := create(t, client, configMaps, "default", "owner", nil)
 	impostor := owner
@@ -327,9 +307,7 @@ func requireNoCollector(t *testing.T, client kubernetes.Interface, deps ...obj) 
 // dependents elsewhere follow that policy.
 func TestNamespaceOwner(t *testing.T) {
 	t.Parallel()
-	c := controllertest.StartWithout(t, ownController...)
-	client := clustertest.Client(t, c)
-	startGC(t, clustertest.Config(c))
+	client := startGCCluster(t)
 
 	for _, tt := range []struct {
 		name      string
@@ -378,9 +356,7 @@ func TestNamespaceOwner(t *testing.T) {
 // from its namespace, is collected.
 func TestOwnerInAnotherNamespace(t *testing.T) {
 	t.Parallel()
-	c := controllertest.StartWithout(t, ownController...)
-	client := clustertest.Client(t, c)
-	startGC(t, clustertest.Config(c))
+	client := startGCCluster(t)
 
 	create(t, client, namespaces, "", "elsewhere", nil)
 	owner := create(t, client, configMaps, "elsewhere", "owner", nil)

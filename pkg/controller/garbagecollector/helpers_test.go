@@ -19,6 +19,7 @@ import (
 	"k8s.io/klog/v2"
 	"k8s.io/klog/v2/ktesting"
 
+	"github.com/fakecluster/fakecluster/pkg/cluster/clustertest"
 	"github.com/fakecluster/fakecluster/pkg/controller/garbagecollector"
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/controllertest"
 )
@@ -60,6 +61,24 @@ func startGC(t testing.TB, cfg *rest.Config) (stop func()) {
 	return stop
 }
 
+// startGCCluster starts a control plane without the garbage collector and
+// runs one for t against it, returning a client of the cluster.
+func startGCCluster(t *testing.T) kubernetes.Interface {
+	t.Helper()
+	c := controllertest.StartWithout(t, ownController...)
+	startGC(t, clustertest.Config(c))
+	return clustertest.Client(t, c)
+}
+
+// wantOwners checks that o's ownerReferences name exactly uids.
+func wantOwners(t testing.TB, c kubernetes.Interface, o obj, uids ...types.UID) error {
+	t.Helper()
+	if got := ownerUIDs(t, c, o); !slices.Equal(got, uids) {
+		return fmt.Errorf("%s has ownerReferences to %v, want %v", o, got, uids)
+	}
+	return nil
+}
+
 // kind is what the tests need of any kind: a way to create, read,
 // update and delete one object of it by name.
 type kind struct {
@@ -72,116 +91,84 @@ type kind struct {
 	patch func(ctx context.Context, c kubernetes.Interface, ns, name string, data []byte) error
 }
 
+// typedClient is what every client-go typed client of objects T offers.
+type typedClient[T metav1.Object] interface {
+	Create(ctx context.Context, obj T, opts metav1.CreateOptions) (T, error)
+	Get(ctx context.Context, name string, opts metav1.GetOptions) (T, error)
+	Delete(ctx context.Context, name string, opts metav1.DeleteOptions) error
+	Patch(ctx context.Context, name string, pt types.PatchType, data []byte, opts metav1.PatchOptions, subresources ...string) (T, error)
+}
+
+// kindOf is the kind whose objects client reaches (in namespace ns, which
+// cluster-scoped kinds ignore) and newObj builds from their metadata.
+func kindOf[T metav1.Object](name string, namespaced bool, client func(c kubernetes.Interface, ns string) typedClient[T], newObj func(metav1.ObjectMeta) T) kind {
+	return kind{
+		name: name, namespaced: namespaced,
+		create: func(ctx context.Context, c kubernetes.Interface, ns, name string, refs []metav1.OwnerReference, f []string) (metav1.Object, error) {
+			return client(c, ns).Create(ctx, newObj(meta(ns, name, refs, f)), metav1.CreateOptions{})
+		},
+		get: func(ctx context.Context, c kubernetes.Interface, ns, name string) (metav1.Object, error) {
+			return client(c, ns).Get(ctx, name, metav1.GetOptions{})
+		},
+		delete: func(ctx context.Context, c kubernetes.Interface, ns, name string, opts metav1.DeleteOptions) error {
+			return client(c, ns).Delete(ctx, name, opts)
+		},
+		patch: func(ctx context.Context, c kubernetes.Interface, ns, name string, data []byte) error {
+			_, err := client(c, ns).Patch(ctx, name, types.MergePatchType, data, metav1.PatchOptions{})
+			return err
+		},
+	}
+}
+
 func meta(ns, name string, refs []metav1.OwnerReference, finalizers []string) metav1.ObjectMeta {
 	return metav1.ObjectMeta{Namespace: ns, Name: name, OwnerReferences: refs, Finalizers: finalizers}
 }
 
 var (
-	configMaps = kind{
-		name: "ConfigMap", namespaced: true,
-		create: func(ctx context.Context, c kubernetes.Interface, ns, name string, refs []metav1.OwnerReference, f []string) (metav1.Object, error) {
-			return c.CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{ObjectMeta: meta(ns, name, refs, f), Data: map[string]string{"k": "v"}}, metav1.CreateOptions{})
+	configMaps = kindOf("ConfigMap", true,
+		func(c kubernetes.Interface, ns string) typedClient[*corev1.ConfigMap] {
+			return c.CoreV1().ConfigMaps(ns)
 		},
-		get: func(ctx context.Context, c kubernetes.Interface, ns, name string) (metav1.Object, error) {
-			return c.CoreV1().ConfigMaps(ns).Get(ctx, name, metav1.GetOptions{})
-		},
-		delete: func(ctx context.Context, c kubernetes.Interface, ns, name string, opts metav1.DeleteOptions) error {
-			return c.CoreV1().ConfigMaps(ns).Delete(ctx, name, opts)
-		},
-		patch: func(ctx context.Context, c kubernetes.Interface, ns, name string, data []byte) error {
-			_, err := c.CoreV1().ConfigMaps(ns).Patch(ctx, name, types.MergePatchType, data, metav1.PatchOptions{})
-			return err
-		},
-	}
-	secrets = kind{
-		name: "Secret", namespaced: true,
-		create: func(ctx context.Context, c kubernetes.Interface, ns, name string, refs []metav1.OwnerReference, f []string) (metav1.Object, error) {
-			return c.CoreV1().Secrets(ns).Create(ctx, &corev1.Secret{ObjectMeta: meta(ns, name, refs, f), StringData: map[string]string{"k": "v"}}, metav1.CreateOptions{})
-		},
-		get: func(ctx context.Context, c kubernetes.Interface, ns, name string) (metav1.Object, error) {
-			return c.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
-		},
-		delete: func(ctx context.Context, c kubernetes.Interface, ns, name string, opts metav1.DeleteOptions) error {
-			return c.CoreV1().Secrets(ns).Delete(ctx, name, opts)
-		},
-		patch: func(ctx context.Context, c kubernetes.Interface, ns, name string, data []byte) error {
-			_, err := c.CoreV1().Secrets(ns).Patch(ctx, name, types.MergePatchType, data, metav1.PatchOptions{})
-			return err
-		},
-	}
-	pods = kind{
-		name: "Pod", namespaced: true,
-		create: func(ctx context.Context, c kubernetes.Interface, ns, name string, refs []metav1.OwnerReference, f []string) (metav1.Object, error) {
-			// Pods need their service account, which may not be made
-			// for the namespace yet.
-			sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "default"}}
-			if _, err := c.CoreV1().ServiceAccounts(ns).Create(ctx, sa, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-				return nil, err
-			}
-			pod := &corev1.Pod{ObjectMeta: meta(ns, name, refs, f), Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "busybox"}}}}
-			return c.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{})
-		},
-		get: func(ctx context.Context, c kubernetes.Interface, ns, name string) (metav1.Object, error) {
-			return c.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
-		},
-		delete: func(ctx context.Context, c kubernetes.Interface, ns, name string, opts metav1.DeleteOptions) error {
-			return c.CoreV1().Pods(ns).Delete(ctx, name, opts)
-		},
-		patch: func(ctx context.Context, c kubernetes.Interface, ns, name string, data []byte) error {
-			_, err := c.CoreV1().Pods(ns).Patch(ctx, name, types.MergePatchType, data, metav1.PatchOptions{})
-			return err
-		},
-	}
-	services = kind{
-		name: "Service", namespaced: true,
-		create: func(ctx context.Context, c kubernetes.Interface, ns, name string, refs []metav1.OwnerReference, f []string) (metav1.Object, error) {
-			svc := &corev1.Service{ObjectMeta: meta(ns, name, refs, f), Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Port: 80}}}}
-			return c.CoreV1().Services(ns).Create(ctx, svc, metav1.CreateOptions{})
-		},
-		get: func(ctx context.Context, c kubernetes.Interface, ns, name string) (metav1.Object, error) {
-			return c.CoreV1().Services(ns).Get(ctx, name, metav1.GetOptions{})
-		},
-		delete: func(ctx context.Context, c kubernetes.Interface, ns, name string, opts metav1.DeleteOptions) error {
-			return c.CoreV1().Services(ns).Delete(ctx, name, opts)
-		},
-		patch: func(ctx context.Context, c kubernetes.Interface, ns, name string, data []byte) error {
-			_, err := c.CoreV1().Services(ns).Patch(ctx, name, types.MergePatchType, data, metav1.PatchOptions{})
-			return err
-		},
-	}
-	nodes = kind{
-		name: "Node",
-		create: func(ctx context.Context, c kubernetes.Interface, _, name string, refs []metav1.OwnerReference, f []string) (metav1.Object, error) {
-			return c.CoreV1().Nodes().Create(ctx, &corev1.Node{ObjectMeta: meta("", name, refs, f)}, metav1.CreateOptions{})
-		},
-		get: func(ctx context.Context, c kubernetes.Interface, _, name string) (metav1.Object, error) {
-			return c.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
-		},
-		delete: func(ctx context.Context, c kubernetes.Interface, _, name string, opts metav1.DeleteOptions) error {
-			return c.CoreV1().Nodes().Delete(ctx, name, opts)
-		},
-		patch: func(ctx context.Context, c kubernetes.Interface, _, name string, data []byte) error {
-			_, err := c.CoreV1().Nodes().Patch(ctx, name, types.MergePatchType, data, metav1.PatchOptions{})
-			return err
-		},
-	}
-	namespaces = kind{
-		name: "Namespace",
-		create: func(ctx context.Context, c kubernetes.Interface, _, name string, refs []metav1.OwnerReference, f []string) (metav1.Object, error) {
-			return c.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: meta("", name, refs, f)}, metav1.CreateOptions{})
-		},
-		get: func(ctx context.Context, c kubernetes.Interface, _, name string) (metav1.Object, error) {
-			return c.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
-		},
-		delete: func(ctx context.Context, c kubernetes.Interface, _, name string, opts metav1.DeleteOptions) error {
-			return c.CoreV1().Namespaces().Delete(ctx, name, opts)
-		},
-		patch: func(ctx context.Context, c kubernetes.Interface, _, name string, data []byte) error {
-			_, err := c.CoreV1().Namespaces().Patch(ctx, name, types.MergePatchType, data, metav1.PatchOptions{})
-			return err
-		},
-	}
+		func(m metav1.ObjectMeta) *corev1.ConfigMap {
+			return &corev1.ConfigMap{ObjectMeta: m, Data: map[string]string{"k": "v"}}
+		})
+	secrets = kindOf("Secret", true,
+		func(c kubernetes.Interface, ns string) typedClient[*corev1.Secret] { return c.CoreV1().Secrets(ns) },
+		func(m metav1.ObjectMeta) *corev1.Secret {
+			return &corev1.Secret{ObjectMeta: m, StringData: map[string]string{"k": "v"}}
+		})
+	pods     = podKind()
+	services = kindOf("Service", true,
+		func(c kubernetes.Interface, ns string) typedClient[*corev1.Service] { return c.CoreV1().Services(ns) },
+		func(m metav1.ObjectMeta) *corev1.Service {
+			return &corev1.Service{ObjectMeta: m, Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Port: 80}}}}
+		})
+	nodes = kindOf("Node", false,
+		func(c kubernetes.Interface, _ string) typedClient[*corev1.Node] { return c.CoreV1().Nodes() },
+		func(m metav1.ObjectMeta) *corev1.Node { return &corev1.Node{ObjectMeta: m} })
+	namespaces = kindOf("Namespace", false,
+		func(c kubernetes.Interface, _ string) typedClient[*corev1.Namespace] { return c.CoreV1().Namespaces() },
+		func(m metav1.ObjectMeta) *corev1.Namespace { return &corev1.Namespace{ObjectMeta: m} })
 )
+
+// podKind is the Pod kind, whose creates first make sure the namespace has
+// the default service account pods need, which may not be made yet.
+func podKind() kind {
+	k := kindOf("Pod", true,
+		func(c kubernetes.Interface, ns string) typedClient[*corev1.Pod] { return c.CoreV1().Pods(ns) },
+		func(m metav1.ObjectMeta) *corev1.Pod {
+			return &corev1.Pod{ObjectMeta: m, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "busybox"}}}}
+		})
+	create := k.create
+	k.create = func(ctx context.Context, c kubernetes.Interface, ns, name string, refs []metav1.OwnerReference, f []string) (metav1.Object, error) {
+		sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "default"}}
+		if _, err := c.CoreV1().ServiceAccounts(ns).Create(ctx, sa, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+			return nil, err
+		}
+		return create(ctx, c, ns, name, refs, f)
+	}
+	return k
+}
 
 // obj is one object the test made.
 type obj struct {
