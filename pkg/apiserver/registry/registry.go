@@ -11,6 +11,7 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/endpoint"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/endpointslice"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/event"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/ingressclass"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/ipaddress"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/lease"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/limitrange"
@@ -70,6 +71,7 @@ func NewStorage(c Config) ([]*resource.Storage, error) {
 	b.add(lease.NewStorage(o))
 	b.add(servicecidr.NewStorage(o))
 	b.add(ipaddress.NewStorage(o))
+	b.add(ingressclass.NewStorage(o))
 
 	if b.err != nil {
 		return nil, b.err
