@@ -124,6 +124,9 @@ var scenarios = []scenario{{
 		k("explain", "crontab.spec"),
 		k("delete", "crd", "crontabs.stable.example.com"),
 		k("get", "crds"),
+		// Its namespace goes too, so that the namespaces scenario lists
+		// only its own.
+		k("delete", "namespace", "crds"),
 	},
 }, {
 	name:   "namespaces",
