@@ -44,6 +44,8 @@ input_pkgs=(
   k8s.io/api/authorization/v1 # kubectl auth can-i
   k8s.io/api/policy/v1 # the pods/eviction body
   k8s.io/api/autoscaling/v1 # the scale subresource
+  k8s.io/api/apps/v1
+  k8s.io/api/batch/v1
   k8s.io/apimachinery/pkg/apis/meta/v1
   k8s.io/apimachinery/pkg/runtime
   k8s.io/apimachinery/pkg/version

@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"reflect"
 
+	appsv1 "k8s.io/api/apps/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -28,6 +31,8 @@ var servedGroupVersions = []struct {
 	{eventsv1.SchemeGroupVersion, eventsv1.AddToScheme},
 	{coordinationv1.SchemeGroupVersion, coordinationv1.AddToScheme},
 	{networkingv1.SchemeGroupVersion, networkingv1.AddToScheme},
+	{appsv1.SchemeGroupVersion, appsv1.AddToScheme},
+	{batchv1.SchemeGroupVersion, batchv1.AddToScheme},
 }
 
 // newScheme registers every served k8s.io/api type under its own version
@@ -52,8 +57,7 @@ func newScheme() (*runtime.Scheme, serializer.CodecFactory, error) {
 			return nil, serializer.CodecFactory{}, err
 		}
 	}
-	addEviction(scheme, policyv1.SchemeGroupVersion, schema.GroupVersion{Group: policyv1.GroupName, Version: runtime.APIVersionInternal})
-	addTokenRequest(scheme, authenticationv1.SchemeGroupVersion, schema.GroupVersion{Group: authenticationv1.GroupName, Version: runtime.APIVersionInternal})
+	addBodyKinds(scheme, true)
 	// Each resource's defaulting, conversions and field selectors are added
 	// with its storage (resourcesByGroupVersion), before it is installed.
 	// Unversioned meta types the generic server answers with.
@@ -75,21 +79,27 @@ func isMetaKind(kind string) bool {
 	return false
 }
 
-// addEviction registers policy/v1 Eviction, the body of pods/eviction, in
-// the given versions; the policy group itself is not served.
-func addEviction(scheme *runtime.Scheme, versions ...schema.GroupVersion) {
-	for _, gv := range versions {
-		scheme.AddKnownTypes(gv, &policyv1.Eviction{})
-	}
-	metav1.AddToGroupVersion(scheme, policyv1.SchemeGroupVersion)
+// bodyKinds are the bodies of subresources whose groups are not served
+// otherwise: policy/v1 Eviction (pods/eviction), authentication.k8s.io/v1
+// TokenRequest (serviceaccounts/token) and autoscaling/v1 Scale (the scale
+// subresources).
+var bodyKinds = []struct {
+	gv  schema.GroupVersion
+	obj runtime.Object
+}{
+	{policyv1.SchemeGroupVersion, &policyv1.Eviction{}},
+	{authenticationv1.SchemeGroupVersion, &authenticationv1.TokenRequest{}},
+	{autoscalingv1.SchemeGroupVersion, &autoscalingv1.Scale{}},
 }
 
-// addTokenRequest registers authentication.k8s.io/v1 TokenRequest, the body
-// of serviceaccounts/token, in the given versions; the group's resources
-// are not served.
-func addTokenRequest(scheme *runtime.Scheme, versions ...schema.GroupVersion) {
-	for _, gv := range versions {
-		scheme.AddKnownTypes(gv, &authenticationv1.TokenRequest{})
+// addBodyKinds registers the bodyKinds in their versions and, with
+// internal, in their groups' internal versions too.
+func addBodyKinds(scheme *runtime.Scheme, internal bool) {
+	for _, k := range bodyKinds {
+		scheme.AddKnownTypes(k.gv, k.obj.DeepCopyObject())
+		if internal {
+			scheme.AddKnownTypes(schema.GroupVersion{Group: k.gv.Group, Version: runtime.APIVersionInternal}, k.obj.DeepCopyObject())
+		}
+		metav1.AddToGroupVersion(scheme, k.gv)
 	}
-	metav1.AddToGroupVersion(scheme, authenticationv1.SchemeGroupVersion)
 }

@@ -13,8 +13,6 @@ import (
 	"net/netip"
 	"time"
 
-	authenticationv1 "k8s.io/api/authentication/v1"
-	policyv1 "k8s.io/api/policy/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -348,8 +346,7 @@ func genericConfig(cfg Config, codecs serializer.CodecFactory) (*genericapiserve
 			return nil, err
 		}
 	}
-	addEviction(namerScheme, policyv1.SchemeGroupVersion)
-	addTokenRequest(namerScheme, authenticationv1.SchemeGroupVersion)
+	addBodyKinds(namerScheme, false)
 	namer := apiopenapi.NewDefinitionNamer(namerScheme)
 	gc.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openapi.GetOpenAPIDefinitions, namer)
 	gc.OpenAPIConfig.Info.Title = "Kubernetes"

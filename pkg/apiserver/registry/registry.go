@@ -8,6 +8,7 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/kubeletclient"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/resource"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/configmap"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/deployment"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/endpoint"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/endpointslice"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/event"
@@ -72,6 +73,7 @@ func NewStorage(c Config) ([]*resource.Storage, error) {
 	b.add(servicecidr.NewStorage(o))
 	b.add(ipaddress.NewStorage(o))
 	b.add(ingressclass.NewStorage(o))
+	b.add(deployment.NewStorage(o))
 
 	if b.err != nil {
 		return nil, b.err

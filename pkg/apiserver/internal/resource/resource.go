@@ -43,6 +43,15 @@ type Definition struct {
 	// Status, if set, splits spec and status: the main resource keeps the
 	// stored status, the status subresource keeps the stored spec.
 	Status *StatusSplit
+	// Scale, if set, serves the scale subresource (autoscaling/v1 Scale)
+	// over the object's replica counts.
+	Scale *Scale
+	// Spec, if set, returns what metadata.generation counts the changes of
+	// (usually the spec): a new object's generation is 1, and an update
+	// that changes Spec's result adds one, as the workload registries'
+	// PrepareForUpdate do, so that controllers can report
+	// status.observedGeneration.
+	Spec func(obj runtime.Object) any
 	// PrepareForCreate and PrepareForUpdate clear or set server-owned fields
 	// before validation, as the registries' strategies of the same name do.
 	PrepareForCreate func(ctx context.Context, obj runtime.Object)
@@ -207,6 +216,7 @@ type Options struct {
 type Storage struct {
 	REST   *REST
 	Status *StatusREST
+	Scale  *ScaleREST
 	// Extra is the storage that the resource's registry adds over its
 	// store, keyed as APIGroupInfo wants it: subresources beyond status
 	// ("pods/binding") and related resources ("bindings").
@@ -228,6 +238,9 @@ func (s *Storage) Map() map[string]rest.Storage {
 	m := map[string]rest.Storage{s.REST.DefaultQualifiedResource.Resource: main}
 	if s.Status != nil {
 		m[s.REST.DefaultQualifiedResource.Resource+"/status"] = s.Status
+	}
+	if s.Scale != nil {
+		m[s.REST.DefaultQualifiedResource.Resource+"/scale"] = s.Scale
 	}
 	for path, extra := range s.Extra {
 		m[path] = extra
@@ -278,6 +291,9 @@ func NewStorage(d Definition, opts Options) (*Storage, error) {
 		// finalizer): what is released on delete is released then too.
 		statusStore.AfterDelete = d.AfterDelete
 		s.Status = &StatusREST{store: &statusStore}
+	}
+	if d.Scale != nil {
+		s.Scale = newScaleREST(store, d)
 	}
 	// The create and update hooks are the main resource's only, as in
 	// upstream's registries, so they are set after the status store copied

@@ -3,6 +3,7 @@ package resource
 import (
 	"context"
 
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -43,6 +44,11 @@ func (s *strategy) PrepareForCreate(ctx context.Context, obj runtime.Object) {
 	if s.def.Status != nil && s.def.Status.ResetStatus != nil {
 		s.def.Status.ResetStatus(obj)
 	}
+	if s.def.Spec != nil {
+		if m, err := meta.Accessor(obj); err == nil {
+			m.SetGeneration(1)
+		}
+	}
 	if s.def.PrepareForCreate != nil {
 		s.def.PrepareForCreate(ctx, obj)
 	}
@@ -52,8 +58,28 @@ func (s *strategy) PrepareForUpdate(ctx context.Context, obj, old runtime.Object
 	if s.def.Status != nil {
 		s.def.Status.CopyStatus(obj, old)
 	}
+	if s.def.Spec != nil {
+		countSpecChange(obj, old, s.def.Spec)
+	}
 	if s.def.PrepareForUpdate != nil {
 		s.def.PrepareForUpdate(ctx, obj, old)
+	}
+}
+
+// countSpecChange sets obj's generation to old's, plus one if what spec
+// returns differs: clients cannot set it.
+func countSpecChange(obj, old runtime.Object, spec func(runtime.Object) any) {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return
+	}
+	o, err := meta.Accessor(old)
+	if err != nil {
+		return
+	}
+	m.SetGeneration(o.GetGeneration())
+	if !apiequality.Semantic.DeepEqual(spec(obj), spec(old)) {
+		m.SetGeneration(o.GetGeneration() + 1)
 	}
 }
 

@@ -39,7 +39,28 @@ func SetDefaults(pod *corev1.Pod) {
 		defaultHostNetworkPorts(spec.InitContainers)
 	}
 
-	// SetDefaults_PodSpec.
+	SetSpecDefaults(spec)
+
+	for _, statuses := range [][]corev1.ContainerStatus{
+		pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses, pod.Status.EphemeralContainerStatuses,
+	} {
+		for i := range statuses {
+			roundUpResourceList(statuses[i].AllocatedResources)
+			if r := statuses[i].Resources; r != nil {
+				roundUpResourceList(r.Limits)
+				roundUpResourceList(r.Requests)
+			}
+		}
+	}
+}
+
+// SetSpecDefaults fills in what SetDefaults_PodSpec and the defaults of
+// volumes, containers and resource lists fill in: everything SetDefaults
+// does but what upstream defaults only on Pods (requests from limits,
+// enableServiceLinks, host-network ports, statuses). The workload kinds'
+// pod templates get these and no more, so a Deployment's template does not
+// gain fields that its pods then get from SetDefaults.
+func SetSpecDefaults(spec *corev1.PodSpec) {
 	if spec.DNSPolicy == "" {
 		spec.DNSPolicy = corev1.DNSClusterFirst
 	}
@@ -80,18 +101,6 @@ func SetDefaults(pod *corev1.Pod) {
 	if r := spec.Resources; r != nil {
 		roundUpResourceList(r.Limits)
 		roundUpResourceList(r.Requests)
-	}
-
-	for _, statuses := range [][]corev1.ContainerStatus{
-		pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses, pod.Status.EphemeralContainerStatuses,
-	} {
-		for i := range statuses {
-			roundUpResourceList(statuses[i].AllocatedResources)
-			if r := statuses[i].Resources; r != nil {
-				roundUpResourceList(r.Limits)
-				roundUpResourceList(r.Requests)
-			}
-		}
 	}
 }
 
