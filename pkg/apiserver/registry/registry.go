@@ -19,6 +19,7 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/namespace"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/node"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/pod"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/replicaset"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/resourcequota"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/secret"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/service"
@@ -74,6 +75,7 @@ func NewStorage(c Config) ([]*resource.Storage, error) {
 	b.add(ipaddress.NewStorage(o))
 	b.add(ingressclass.NewStorage(o))
 	b.add(deployment.NewStorage(o))
+	b.add(replicaset.NewStorage(o))
 
 	if b.err != nil {
 		return nil, b.err
