@@ -22,6 +22,7 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/controller/nodelifecycle"
 	"github.com/fakecluster/fakecluster/pkg/controller/nodelifecycle/tainteviction"
 	"github.com/fakecluster/fakecluster/pkg/controller/podgc"
+	"github.com/fakecluster/fakecluster/pkg/controller/replicaset"
 	"github.com/fakecluster/fakecluster/pkg/controller/scheduler"
 	"github.com/fakecluster/fakecluster/pkg/controller/serviceaccount"
 )
@@ -99,6 +100,9 @@ func controllerSpecs() []controllerSpec {
 		}},
 		{"taint-eviction-controller", 8, func(d controllerDeps) (runner, error) {
 			return tainteviction.New(d.client, d.factory)
+		}},
+		{replicaset.Name, 5, func(d controllerDeps) (runner, error) {
+			return replicaset.New(d.client, d.factory)
 		}},
 		{"pod-garbage-collector-controller", 1, func(d controllerDeps) (runner, error) {
 			return podgc.New(d.client, d.factory, podgc.Options{})
