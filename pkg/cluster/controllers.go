@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 
+	"github.com/fakecluster/fakecluster/pkg/controller/deployment"
 	"github.com/fakecluster/fakecluster/pkg/controller/endpoints"
 	"github.com/fakecluster/fakecluster/pkg/controller/endpointslice"
 	"github.com/fakecluster/fakecluster/pkg/controller/garbagecollector"
@@ -100,6 +101,9 @@ func controllerSpecs() []controllerSpec {
 		}},
 		{"taint-eviction-controller", 8, func(d controllerDeps) (runner, error) {
 			return tainteviction.New(d.client, d.factory)
+		}},
+		{deployment.Name, 5, func(d controllerDeps) (runner, error) {
+			return deployment.New(d.client, d.factory)
 		}},
 		{replicaset.Name, 5, func(d controllerDeps) (runner, error) {
 			return replicaset.New(d.client, d.factory)
