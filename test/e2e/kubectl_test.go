@@ -239,8 +239,13 @@ var scenarios = []scenario{{
 		k("get", "nodes"),
 		k("get", "nodes", "-o", "wide"),
 		k("get", "nodes", "--show-labels"),
-		// kubectl before v1.33 also prints a Kube-Proxy Version line.
-		k("describe", "node", "worker9").versionSpecificOutput(),
+		// The node lifecycle controller records RegisteredNode for a new
+		// node; describe runs once kubectl events has seen it, as it would
+		// show it on a real cluster. kubectl before v1.33 also prints a
+		// Kube-Proxy Version line.
+		k("events", "--for", "node/worker9", "--watch").around(
+			k("describe", "node", "worker9"), 2, 2).
+			mask(`(?m)^\d+[smh]( +Normal)`, "<age>$1").versionSpecificOutput(),
 		k("delete", "node", "worker9"),
 		// From the seed (dual-stack): a node registered without pod CIDRs
 		// gets one of each family from the node IPAM controller, the first
