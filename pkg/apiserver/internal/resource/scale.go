@@ -191,6 +191,7 @@ func (u *scaleUpdate) UpdatedObject(ctx context.Context, oldObj runtime.Object) 
 	}
 	if scale.UID != "" && scale.UID != m.UID {
 		return nil, apierrors.NewConflict(r.resource, m.Name,
+			//lint:ignore ST1005 upstream's text, which clients match
 			fmt.Errorf("Precondition failed: UID in precondition: %v, UID in object meta: %v", scale.UID, m.UID))
 	}
 	r.scale.set(parent, scale.Spec.Replicas)

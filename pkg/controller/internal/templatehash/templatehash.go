@@ -2,7 +2,7 @@
 // controllers do (the pod-template-hash label of a Deployment's
 // ReplicaSets, the controller-revision-hash of StatefulSets and
 // DaemonSets): FNV-32a over the template printed for hashing
-// (k8s.io/apimachinery's dump.ForHash), salted with the owner's collision
+// (k8s.io/utils's dump.ForHash), salted with the owner's collision
 // count, in rand's safe alphabet. The same template gives the same name
 // as a real cluster's.
 package templatehash
@@ -13,8 +13,8 @@ import (
 	"hash/fnv"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/util/dump"
 	"k8s.io/apimachinery/pkg/util/rand"
+	"k8s.io/utils/dump"
 )
 
 // Compute is the hash of template under collisionCount (nil: none yet).
