@@ -97,7 +97,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory) (
 	}
 	c.loop = workers.Loop[string]{
 		Pool: workers.Pool[string]{
-			Queue: queue, Sync: c.sync,
+			Queue: queue, Sync: c.sync, Expected: workers.LostRace,
 			ErrorMessage: "Error syncing deployment", ItemKey: "deployment",
 		},
 		Name: Name, Title: "deployment controller", Synced: synced, Events: c.events,

@@ -84,7 +84,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory) (
 	}
 	c.loop = workers.Loop[string]{
 		Pool: workers.Pool[string]{
-			Queue: queue, Sync: c.sync,
+			Queue: queue, Sync: c.sync, Expected: workers.LostRace,
 			ErrorMessage: "Error syncing ReplicaSet", ItemKey: "replicaSet",
 		},
 		Name: Name, Title: "replicaset controller", Synced: synced, Events: c.events,

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/cache"
@@ -30,6 +31,12 @@ type Pool[T comparable] struct {
 	OnError      func(ctx context.Context, item T, err error)
 	ErrorMessage string
 	ItemKey      string
+	// Expected, if set, tells errors that are part of normal operation,
+	// such as an update that lost a race with another writer's (a
+	// conflict: the cache was behind): the item is retried after the
+	// rate-limited delay and the error logged at V(4), not reported, as
+	// upstream's workload controllers log such retries below error level.
+	Expected func(err error) bool
 }
 
 // Start starts n workers in wg that take items from the queue until it
@@ -61,6 +68,9 @@ func (p *Pool[T]) processNext(ctx context.Context) bool {
 	case ctx.Err() != nil:
 		// The controller is stopping: the item is not retried, and an
 		// error of a sync cut short is no news.
+	case p.Expected != nil && p.Expected(err):
+		klog.FromContext(ctx).V(4).Info(p.ErrorMessage+", retrying", p.ItemKey, item, "err", err)
+		p.Queue.AddRateLimited(item)
 	case p.OnError != nil:
 		p.OnError(ctx, item, err)
 	default:
@@ -129,3 +139,8 @@ func (l *Loop[T]) Run(ctx context.Context, n int, keysAndValues ...any) {
 	l.Start(ctx, &wg, n)
 	<-ctx.Done()
 }
+
+// LostRace is an Expected for controllers that write objects others also
+// write: the object changed (a conflict) or went (not found) since the
+// cache saw it, and the next sync, from a fresher cache, will do better.
+func LostRace(err error) bool { return apierrors.IsConflict(err) || apierrors.IsNotFound(err) }

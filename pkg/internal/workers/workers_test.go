@@ -91,6 +91,40 @@ func TestOnError(t *testing.T) {
 	}
 }
 
+// TestExpectedErrorRetried: an error Expected accepts is retried, and
+// OnError, which would drop the item, is not called.
+func TestExpectedErrorRetried(t *testing.T) {
+	t.Parallel()
+	_, ctx := ktesting.NewTestContext(t)
+	ctx, cancel := context.WithCancel(ctx)
+	queue := workqueue.NewTypedRateLimitingQueue(workqueue.NewTypedItemExponentialFailureRateLimiter[string](time.Millisecond, time.Millisecond))
+	errLost := errors.New("lost a race")
+	done := make(chan struct{})
+	var calls int
+	var wg sync.WaitGroup
+	pool := workers.Pool[string]{Queue: queue,
+		Sync: func(context.Context, string) error {
+			if calls++; calls < 3 {
+				return errLost
+			}
+			close(done)
+			return nil
+		},
+		Expected: func(err error) bool { return errors.Is(err, errLost) },
+		OnError:  func(context.Context, string, error) { t.Error("OnError called for an expected error") },
+	}
+	pool.Start(ctx, &wg, 1)
+	queue.Add("a")
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("item not retried to success within 10s")
+	}
+	cancel()
+	queue.ShutDown()
+	wg.Wait()
+}
+
 // TestRunStopsEarly: with a context done before the caches sync, Run syncs
 // nothing, shuts the queue down and returns.
 func TestRunStopsEarly(t *testing.T) {

@@ -10,6 +10,7 @@ package ownership
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -80,7 +81,7 @@ func Claim[T metav1.Object](ctx context.Context, o Owner, objs []T) ([]T, error)
 		}
 	}
 	if len(errs) > 0 {
-		return claimed, fmt.Errorf("claim %s objects: %v", o.Kind.Kind, errs)
+		return claimed, fmt.Errorf("claim %s objects: %w", o.Kind.Kind, errors.Join(errs...))
 	}
 	return claimed, nil
 }
