@@ -8,6 +8,8 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/kubeletclient"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/resource"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/configmap"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/controllerrevision"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/daemonset"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/deployment"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/endpoint"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/endpointslice"
@@ -25,6 +27,7 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/service"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/serviceaccount"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/servicecidr"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/statefulset"
 	satoken "github.com/fakecluster/fakecluster/pkg/apiserver/serviceaccount"
 )
 
@@ -76,6 +79,9 @@ func NewStorage(c Config) ([]*resource.Storage, error) {
 	b.add(ingressclass.NewStorage(o))
 	b.add(deployment.NewStorage(o))
 	b.add(replicaset.NewStorage(o))
+	b.add(statefulset.NewStorage(o))
+	b.add(daemonset.NewStorage(o))
+	b.add(controllerrevision.NewStorage(o))
 
 	if b.err != nil {
 		return nil, b.err
