@@ -16,6 +16,7 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/event"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/ingressclass"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/ipaddress"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/job"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/lease"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/limitrange"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/namespace"
@@ -82,6 +83,7 @@ func NewStorage(c Config) ([]*resource.Storage, error) {
 	b.add(statefulset.NewStorage(o))
 	b.add(daemonset.NewStorage(o))
 	b.add(controllerrevision.NewStorage(o))
+	b.add(job.NewStorage(o))
 
 	if b.err != nil {
 		return nil, b.err
