@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 
+	"github.com/fakecluster/fakecluster/pkg/controller/daemonset"
 	"github.com/fakecluster/fakecluster/pkg/controller/deployment"
 	"github.com/fakecluster/fakecluster/pkg/controller/endpoints"
 	"github.com/fakecluster/fakecluster/pkg/controller/endpointslice"
@@ -107,6 +108,9 @@ func controllerSpecs() []controllerSpec {
 		}},
 		{replicaset.Name, 5, func(d controllerDeps) (runner, error) {
 			return replicaset.New(d.client, d.factory)
+		}},
+		{daemonset.Name, 2, func(d controllerDeps) (runner, error) {
+			return daemonset.New(d.client, d.factory)
 		}},
 		{"pod-garbage-collector-controller", 1, func(d controllerDeps) (runner, error) {
 			return podgc.New(d.client, d.factory, podgc.Options{})

@@ -21,6 +21,7 @@ import (
 
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/eventhandlers"
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/expectations"
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/podcontrol"
 	"github.com/fakecluster/fakecluster/pkg/internal/events"
 	"github.com/fakecluster/fakecluster/pkg/internal/workers"
 )
@@ -42,6 +43,7 @@ type Controller struct {
 	pods         corelisters.PodLister
 	expectations *expectations.Expectations
 	events       *events.Recorder
+	podControl   podcontrol.Control
 	loop         workers.Loop[string]
 	now          func() time.Time
 }
@@ -59,6 +61,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory) (
 		events:       events.New(client, Name),
 		now:          time.Now,
 	}
+	c.podControl = podcontrol.Control{Client: client, Events: c.events}
 	queue := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]())
 	synced, err := eventhandlers.Add(
 		eventhandlers.For("replicaset", sets.TypedInformer(), appsinformers.ReplicaSetHandlerFuncs{

@@ -2,8 +2,6 @@ package replicaset
 
 import (
 	"context"
-	"errors"
-	"sync"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -13,9 +11,9 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/klog/v2"
 
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/ownership"
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/podcontrol"
 )
 
 // sync brings one ReplicaSet's pods to its spec and reports them.
@@ -100,12 +98,9 @@ func (c *Controller) manage(ctx context.Context, rs *appsv1.ReplicaSet, key stri
 	case diff < 0:
 		n := min(-diff, burstReplicas)
 		c.expectations.ExpectCreations(key, n)
-		created, err := slowStart(n, func() error { return c.createPod(ctx, rs) })
-		for range n - created {
-			// Those never tried will never be seen.
-			c.expectations.Created(key)
-		}
-		return err
+		return c.podControl.CreateAll(ctx, rs, n, func(int) *corev1.Pod {
+			return podcontrol.FromTemplate(&rs.Spec.Template, rs, kind)
+		}, func() { c.expectations.Created(key) })
 	case diff > 0:
 		victims := podsToDelete(active, perNode(active), min(diff, burstReplicas), c.now())
 		keys := make([]string, len(victims))
@@ -113,89 +108,7 @@ func (c *Controller) manage(ctx context.Context, rs *appsv1.ReplicaSet, key stri
 			keys[i], _ = cache.MetaNamespaceKeyFunc(p)
 		}
 		c.expectations.ExpectDeletions(key, keys)
-		var wg sync.WaitGroup
-		errs := make([]error, len(victims))
-		for i, p := range victims {
-			wg.Go(func() {
-				errs[i] = c.deletePod(ctx, rs, p)
-				if errs[i] != nil {
-					c.expectations.Deleted(key, keys[i])
-				}
-			})
-		}
-		wg.Wait()
-		return errors.Join(errs...)
+		return c.podControl.DeleteAll(ctx, rs, victims, func(i int) { c.expectations.Deleted(key, keys[i]) })
 	}
-	return nil
-}
-
-// slowStart calls fn count times, in batches of 1, 2, 4, … run at once,
-// and stops after the first batch with a failure, so that a sync that
-// cannot create (quota, a bad template) tries once, not count times. It
-// returns how many calls were made and the first error.
-func slowStart(count int, fn func() error) (int, error) {
-	done := 0
-	for batch := 1; done < count; batch *= 2 {
-		batch = min(batch, count-done)
-		errs := make([]error, batch)
-		var wg sync.WaitGroup
-		for i := range batch {
-			wg.Go(func() { errs[i] = fn() })
-		}
-		wg.Wait()
-		done += batch
-		if err := errors.Join(errs...); err != nil {
-			return done, err
-		}
-	}
-	return done, nil
-}
-
-// createPod creates one pod from rs's template.
-func (c *Controller) createPod(ctx context.Context, rs *appsv1.ReplicaSet) error {
-	key, _ := cache.MetaNamespaceKeyFunc(rs)
-	pod := podFromTemplate(&rs.Spec.Template, rs)
-	created, err := c.client.CoreV1().Pods(rs.Namespace).Create(ctx, pod, metav1.CreateOptions{})
-	if err != nil {
-		c.expectations.Created(key)
-		if apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
-			return nil
-		}
-		c.events.Eventf(rs, corev1.EventTypeWarning, "FailedCreate", "Error creating: %v", err)
-		return err
-	}
-	klog.FromContext(ctx).V(4).Info("Created pod", "replicaSet", klog.KObj(rs), "pod", klog.KObj(created))
-	c.events.Eventf(rs, corev1.EventTypeNormal, "SuccessfulCreate", "Created pod: %v", created.Name)
-	return nil
-}
-
-// podFromTemplate is the pod a controller creates from its template:
-// the template's labels, annotations, finalizers and spec, a name after
-// the owner's, and the owner as controller.
-func podFromTemplate(t *corev1.PodTemplateSpec, rs *appsv1.ReplicaSet) *corev1.Pod {
-	t = t.DeepCopy()
-	return &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{
-			GenerateName:    rs.Name + "-",
-			Namespace:       rs.Namespace,
-			Labels:          t.Labels,
-			Annotations:     t.Annotations,
-			Finalizers:      t.Finalizers,
-			OwnerReferences: []metav1.OwnerReference{ownership.ControllerRef(rs, kind)},
-		},
-		Spec: t.Spec,
-	}
-}
-
-func (c *Controller) deletePod(ctx context.Context, rs *appsv1.ReplicaSet, pod *corev1.Pod) error {
-	err := c.client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &pod.UID}})
-	if apierrors.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		c.events.Eventf(rs, corev1.EventTypeWarning, "FailedDelete", "Error deleting: %v", err)
-		return err
-	}
-	c.events.Eventf(rs, corev1.EventTypeNormal, "SuccessfulDelete", "Deleted pod: %v", pod.Name)
 	return nil
 }

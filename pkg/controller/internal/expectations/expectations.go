@@ -38,18 +38,19 @@ func New() *Expectations {
 
 // ExpectCreations records that key's controller is about to create adds
 // objects, replacing what it expected before.
-func (e *Expectations) ExpectCreations(key string, adds int) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.m[key] = &pending{adds: adds, at: e.now()}
-}
+func (e *Expectations) ExpectCreations(key string, adds int) { e.Expect(key, adds, nil) }
 
 // ExpectDeletions records that key's controller is about to delete the
 // objects of the given keys, replacing what it expected before.
-func (e *Expectations) ExpectDeletions(key string, objKeys []string) {
+func (e *Expectations) ExpectDeletions(key string, objKeys []string) { e.Expect(key, 0, objKeys) }
+
+// Expect records that key's controller is about to create adds objects
+// and delete those of objKeys in one go (a DaemonSet's sync does both),
+// replacing what it expected before.
+func (e *Expectations) Expect(key string, adds int, objKeys []string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	p := &pending{dels: make(map[string]bool, len(objKeys)), at: e.now()}
+	p := &pending{adds: adds, dels: make(map[string]bool, len(objKeys)), at: e.now()}
 	for _, k := range objKeys {
 		p.dels[k] = true
 	}
