@@ -8,6 +8,9 @@ func init() {
 	scenarios = append(scenarios, scenario{
 		name:  "deployments",
 		steps: deploymentSteps(),
+	}, scenario{
+		name:  "daemonsets",
+		steps: daemonSetSteps(),
 	})
 }
 
@@ -17,6 +20,10 @@ const (
 	// waitingLines are rollout status's progress lines, as many as the
 	// rollout takes polls: only its last line is the same every run.
 	waitingLines = `(?m)^Waiting for deployment .*\n`
+	// daemonWaitingLines are the same for a DaemonSet's rollout.
+	daemonWaitingLines = `(?m)^Waiting for daemon set .*\n`
+	// daemonPodSuffix is the random end of a DaemonSet's pod's name.
+	daemonPodSuffix = `\b(fluentd)-[a-z0-9]{5}\b`
 )
 
 func deploymentSteps() []step {
@@ -46,5 +53,31 @@ func deploymentSteps() []step {
 		// kubectl before v1.35 does not name the namespace.
 		ns("delete", "deployment", "web", "--cascade=foreground").versionSpecificOutput(),
 		ns("get", "replicasets"),
+	}
+}
+
+// daemonSetSteps are the DaemonSet page's fluentd example on the one
+// node: applied, rolled out, updated, its history read from the
+// ControllerRevisions, and rolled back.
+func daemonSetSteps() []step {
+	n := []string{"-n", "daemonsets"}
+	ns := func(args ...string) step { return k(append(args, n...)...) }
+	status := func() step { return ns("rollout", "status", "daemonset/fluentd").mask(daemonWaitingLines, "") }
+	return []step{
+		k("create", "namespace", "daemonsets"),
+		ns("apply", "-f", "fluentd-daemonset.yaml"),
+		status(),
+		ns("get", "daemonsets", "-o", "wide"),
+		ns("get", "pods", "-l", "name=fluentd", "-o", "custom-columns=NAME:.metadata.name,NODE:.spec.nodeName,HASH:.metadata.labels.controller-revision-hash,GENERATION:.metadata.labels.pod-template-generation").
+			mask(daemonPodSuffix, "$1-xxxxx"),
+		ns("set", "image", "daemonset/fluentd", "fluentd=quay.io/fluentd_elasticsearch/fluentd:v5.0.2"),
+		status(),
+		ns("rollout", "history", "daemonset/fluentd"),
+		ns("rollout", "history", "daemonset/fluentd", "--revision=1"),
+		ns("get", "controllerrevisions"),
+		ns("rollout", "undo", "daemonset/fluentd"),
+		status(),
+		ns("get", "daemonset", "fluentd", "-o", "jsonpath={.status.desiredNumberScheduled} {.status.updatedNumberScheduled} {.status.numberAvailable} {.spec.template.spec.containers[0].image}{\"\\n\"}"),
+		ns("delete", "daemonset", "fluentd").versionSpecificOutput(),
 	}
 }
