@@ -75,7 +75,9 @@ func daemonSetSteps() []step {
 		ns("rollout", "history", "daemonset/fluentd"),
 		ns("rollout", "history", "daemonset/fluentd", "--revision=1"),
 		ns("get", "controllerrevisions"),
-		ns("rollout", "undo", "daemonset/fluentd"),
+		// kubectl v1.33 and later warn that undo leaves the
+		// last-applied-configuration annotation as it was; v1.32 does not.
+		ns("rollout", "undo", "daemonset/fluentd").versionSpecificOutput(),
 		status(),
 		ns("get", "daemonset", "fluentd", "-o", "jsonpath={.status.desiredNumberScheduled} {.status.updatedNumberScheduled} {.status.numberAvailable} {.spec.template.spec.containers[0].image}{\"\\n\"}"),
 		ns("delete", "daemonset", "fluentd").versionSpecificOutput(),
