@@ -5,7 +5,6 @@ import (
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/duration"
 
@@ -35,7 +34,7 @@ func table(t *tables.Convertors) tables.Convertor {
 // (being deleted), Suspended, FailureTarget and SuccessCriteriaMet that
 // holds, else Running.
 func status(j *batchv1.Job) string {
-	is := func(t batchv1.JobConditionType) bool { return hasCondition(j.Status.Conditions, t) }
+	is := func(t batchv1.JobConditionType) bool { return conditionTrue(j.Status.Conditions, t) }
 	switch {
 	case is(batchv1.JobComplete):
 		return "Complete"
@@ -51,17 +50,6 @@ func status(j *batchv1.Job) string {
 		return "SuccessCriteriaMet"
 	}
 	return "Running"
-}
-
-// hasCondition is upstream's hasJobCondition: whether the first condition
-// of type t is True.
-func hasCondition(conditions []batchv1.JobCondition, t batchv1.JobConditionType) bool {
-	for _, c := range conditions {
-		if c.Type == t {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }
 
 // completions is the COMPLETIONS cell: succeeded out of completions, or,

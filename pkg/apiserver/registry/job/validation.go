@@ -313,8 +313,9 @@ func validateTemplateUpdate(j, old *batchv1.Job, fld *field.Path) field.ErrorLis
 	if !suspended || !(notStarted || stopped) {
 		return apivalidation.ValidateImmutableField(j.Spec.Template, old.Spec.Template, fld.Child("template"))
 	}
+	// The error names spec.template either way, as upstream's does.
 	allowed := withMutableFields(&old.Spec.Template, &j.Spec.Template)
-	return apivalidation.ValidateImmutableField(j.Spec.Template.Spec, allowed.Spec, fld.Child("template", "spec"))
+	return apivalidation.ValidateImmutableField(j.Spec.Template, *allowed, fld.Child("template"))
 }
 
 // withMutableFields returns a copy of old with what a suspended Job may
@@ -354,12 +355,16 @@ func takeResources(to, from []corev1.Container) {
 	}
 }
 
-// conditionTrue reports whether conditions hold one of type t whose status
-// is True.
+// conditionTrue reports whether the first condition of type t in
+// conditions is True. The printer's STATUS cell and the check of a
+// suspended Job's template both ask it; upstream has a helper for each,
+// which differ only when a type appears twice, as the job controller never
+// writes it. This is the printer's rule, so that kubectl get shows what it
+// shows on a real cluster.
 func conditionTrue(conditions []batchv1.JobCondition, t batchv1.JobConditionType) bool {
 	for _, c := range conditions {
-		if c.Type == t && c.Status == corev1.ConditionTrue {
-			return true
+		if c.Type == t {
+			return c.Status == corev1.ConditionTrue
 		}
 	}
 	return false
