@@ -28,6 +28,7 @@ require (
 require (
 	github.com/go-jose/go-jose/v4 v4.1.9
 	github.com/miekg/dns v1.1.73
+	github.com/robfig/cron/v3 v3.0.1
 	k8s.io/apiextensions-apiserver v0.37.2
 )
 

@@ -9,6 +9,7 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/resource"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/configmap"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/controllerrevision"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/cronjob"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/daemonset"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/deployment"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/endpoint"
@@ -84,6 +85,7 @@ func NewStorage(c Config) ([]*resource.Storage, error) {
 	b.add(daemonset.NewStorage(o))
 	b.add(controllerrevision.NewStorage(o))
 	b.add(job.NewStorage(o))
+	b.add(cronjob.NewStorage(o))
 
 	if b.err != nil {
 		return nil, b.err

@@ -1,0 +1,8 @@
+package cronjob
+
+import "github.com/fakecluster/fakecluster/pkg/apiserver/internal/resource"
+
+// NewStorage returns the storage of cronjobs and cronjobs/status.
+func NewStorage(opts resource.Options) (*resource.Storage, error) {
+	return resource.NewStorage(definition(), opts)
+}
