@@ -18,6 +18,7 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/controller/endpoints"
 	"github.com/fakecluster/fakecluster/pkg/controller/endpointslice"
 	"github.com/fakecluster/fakecluster/pkg/controller/garbagecollector"
+	"github.com/fakecluster/fakecluster/pkg/controller/job"
 	"github.com/fakecluster/fakecluster/pkg/controller/loadbalancer"
 	"github.com/fakecluster/fakecluster/pkg/controller/namespace"
 	"github.com/fakecluster/fakecluster/pkg/controller/nodeipam"
@@ -111,6 +112,9 @@ func controllerSpecs() []controllerSpec {
 		}},
 		{daemonset.Name, 2, func(d controllerDeps) (runner, error) {
 			return daemonset.New(d.client, d.factory)
+		}},
+		{job.Name, 5, func(d controllerDeps) (runner, error) {
+			return job.New(d.client, d.factory, job.Options{})
 		}},
 		{"pod-garbage-collector-controller", 1, func(d controllerDeps) (runner, error) {
 			return podgc.New(d.client, d.factory, podgc.Options{})
