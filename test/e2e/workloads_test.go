@@ -11,6 +11,9 @@ func init() {
 	}, scenario{
 		name:  "daemonsets",
 		steps: daemonSetSteps(),
+	}, scenario{
+		name:  "jobs",
+		steps: jobSteps(),
 	})
 }
 
@@ -81,5 +84,35 @@ func daemonSetSteps() []step {
 		status(),
 		ns("get", "daemonset", "fluentd", "-o", "jsonpath={.status.desiredNumberScheduled} {.status.updatedNumberScheduled} {.status.numberAvailable} {.spec.template.spec.containers[0].image}{\"\\n\"}"),
 		ns("delete", "daemonset", "fluentd").versionSpecificOutput(),
+	}
+}
+
+// jobSteps run Jobs to their end: kubectl create job's one pod completing,
+// a Job failing once its backoffLimit is spent (the retry waits out the
+// controller's 10 s back-off), and an Indexed Job whose pods see
+// JOB_COMPLETION_INDEX.
+func jobSteps() []step {
+	n := []string{"-n", "jobs"}
+	ns := func(args ...string) step { return k(append(args, n...)...) }
+	// The AGE normalization takes DURATION, the first cell that reads as
+	// an age: this puts both back under their headers.
+	duration := func(s step) step { return s.mask(`\b(\d/\d +)<age> (?:\d+[smh])+\b`, "${1}<duration> <age>") }
+	return []step{
+		k("create", "namespace", "jobs"),
+		k("create", "job", "hello", "-n", "jobs", "--image=busybox:1.36", "--", "echo", "Hello from the job"),
+		ns("wait", "--for=condition=complete", "job/hello", "--timeout=60s"),
+		ns("logs", "job/hello"),
+		duration(ns("get", "jobs")),
+		ns("get", "job", "hello", "-o", `jsonpath={.status.succeeded} {.status.conditions[*].type}{"\n"}`),
+		ns("apply", "-f", "jobs.yaml"),
+		ns("wait", "--for=condition=complete", "job/indexed", "--timeout=60s"),
+		ns("get", "pods", "-l", "job-name=indexed", "--sort-by=.metadata.annotations.batch\\.kubernetes\\.io/job-completion-index",
+			"-o", `custom-columns=INDEX:.metadata.annotations.batch\.kubernetes\.io/job-completion-index,PHASE:.status.phase`),
+		ns("logs", "-l", "job-name=indexed,batch.kubernetes.io/job-completion-index=2"),
+		ns("wait", "--for=condition=failed", "job/fail", "--timeout=90s"),
+		ns("get", "job", "fail", "-o", `jsonpath={.status.failed} {.status.conditions[?(@.type=="Failed")].reason}: {.status.conditions[?(@.type=="Failed")].message}{"\n"}`),
+		duration(ns("get", "jobs")),
+		// kubectl before v1.35 does not name the namespace.
+		ns("delete", "job", "hello").versionSpecificOutput(),
 	}
 }
