@@ -28,6 +28,7 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/controller/replicaset"
 	"github.com/fakecluster/fakecluster/pkg/controller/scheduler"
 	"github.com/fakecluster/fakecluster/pkg/controller/serviceaccount"
+	"github.com/fakecluster/fakecluster/pkg/controller/ttlafterfinished"
 )
 
 // controllerQPS and controllerBurst are the client-side rate limits of the
@@ -115,6 +116,9 @@ func controllerSpecs() []controllerSpec {
 		}},
 		{job.Name, 5, func(d controllerDeps) (runner, error) {
 			return job.New(d.client, d.factory, job.Options{})
+		}},
+		{ttlafterfinished.Name, 5, func(d controllerDeps) (runner, error) {
+			return ttlafterfinished.New(d.client, d.factory)
 		}},
 		{"pod-garbage-collector-controller", 1, func(d controllerDeps) (runner, error) {
 			return podgc.New(d.client, d.factory, podgc.Options{})
