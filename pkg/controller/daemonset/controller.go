@@ -18,11 +18,11 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/flowcontrol"
 	"k8s.io/client-go/util/workqueue"
-	"k8s.io/kubectl/pkg/util/podutils"
 
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/eventhandlers"
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/expectations"
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/podcontrol"
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/podowners"
 	"github.com/fakecluster/fakecluster/pkg/internal/events"
 	"github.com/fakecluster/fakecluster/pkg/internal/workers"
 )
@@ -55,6 +55,7 @@ type Controller struct {
 	expectations *expectations.Expectations
 	events       *events.Recorder
 	podControl   podcontrol.Control
+	owners       podowners.Owners[*appsv1.DaemonSet]
 	failedPods   *flowcontrol.Backoff
 	loop         workers.Loop[string]
 	now          func() time.Time
@@ -80,6 +81,15 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory) (
 		now:          time.Now,
 	}
 	c.podControl = podcontrol.Control{Client: client, Events: c.events}
+	c.owners = podowners.Owners[*appsv1.DaemonSet]{
+		Kind:            kind,
+		Get:             func(ns, name string) (*appsv1.DaemonSet, error) { return c.sets.DaemonSets(ns).Get(name) },
+		List:            func(ns string) ([]*appsv1.DaemonSet, error) { return c.sets.DaemonSets(ns).List(labels.Everything()) },
+		Selector:        func(ds *appsv1.DaemonSet) *metav1.LabelSelector { return ds.Spec.Selector },
+		MinReadySeconds: func(ds *appsv1.DaemonSet) int32 { return ds.Spec.MinReadySeconds },
+		Expectations:    c.expectations,
+		Queue:           func() workqueue.TypedRateLimitingInterface[string] { return c.loop.Queue },
+	}
 	queue := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]())
 	synced, err := eventhandlers.Add(
 		eventhandlers.For("daemonset", sets.TypedInformer(), appsinformers.DaemonSetHandlerFuncs{
@@ -91,23 +101,15 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory) (
 			},
 		}),
 		eventhandlers.For("controllerrevision", revisions.TypedInformer(), appsinformers.ControllerRevisionHandlerFuncs{
-			AddFunc:    func(r *appsv1.ControllerRevision) { c.enqueueOwner(r) },
-			UpdateFunc: func(_, r *appsv1.ControllerRevision) { c.enqueueOwner(r) },
+			AddFunc:    func(r *appsv1.ControllerRevision) { c.owners.EnqueueOwner(r) },
+			UpdateFunc: func(_, r *appsv1.ControllerRevision) { c.owners.EnqueueOwner(r) },
 			DeleteFunc: func(d cache.DeletedObject[*appsv1.ControllerRevision]) {
 				if d.OptionalObj != nil {
-					c.enqueueOwner(d.OptionalObj)
+					c.owners.EnqueueOwner(d.OptionalObj)
 				}
 			},
 		}),
-		eventhandlers.For("pod", pods.TypedInformer(), coreinformers.PodHandlerFuncs{
-			AddFunc:    c.addPod,
-			UpdateFunc: c.updatePod,
-			DeleteFunc: func(d cache.DeletedObject[*corev1.Pod]) {
-				if d.OptionalObj != nil {
-					c.podGone(d.OptionalObj)
-				}
-			},
-		}),
+		eventhandlers.For("pod", pods.TypedInformer(), c.owners.PodHandlers()),
 		eventhandlers.For("node", nodes.TypedInformer(), coreinformers.NodeHandlerFuncs{
 			AddFunc:    func(*corev1.Node) { c.enqueueAll() },
 			UpdateFunc: c.updateNode,
@@ -161,103 +163,6 @@ func (c *Controller) updateNode(old, node *corev1.Node) {
 			c.enqueue(ds)
 		}
 	}
-}
-
-// owner is the DaemonSet that controls obj, if the cache has it.
-func (c *Controller) owner(obj metav1.Object) *appsv1.DaemonSet {
-	ref := metav1.GetControllerOfNoCopy(obj)
-	if ref == nil || ref.Kind != kind.Kind || ref.APIVersion != kind.GroupVersion().String() {
-		return nil
-	}
-	ds, err := c.sets.DaemonSets(obj.GetNamespace()).Get(ref.Name)
-	if err != nil || ds.UID != ref.UID {
-		return nil
-	}
-	return ds
-}
-
-// enqueueOwner syncs the DaemonSet that controls a revision, or those
-// that select an orphan one, which may adopt it.
-func (c *Controller) enqueueOwner(obj metav1.Object) {
-	if ds := c.owner(obj); ds != nil {
-		c.enqueue(ds)
-		return
-	}
-	if metav1.GetControllerOfNoCopy(obj) == nil {
-		for _, ds := range c.selecting(obj) {
-			c.enqueue(ds)
-		}
-	}
-}
-
-// selecting are the DaemonSets whose selector matches obj's labels.
-func (c *Controller) selecting(obj metav1.Object) []*appsv1.DaemonSet {
-	all, err := c.sets.DaemonSets(obj.GetNamespace()).List(labels.Everything())
-	if err != nil {
-		return nil
-	}
-	var out []*appsv1.DaemonSet
-	for _, ds := range all {
-		sel, err := metav1.LabelSelectorAsSelector(ds.Spec.Selector)
-		if err == nil && !sel.Empty() && sel.Matches(labels.Set(obj.GetLabels())) {
-			out = append(out, ds)
-		}
-	}
-	return out
-}
-
-func (c *Controller) addPod(pod *corev1.Pod) {
-	if pod.DeletionTimestamp != nil {
-		// A restarted controller sees a pod already being deleted.
-		c.podGone(pod)
-		return
-	}
-	if ds := c.owner(pod); ds != nil {
-		key, _ := cache.MetaNamespaceKeyFunc(ds)
-		c.expectations.Created(key)
-		c.loop.Queue.Add(key)
-		return
-	}
-	c.enqueueOwner(pod)
-}
-
-func (c *Controller) updatePod(old, pod *corev1.Pod) {
-	if old.ResourceVersion == pod.ResourceVersion {
-		return
-	}
-	if pod.DeletionTimestamp != nil && old.DeletionTimestamp == nil {
-		c.podGone(pod)
-	}
-	oldRef, ref := metav1.GetControllerOfNoCopy(old), metav1.GetControllerOfNoCopy(pod)
-	if oldRef != nil && (ref == nil || oldRef.UID != ref.UID) {
-		if ds := c.owner(old); ds != nil {
-			c.enqueue(ds)
-		}
-	}
-	if ds := c.owner(pod); ds != nil {
-		c.enqueue(ds)
-		// A pod that just became ready is available minReadySeconds later.
-		if ds.Spec.MinReadySeconds > 0 && !podutils.IsPodReady(old) && podutils.IsPodReady(pod) {
-			key, _ := cache.MetaNamespaceKeyFunc(ds)
-			c.loop.Queue.AddAfter(key, time.Duration(ds.Spec.MinReadySeconds)*time.Second+time.Second)
-		}
-		return
-	}
-	if ref == nil {
-		c.enqueueOwner(pod)
-	}
-}
-
-// podGone records that a pod is deleted or being deleted.
-func (c *Controller) podGone(pod *corev1.Pod) {
-	ds := c.owner(pod)
-	if ds == nil {
-		return
-	}
-	key, _ := cache.MetaNamespaceKeyFunc(ds)
-	podKey, _ := cache.MetaNamespaceKeyFunc(pod)
-	c.expectations.Deleted(key, podKey)
-	c.loop.Queue.Add(key)
 }
 
 // errorf is an error of a sync, naming its DaemonSet.
