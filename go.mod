@@ -30,11 +30,14 @@ require (
 	github.com/miekg/dns v1.1.73
 	github.com/robfig/cron/v3 v3.0.1
 	k8s.io/apiextensions-apiserver v0.37.2
+	sigs.k8s.io/controller-runtime v0.25.3
 )
 
 require (
 	github.com/BurntSushi/toml v1.4.1-0.20240526193622-a339e1f7089c // indirect
+	github.com/evanphx/json-patch/v5 v5.9.11 // indirect
 	golang.org/x/exp/typeparams v0.0.0-20231108232855-2478ac86f678 // indirect
+	gomodules.xyz/jsonpatch/v2 v2.4.0 // indirect
 	honnef.co/go/tools v0.8.2 // indirect
 )
 
