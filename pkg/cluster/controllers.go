@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 
+	"github.com/fakecluster/fakecluster/pkg/controller/cronjob"
 	"github.com/fakecluster/fakecluster/pkg/controller/daemonset"
 	"github.com/fakecluster/fakecluster/pkg/controller/deployment"
 	"github.com/fakecluster/fakecluster/pkg/controller/endpoints"
@@ -116,6 +117,9 @@ func controllerSpecs() []controllerSpec {
 		}},
 		{job.Name, 5, func(d controllerDeps) (runner, error) {
 			return job.New(d.client, d.factory, job.Options{})
+		}},
+		{cronjob.Name, 5, func(d controllerDeps) (runner, error) {
+			return cronjob.New(d.client, d.factory, cronjob.Options{})
 		}},
 		{ttlafterfinished.Name, 5, func(d controllerDeps) (runner, error) {
 			return ttlafterfinished.New(d.client, d.factory)

@@ -14,6 +14,9 @@ func init() {
 	}, scenario{
 		name:  "jobs",
 		steps: jobSteps(),
+	}, scenario{
+		name:  "cronjobs",
+		steps: cronJobSteps(),
 	})
 }
 
@@ -114,5 +117,25 @@ func jobSteps() []step {
 		duration(ns("get", "jobs")),
 		// kubectl before v1.35 does not name the namespace.
 		ns("delete", "job", "hello").versionSpecificOutput(),
+	}
+}
+
+// cronJobSteps: the CronJob page's hello, every minute: a Job made from
+// it by hand with kubectl create job --from, then the first scheduled one,
+// up to a minute later, and the CronJob's status after it.
+func cronJobSteps() []step {
+	n := []string{"-n", "cronjobs"}
+	ns := func(args ...string) step { return k(append(args, n...)...) }
+	return []step{
+		k("create", "namespace", "cronjobs"),
+		k("create", "cronjob", "hello", "-n", "cronjobs", "--image=busybox:1.28", "--schedule=* * * * *", "--",
+			"/bin/sh", "-c", "echo Hello from the Kubernetes cluster"),
+		ns("get", "cronjob", "hello"),
+		ns("create", "job", "manual", "--from=cronjob/hello"),
+		ns("wait", "--for=condition=complete", "job/manual", "--timeout=60s"),
+		ns("logs", "job/manual"),
+		ns("get", "job", "manual", "-o", `jsonpath={.metadata.annotations.cronjob\.kubernetes\.io/instantiate} {.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}{"\n"}`),
+		ns("wait", "--for=jsonpath={.status.lastSuccessfulTime}", "cronjob/hello", "--timeout=120s"),
+		ns("delete", "cronjob", "hello").versionSpecificOutput(),
 	}
 }
