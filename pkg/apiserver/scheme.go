@@ -14,6 +14,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -33,6 +34,7 @@ var servedGroupVersions = []struct {
 	{networkingv1.SchemeGroupVersion, networkingv1.AddToScheme},
 	{appsv1.SchemeGroupVersion, appsv1.AddToScheme},
 	{batchv1.SchemeGroupVersion, batchv1.AddToScheme},
+	{storagev1.SchemeGroupVersion, storagev1.AddToScheme},
 }
 
 // newScheme registers every served k8s.io/api type under its own version

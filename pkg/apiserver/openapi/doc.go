@@ -8,9 +8,9 @@
 //
 // GetOpenAPIDefinitions covers k8s.io/api core/v1, discovery/v1, events/v1,
 // coordination/v1, networking/v1, authentication/v1, authorization/v1,
-// policy/v1, autoscaling/v1, apps/v1 and batch/v1 (with the
+// policy/v1, autoscaling/v1, apps/v1, batch/v1 (with the
 // scheduling/v1alpha3 Workload types a Job spec refers to, without which
-// the batch group cannot be installed), plus the apimachinery types they embed
+// the batch group cannot be installed) and storage/v1, plus the apimachinery types they embed
 // (meta/v1, runtime, version, intstr, resource). Its keys are upstream's
 // OpenAPI model names, such as "io.k8s.api.core.v1.Pod", which
 // runtime.Scheme.ToOpenAPIDefinitionName also returns, so a DefinitionNamer

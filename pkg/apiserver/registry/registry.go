@@ -22,6 +22,8 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/limitrange"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/namespace"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/node"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/persistentvolume"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/persistentvolumeclaim"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/pod"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/replicaset"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/resourcequota"
@@ -30,6 +32,7 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/serviceaccount"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/servicecidr"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/statefulset"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/storageclass"
 	satoken "github.com/fakecluster/fakecluster/pkg/apiserver/serviceaccount"
 )
 
@@ -67,6 +70,8 @@ func NewStorage(c Config) ([]*resource.Storage, error) {
 	b.add(event.NewStorage(o))
 	b.add(limitrange.NewStorage(o))
 	b.add(resourcequota.NewStorage(o))
+	b.add(persistentvolume.NewStorage(o))
+	b.add(persistentvolumeclaim.NewStorage(o))
 	nodes := b.add(node.NewStorage(o, c.Kubelet))
 	pods := b.add(pod.NewStorage(o, nodes, c.Kubelet, c.PodTransport))
 	b.add(serviceaccount.NewStorage(o, c.Tokens, pods, secrets, nodes))
@@ -86,6 +91,7 @@ func NewStorage(c Config) ([]*resource.Storage, error) {
 	b.add(controllerrevision.NewStorage(o))
 	b.add(job.NewStorage(o))
 	b.add(cronjob.NewStorage(o))
+	b.add(storageclass.NewStorage(o))
 
 	if b.err != nil {
 		return nil, b.err
