@@ -1,13 +1,12 @@
 package persistentvolume
 
 import (
-	"slices"
-	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/pvmodes"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/tables"
 )
 
@@ -48,7 +47,7 @@ func table(t *tables.Convertors) tables.Convertor {
 		if v.Spec.VolumeMode != nil {
 			volumeMode = string(*v.Spec.VolumeMode)
 		}
-		return []any{v.Name, size.String(), shortAccessModes(v.Spec.AccessModes), string(v.Spec.PersistentVolumeReclaimPolicy),
+		return []any{v.Name, size.String(), pvmodes.ShortAccessModes(v.Spec.AccessModes), string(v.Spec.PersistentVolumeReclaimPolicy),
 			phase, claim, storageClass(v), attributesClass, v.Status.Reason, tables.Age(v.CreationTimestamp, now), volumeMode}
 	})
 }
@@ -60,28 +59,4 @@ func storageClass(v *corev1.PersistentVolume) string {
 		return class
 	}
 	return v.Spec.StorageClassName
-}
-
-// shortModes are the access modes' abbreviations in the order kubectl
-// prints them.
-var shortModes = []struct {
-	mode  corev1.PersistentVolumeAccessMode
-	short string
-}{
-	{corev1.ReadWriteOnce, "RWO"},
-	{corev1.ReadOnlyMany, "ROX"},
-	{corev1.ReadWriteMany, "RWX"},
-	{corev1.ReadWriteOncePod, "RWOP"},
-}
-
-// shortAccessModes renders access modes as kubectl does: "RWO,ROX", each
-// once, in a fixed order, unknown ones left out.
-func shortAccessModes(modes []corev1.PersistentVolumeAccessMode) string {
-	var short []string
-	for _, m := range shortModes {
-		if slices.Contains(modes, m.mode) {
-			short = append(short, m.short)
-		}
-	}
-	return strings.Join(short, ",")
 }

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/fieldcheck"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/pvmodes"
 )
 
 // maxCSIDriverNameLength is the longest CSI driver name kube-apiserver
@@ -22,15 +23,11 @@ import (
 const maxCSIDriverNameLength = 63
 
 var (
-	// accessModes, reclaimPolicies, volumeModes and hostPathTypes are the
-	// supported values, sorted as kube-apiserver lists them in its errors.
-	accessModes = []corev1.PersistentVolumeAccessMode{
-		corev1.ReadOnlyMany, corev1.ReadWriteMany, corev1.ReadWriteOnce, corev1.ReadWriteOncePod,
-	}
+	// reclaimPolicies and hostPathTypes are the supported values, sorted
+	// as kube-apiserver lists them in its errors.
 	reclaimPolicies = []corev1.PersistentVolumeReclaimPolicy{
 		corev1.PersistentVolumeReclaimDelete, corev1.PersistentVolumeReclaimRecycle, corev1.PersistentVolumeReclaimRetain,
 	}
-	volumeModes   = []corev1.PersistentVolumeMode{corev1.PersistentVolumeBlock, corev1.PersistentVolumeFilesystem}
 	hostPathTypes = []corev1.HostPathType{
 		corev1.HostPathUnset, corev1.HostPathBlockDev, corev1.HostPathCharDev, corev1.HostPathDirectory,
 		corev1.HostPathDirectoryOrCreate, corev1.HostPathFile, corev1.HostPathFileOrCreate, corev1.HostPathSocket,
@@ -48,7 +45,7 @@ func validate(v *corev1.PersistentVolume) field.ErrorList {
 	if len(spec.AccessModes) == 0 {
 		errs = append(errs, field.Required(fld.Child("accessModes"), ""))
 	}
-	errs = append(errs, validateAccessModes(spec.AccessModes, fld.Child("accessModes"))...)
+	errs = append(errs, pvmodes.ValidateAccessModes(spec.AccessModes, fld.Child("accessModes"))...)
 	errs = append(errs, validateCapacity(spec.Capacity, fld.Child("capacity"))...)
 	if p := spec.PersistentVolumeReclaimPolicy; p != "" && !slices.Contains(reclaimPolicies, p) {
 		errs = append(errs, field.NotSupported(fld.Child("persistentVolumeReclaimPolicy"), p, reclaimPolicies))
@@ -83,9 +80,7 @@ func validate(v *corev1.PersistentVolume) field.ErrorList {
 	if name := spec.StorageClassName; name != "" {
 		errs = append(errs, fieldcheck.Invalid(fld.Child("storageClassName"), name, apivalidation.NameIsDNSSubdomain(name, false))...)
 	}
-	if spec.VolumeMode != nil && !slices.Contains(volumeModes, *spec.VolumeMode) {
-		errs = append(errs, field.NotSupported(fld.Child("volumeMode"), *spec.VolumeMode, volumeModes))
-	}
+	errs = append(errs, pvmodes.ValidateVolumeMode(spec.VolumeMode, fld.Child("volumeMode"))...)
 	if name := spec.VolumeAttributesClassName; name != nil {
 		if *name == "" {
 			errs = append(errs, field.Required(fld.Child("volumeAttributesClassName"), "an empty string is disallowed"))
@@ -95,27 +90,6 @@ func validate(v *corev1.PersistentVolume) field.ErrorList {
 		if spec.CSI == nil {
 			errs = append(errs, field.Required(fld.Child("csi"), "has to be specified when using volumeAttributesClassName"))
 		}
-	}
-	return errs
-}
-
-// validateAccessModes checks that every mode is supported and that
-// ReadWriteOncePod stands alone.
-func validateAccessModes(modes []corev1.PersistentVolumeAccessMode, fld *field.Path) field.ErrorList {
-	var errs field.ErrorList
-	oncePod, other := false, false
-	for _, mode := range modes {
-		switch mode {
-		case corev1.ReadWriteOncePod:
-			oncePod = true
-		case corev1.ReadWriteOnce, corev1.ReadOnlyMany, corev1.ReadWriteMany:
-			other = true
-		default:
-			errs = append(errs, field.NotSupported(fld, mode, accessModes))
-		}
-	}
-	if oncePod && other {
-		errs = append(errs, field.Forbidden(fld, "may not use ReadWriteOncePod with other access modes"))
 	}
 	return errs
 }

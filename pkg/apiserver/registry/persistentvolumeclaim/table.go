@@ -1,13 +1,12 @@
 package persistentvolumeclaim
 
 import (
-	"slices"
-	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/pvmodes"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/tables"
 )
 
@@ -35,7 +34,7 @@ func table(t *tables.Convertors) tables.Convertor {
 		}
 		capacity, modes := "", ""
 		if c.Spec.VolumeName != "" {
-			modes = shortAccessModes(c.Status.AccessModes)
+			modes = pvmodes.ShortAccessModes(c.Status.AccessModes)
 			size := c.Status.Capacity[corev1.ResourceStorage]
 			capacity = size.String()
 		}
@@ -62,28 +61,4 @@ func storageClass(c *corev1.PersistentVolumeClaim) string {
 		return *c.Spec.StorageClassName
 	}
 	return ""
-}
-
-// shortModes are the access modes' abbreviations in the order kubectl
-// prints them.
-var shortModes = []struct {
-	mode  corev1.PersistentVolumeAccessMode
-	short string
-}{
-	{corev1.ReadWriteOnce, "RWO"},
-	{corev1.ReadOnlyMany, "ROX"},
-	{corev1.ReadWriteMany, "RWX"},
-	{corev1.ReadWriteOncePod, "RWOP"},
-}
-
-// shortAccessModes renders access modes as kubectl does: "RWO,ROX", each once,
-// in a fixed order, unknown ones left out.
-func shortAccessModes(modes []corev1.PersistentVolumeAccessMode) string {
-	var short []string
-	for _, m := range shortModes {
-		if slices.Contains(modes, m.mode) {
-			short = append(short, m.short)
-		}
-	}
-	return strings.Join(short, ",")
 }

@@ -2,7 +2,6 @@ package persistentvolumeclaim
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
@@ -14,16 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/fieldcheck"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/pvmodes"
 )
-
-// accessModes are the access modes a claim may ask for, in the order
-// kube-apiserver lists them in its errors.
-var accessModes = []corev1.PersistentVolumeAccessMode{
-	corev1.ReadOnlyMany, corev1.ReadWriteMany, corev1.ReadWriteOnce, corev1.ReadWriteOncePod,
-}
-
-// volumeModes are the supported volume modes, sorted.
-var volumeModes = []corev1.PersistentVolumeMode{corev1.PersistentVolumeBlock, corev1.PersistentVolumeFilesystem}
 
 // validate checks a claim as ValidatePersistentVolumeClaim does, except for
 // metadata, which the resource package checks.
@@ -41,7 +32,7 @@ func validateSpec(spec *corev1.PersistentVolumeClaimSpec, fld *field.Path) field
 	if spec.Selector != nil {
 		errs = append(errs, metav1validation.ValidateLabelSelector(spec.Selector, metav1validation.LabelSelectorValidationOptions{}, fld.Child("selector"))...)
 	}
-	errs = append(errs, validateAccessModes(spec.AccessModes, fld.Child("accessModes"))...)
+	errs = append(errs, pvmodes.ValidateAccessModes(spec.AccessModes, fld.Child("accessModes"))...)
 
 	storagePath := fld.Child("resources").Key(string(corev1.ResourceStorage))
 	if size, ok := spec.Resources.Requests[corev1.ResourceStorage]; !ok {
@@ -53,11 +44,7 @@ func validateSpec(spec *corev1.PersistentVolumeClaimSpec, fld *field.Path) field
 	if spec.StorageClassName != nil && *spec.StorageClassName != "" {
 		errs = append(errs, fieldcheck.Invalid(fld.Child("storageClassName"), *spec.StorageClassName, apivalidation.NameIsDNSSubdomain(*spec.StorageClassName, false))...)
 	}
-	if spec.VolumeMode != nil {
-		if mode := *spec.VolumeMode; !slices.Contains(volumeModes, mode) {
-			errs = append(errs, field.NotSupported(fld.Child("volumeMode"), mode, volumeModes))
-		}
-	}
+	errs = append(errs, pvmodes.ValidateVolumeMode(spec.VolumeMode, fld.Child("volumeMode"))...)
 	if ds := spec.DataSource; ds != nil {
 		errs = append(errs, validateDataSource(ds.APIGroup, ds.Kind, ds.Name, fld.Child("dataSource"))...)
 	}
@@ -78,27 +65,6 @@ func validateSpec(spec *corev1.PersistentVolumeClaimSpec, fld *field.Path) field
 	}
 	if name := spec.VolumeAttributesClassName; name != nil && *name != "" {
 		errs = append(errs, fieldcheck.Invalid(fld.Child("volumeAttributesClassName"), *name, apivalidation.NameIsDNSSubdomain(*name, false))...)
-	}
-	return errs
-}
-
-// validateAccessModes checks that every mode is supported and that
-// ReadWriteOncePod stands alone.
-func validateAccessModes(modes []corev1.PersistentVolumeAccessMode, fld *field.Path) field.ErrorList {
-	var errs field.ErrorList
-	oncePod, other := false, false
-	for _, mode := range modes {
-		switch mode {
-		case corev1.ReadWriteOncePod:
-			oncePod = true
-		case corev1.ReadWriteOnce, corev1.ReadOnlyMany, corev1.ReadWriteMany:
-			other = true
-		default:
-			errs = append(errs, field.NotSupported(fld, mode, accessModes))
-		}
-	}
-	if oncePod && other {
-		errs = append(errs, field.Forbidden(fld, "may not use ReadWriteOncePod with other access modes"))
 	}
 	return errs
 }
