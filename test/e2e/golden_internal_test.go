@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"regexp"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -97,5 +98,22 @@ func TestShellQuote(t *testing.T) {
 	want := `get pod -o 'jsonpath={.spec}' 'note=it'\''s' --from-literal=k=v`
 	if got != want {
 		t.Errorf("shellQuote = %s, want %s", got, want)
+	}
+}
+
+func TestRenderDropsSkewStreamRace(t *testing.T) {
+	race := "E1204 19:02:11.123456   4242 websocket.go:296] Unknown stream id 1, discarding message\n"
+	r := result{stdout: "hello\n", stderr: race}
+	for _, tc := range []struct {
+		skew bool
+		want string
+	}{
+		{skew: true, want: "hello\n"},
+		{skew: false, want: "hello\n--- stderr\n" + race},
+	} {
+		e := &env{client: client{skew: tc.skew}, cluster: &cluster{port: regexp.MustCompile(`\b12345\b`)}, tmp: "/nonexistent"}
+		if diff := cmp.Diff(tc.want, e.render(step{}, r)); diff != "" {
+			t.Errorf("skew=%v: render (-want +got):\n%s", tc.skew, diff)
+		}
 	}
 }
