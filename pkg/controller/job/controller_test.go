@@ -398,3 +398,69 @@ func TestManagedByOther(t *testing.T) {
 		t.Errorf("Job managed elsewhere was synced: status %+v", got.Status)
 	}
 }
+
+// TestBackoffLimitPerIndex: each index has its own back-off limit. Index 1
+// fails twice (its second pod carries the first failure in its
+// annotation, and passes backoffLimitPerIndex 1), index 2's exit code
+// matches a FailIndex rule and fails it at once, the others succeed; once
+// every index is done the Job fails with FailedIndexes.
+func TestBackoffLimitPerIndex(t *testing.T) {
+	t.Parallel()
+	client := start(t)
+	j := newJob("per-index", `case $JOB_COMPLETION_INDEX in 1) exit 1;; 2) exit 3;; esac`)
+	j.Spec.Completions, j.Spec.Parallelism = ptr.To[int32](4), ptr.To[int32](4)
+	j.Spec.CompletionMode = ptr.To(batchv1.IndexedCompletion)
+	j.Spec.BackoffLimitPerIndex = ptr.To[int32](1)
+	j.Spec.PodFailurePolicy = &batchv1.PodFailurePolicy{Rules: []batchv1.PodFailurePolicyRule{
+		{Action: batchv1.PodFailurePolicyActionFailIndex, OnExitCodes: &batchv1.PodFailurePolicyOnExitCodesRequirement{Operator: batchv1.PodFailurePolicyOnExitCodesOpIn, Values: []int32{3}}},
+	}}
+	j = create(t, client, j)
+	failed := waitCondition(t, client, j.Name, batchv1.JobFailed)
+	for _, ct := range []batchv1.JobConditionType{batchv1.JobFailureTarget, batchv1.JobFailed} {
+		if c := condition(failed, ct); c == nil || c.Reason != "FailedIndexes" || c.Message != "Job has failed indexes" {
+			t.Errorf("%s condition %+v, want FailedIndexes", ct, c)
+		}
+	}
+	s := failed.Status
+	if s.CompletedIndexes != "0,3" || ptr.Deref(s.FailedIndexes, "<nil>") != "1,2" || s.Succeeded != 2 || s.Failed != 3 {
+		t.Errorf("status: completedIndexes %q, failedIndexes %q, succeeded %d, failed %d; want 0,3, 1,2, 2 and 3",
+			s.CompletedIndexes, ptr.Deref(s.FailedIndexes, "<nil>"), s.Succeeded, s.Failed)
+	}
+	counts := map[string][]string{}
+	for _, p := range pods(t, client, j) {
+		ix := p.Annotations[batchv1.JobCompletionIndexAnnotation]
+		counts[ix] = append(counts[ix], p.Annotations[batchv1.JobIndexFailureCountAnnotation])
+	}
+	for ix := range counts {
+		slices.Sort(counts[ix])
+	}
+	want := map[string][]string{"0": {"0"}, "1": {"0", "1"}, "2": {"0"}, "3": {"0"}}
+	if fmt.Sprint(counts) != fmt.Sprint(want) {
+		t.Errorf("failure-count annotations by index %v, want %v", counts, want)
+	}
+	waitFinalizersGone(t, client, j)
+	waitEvent(t, client, j, "FailedIndexes: Job has failed indexes")
+}
+
+// TestMaxFailedIndexes: once more indexes failed than maxFailedIndexes
+// allows, the Job fails without running the rest.
+func TestMaxFailedIndexes(t *testing.T) {
+	t.Parallel()
+	client := start(t)
+	j := newJob("max-failed", "exit 1")
+	j.Spec.Completions, j.Spec.Parallelism = ptr.To[int32](3), ptr.To[int32](1)
+	j.Spec.CompletionMode = ptr.To(batchv1.IndexedCompletion)
+	j.Spec.BackoffLimitPerIndex = ptr.To[int32](0)
+	j.Spec.MaxFailedIndexes = ptr.To[int32](0)
+	j = create(t, client, j)
+	failed := waitCondition(t, client, j.Name, batchv1.JobFailed)
+	if c := condition(failed, batchv1.JobFailed); c.Reason != "MaxFailedIndexesExceeded" || c.Message != "Job has exceeded the specified maximal number of failed indexes" {
+		t.Errorf("Failed condition %+v, want MaxFailedIndexesExceeded", c)
+	}
+	if s := failed.Status; ptr.Deref(s.FailedIndexes, "<nil>") != "0" || s.Failed != 1 || s.CompletedIndexes != "" {
+		t.Errorf("status: failedIndexes %q, failed %d, completedIndexes %q; want 0, 1 and none", ptr.Deref(s.FailedIndexes, "<nil>"), s.Failed, s.CompletedIndexes)
+	}
+	if n := len(pods(t, client, j)); n != 1 {
+		t.Errorf("%d pods, want 1", n)
+	}
+}

@@ -109,11 +109,18 @@ func (s indexSet) has(ix int) bool {
 
 // with is s and the indexes given, merged into spans.
 func (s indexSet) with(indexes ...int) indexSet {
-	all := make([]span, 0, len(s)+len(indexes))
-	all = append(all, s...)
-	for _, ix := range indexes {
-		all = append(all, span{ix, ix})
+	more := make(indexSet, len(indexes))
+	for i, ix := range indexes {
+		more[i] = span{ix, ix}
 	}
+	return s.union(more)
+}
+
+// union is the indexes of s and of o, merged into spans.
+func (s indexSet) union(o indexSet) indexSet {
+	all := make([]span, 0, len(s)+len(o))
+	all = append(all, s...)
+	all = append(all, o...)
 	slices.SortFunc(all, func(a, b span) int { return a.first - b.first })
 	var out indexSet
 	for _, sp := range all {
@@ -161,16 +168,20 @@ func validIndex(pod *corev1.Pod, completions int32) bool {
 	return ix != noIndex && ix < int(completions)
 }
 
-// firstPendingIndexes returns up to count indexes below completions that
-// neither succeeded nor have an active pod, lowest first.
-func firstPendingIndexes(active []*corev1.Pod, succeeded indexSet, count, completions int) []int {
-	var running []int
-	for _, p := range active {
+// indexesOf are the completion indexes of the pods that have one.
+func indexesOf(pods []*corev1.Pod) []int {
+	var out []int
+	for _, p := range pods {
 		if ix := completionIndex(p); ix != noIndex {
-			running = append(running, ix)
+			out = append(out, ix)
 		}
 	}
-	taken := succeeded.with(running...)
+	return out
+}
+
+// firstPendingIndexes returns up to count indexes below completions that
+// are not taken (succeeded, failed, or with a pod), lowest first.
+func firstPendingIndexes(taken indexSet, count, completions int) []int {
 	var out []int
 	next := 0
 	for _, sp := range append(taken, span{completions, completions}) {

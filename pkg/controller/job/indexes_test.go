@@ -86,6 +86,7 @@ func TestFirstPendingIndexes(t *testing.T) {
 		name        string
 		active      []int
 		succeeded   string
+		failed      string
 		count, comp int
 		want        []int
 	}{
@@ -93,6 +94,7 @@ func TestFirstPendingIndexes(t *testing.T) {
 		{name: "skips active and succeeded", active: []int{1}, succeeded: "0,3", count: 3, comp: 6, want: []int{2, 4, 5}},
 		{name: "fewer left than asked", succeeded: "0-3", count: 5, comp: 5, want: []int{4}},
 		{name: "none left", active: []int{2}, succeeded: "0,1", count: 1, comp: 3, want: nil},
+		{name: "skips failed", active: []int{0}, succeeded: "2", failed: "1,3-4", count: 3, comp: 7, want: []int{5, 6}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -101,7 +103,8 @@ func TestFirstPendingIndexes(t *testing.T) {
 			for _, ix := range tt.active {
 				active = append(active, indexedPod(ix))
 			}
-			got := firstPendingIndexes(active, parseIndexes(tt.succeeded, tt.comp), tt.count, tt.comp)
+			taken := parseIndexes(tt.succeeded, tt.comp).union(parseIndexes(tt.failed, tt.comp)).with(indexesOf(active)...)
+			got := firstPendingIndexes(taken, tt.count, tt.comp)
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}

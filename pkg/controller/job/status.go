@@ -15,6 +15,8 @@ const (
 	msgCompletionsReached    = "Reached expected number of succeeded pods"
 	msgBackoffLimit          = "Job has reached the specified backoff limit"
 	msgDeadline              = "Job was active longer than specified deadline"
+	msgMaxFailedIndexes      = "Job has exceeded the specified maximal number of failed indexes"
+	msgFailedIndexes         = "Job has failed indexes"
 )
 
 func newCondition(t batchv1.JobConditionType, status corev1.ConditionStatus, reason, message string, now time.Time) *batchv1.JobCondition {

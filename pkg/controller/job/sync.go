@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -42,6 +43,11 @@ type state struct {
 	// prevSucceeded are an Indexed Job's completed indexes as its status
 	// has them, succeededIndexes with those completed since.
 	prevSucceeded, succeededIndexes indexSet
+	// failedIndexes are the indexes failed for good, and lastFailed the
+	// failed pods that wait for their replacement, by index, of a Job with
+	// backoffLimitPerIndex.
+	failedIndexes indexSet
+	lastFailed    map[int]*corev1.Pod
 	// uncountedSucceeded and uncountedFailed are the UIDs in
 	// status.uncountedTerminatedPods when the sync began.
 	uncountedSucceeded, uncountedFailed map[types.UID]bool
@@ -152,6 +158,18 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	if indexed(job) {
 		s.prevSucceeded, s.succeededIndexes = succeededIndexes(job, pods)
 		s.succeeded = int32(s.succeededIndexes.total())
+		if perIndex(job) {
+			s.failedIndexes = failedIndexes(job, pods)
+			if s.finished == nil {
+				switch n := s.failedIndexes.total(); {
+				case job.Spec.MaxFailedIndexes != nil && n > int(*job.Spec.MaxFailedIndexes):
+					s.finished = newCondition(batchv1.JobFailureTarget, corev1.ConditionTrue, batchv1.JobReasonMaxFailedIndexesExceeded, msgMaxFailedIndexes, now)
+				case n > 0 && n+s.succeededIndexes.total() >= int(*job.Spec.Completions):
+					s.finished = newCondition(batchv1.JobFailureTarget, corev1.ConditionTrue, batchv1.JobReasonFailedIndexes, msgFailedIndexes, now)
+				}
+			}
+			s.lastFailed = s.lastFailures()
+		}
 		if s.finished == nil {
 			if msg, met := matchSuccessPolicy(job.Spec.SuccessPolicy, *job.Spec.Completions, s.succeededIndexes); met {
 				s.finished = newCondition(batchv1.JobSuccessCriteriaMet, corev1.ConditionTrue, batchv1.JobReasonSuccessPolicy, msg, now)
@@ -407,15 +425,25 @@ func (c *Controller) manage(ctx context.Context, s *state) (int32, error) {
 	if diff <= 0 {
 		return active, nil
 	}
-	if left := s.backoff.remaining(c.now(), c.opts.PodFailureBackoff, c.opts.MaxPodFailureBackoff); left > 0 {
+	// A Job with backoffLimitPerIndex backs off per index, below.
+	if left := s.backoff.remaining(c.now(), c.opts.PodFailureBackoff, c.opts.MaxPodFailureBackoff); left > 0 && !perIndex(job) {
 		c.enqueue(job, max(left, c.opts.SyncBatchPeriod))
 		return active, nil
 	}
 	diff = min(diff, maxPodChangesPerSync)
 	var indexes []int
 	if indexed(job) {
-		indexes = firstPendingIndexes(s.active, s.succeededIndexes, int(diff), int(*job.Spec.Completions))
-		diff = int32(len(indexes))
+		indexes = firstPendingIndexes(s.takenIndexes(), int(diff), int(*job.Spec.Completions))
+		if perIndex(job) {
+			var wait time.Duration
+			if indexes, wait = readyIndexes(indexes, s.lastFailed, c.now(), c.opts.PodFailureBackoff, c.opts.MaxPodFailureBackoff); wait > 0 {
+				c.enqueue(job, max(wait, c.opts.SyncBatchPeriod))
+				return active, nil
+			}
+		}
+		if diff = int32(len(indexes)); diff == 0 {
+			return active, nil
+		}
 	}
 	logger.V(4).Info("Too few pods running", "job", klog.KObj(job), "need", want, "creating", diff)
 	template := job.Spec.Template.DeepCopy()
@@ -430,6 +458,23 @@ func (c *Controller) manage(ctx context.Context, s *state) (int32, error) {
 	return active + int32(created), err
 }
 
+// takenIndexes are the indexes of an Indexed Job that get no new pod:
+// succeeded or failed ones, those with an active pod, and, when only
+// failed pods are replaced, those with a pod still terminating.
+func (s *state) takenIndexes() indexSet {
+	taken := s.succeededIndexes.union(s.failedIndexes).with(indexesOf(s.active)...)
+	if onlyReplaceFailed(s.job) {
+		var terminating []*corev1.Pod
+		for _, p := range s.pods {
+			if p.DeletionTimestamp != nil && p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed {
+				terminating = append(terminating, p)
+			}
+		}
+		taken = taken.with(indexesOf(terminating)...)
+	}
+	return taken
+}
+
 // createPods creates n pods from template, for the indexes given if
 // any, in slow-start batches, and returns how many it created.
 func (c *Controller) createPods(ctx context.Context, s *state, template *corev1.PodTemplateSpec, indexes []int, n int) (int, error) {
@@ -439,7 +484,11 @@ func (c *Controller) createPods(ctx context.Context, s *state, template *corev1.
 		if indexes != nil {
 			ix = indexes[i]
 		}
-		return podFor(s.job, template, ix)
+		pod := podFor(s.job, template, ix)
+		if perIndex(s.job) {
+			maps.Copy(pod.Annotations, replacementCounts(s.job, s.lastFailed[ix]))
+		}
+		return pod
 	}, func() {
 		unseen.Add(1)
 		c.expectations.Created(s.key)

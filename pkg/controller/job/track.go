@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
+	"k8s.io/utils/ptr"
 )
 
 // track counts the Job's finished pods through its status, as upstream
@@ -51,6 +52,9 @@ func (c *Controller) track(ctx context.Context, s *state, flush bool) error {
 		if !(job.DeletionTimestamp != nil || s.finished != nil || p.Status.Phase == corev1.PodSucceeded || failed) {
 			continue
 		}
+		if last := s.lastFailed[completionIndex(p)]; last != nil && last.UID == p.UID && job.DeletionTimestamp == nil && s.finished == nil {
+			continue // its replacement takes its failure counts first
+		}
 		remove = append(remove, p)
 		switch {
 		case p.Status.Phase == corev1.PodSucceeded && !s.uncountedFailed[p.UID]:
@@ -88,6 +92,14 @@ func (c *Controller) track(ctx context.Context, s *state, flush bool) error {
 			flush = true
 		}
 		job.Status.Succeeded = int32(s.succeededIndexes.total())
+		var failedStr *string
+		if perIndex(job) {
+			failedStr = ptr.To(s.failedIndexes.String())
+		}
+		if !ptr.Equal(job.Status.FailedIndexes, failedStr) {
+			job.Status.FailedIndexes = failedStr
+			flush = true
+		}
 	}
 	now := c.now()
 	if f := s.finished; f != nil {
