@@ -16,6 +16,7 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/api/downwardapi"
 	"github.com/fakecluster/fakecluster/pkg/kubelet/envvars"
 	"github.com/fakecluster/fakecluster/pkg/kubelet/runtime"
+	"github.com/fakecluster/fakecluster/pkg/kubelet/volumes"
 )
 
 // containerConfig is what the runtime is asked to run.
@@ -63,10 +64,11 @@ func (k *Kubelet) containerConfig(ctx context.Context, pod *corev1.Pod, spec *co
 		runtime.Mount{ContainerPath: "/etc/hostname", HostPath: filepath.Join(sb.dir, "etc-hostname")},
 		runtime.Mount{ContainerPath: "/etc/resolv.conf", HostPath: filepath.Join(sb.dir, "resolv.conf")})
 	for _, m := range spec.VolumeMounts {
-		host, ok := sb.volumes[m.Name]
+		vol, ok := sb.volumes[m.Name]
 		if !ok {
 			continue // a kind of volume fakecluster does not set up
 		}
+		host := vol.Path
 		sub := m.SubPath
 		if m.SubPathExpr != "" {
 			sub = envvars.Expand(m.SubPathExpr, vars)
@@ -77,7 +79,7 @@ func (k *Kubelet) containerConfig(ctx context.Context, pod *corev1.Pod, spec *co
 				return containerConfig{}, err
 			}
 		}
-		cfg.Mounts = append(cfg.Mounts, runtime.Mount{ContainerPath: m.MountPath, HostPath: host, ReadOnly: m.ReadOnly})
+		cfg.Mounts = append(cfg.Mounts, runtime.Mount{ContainerPath: m.MountPath, HostPath: host, ReadOnly: m.ReadOnly || vol.ReadOnly})
 	}
 	return cfg, nil
 }
@@ -85,11 +87,16 @@ func (k *Kubelet) containerConfig(ctx context.Context, pod *corev1.Pod, spec *co
 // subPath is the folder or file sub of the volume at host, created as a
 // folder if missing, as the kubelet does. API validation keeps subPaths
 // relative and without "..", and subPathExpr is checked here after its
-// expansion; os.Root keeps a symlink in the volume from leading outside.
+// expansion; a symlink in the volume (a container may plant one) that
+// leads outside it is refused, and os.Root keeps the folder's creation
+// inside.
 func subPath(host, sub string) (string, error) {
 	if !filepath.IsLocal(sub) {
 		//lint:ignore ST1005 the kubelet's own event text.
 		return "", fmt.Errorf("failed to prepare subPath for volumeMount: subpath %q must be a relative path without ..", sub)
+	}
+	if err := volumes.CheckSubPath(host, sub); err != nil {
+		return "", fmt.Errorf("failed to prepare subPath for volumeMount: %w", err)
 	}
 	root, err := os.OpenRoot(host)
 	if err != nil {

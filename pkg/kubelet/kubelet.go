@@ -28,6 +28,7 @@ import (
 
 	"github.com/fakecluster/fakecluster/pkg/internal/events"
 	"github.com/fakecluster/fakecluster/pkg/kubelet/runtime"
+	"github.com/fakecluster/fakecluster/pkg/kubelet/volumes"
 )
 
 // Config is one fake node.
@@ -44,8 +45,9 @@ type Config struct {
 	// reaches this kubelet's HTTP API on loopback.
 	Port int32
 	// SandboxDir is the sandbox: the node's folder is
-	// <SandboxDir>/<NodeName>, with pods/<uid>/… and logs/pods/… under it.
-	// It is created if missing.
+	// <SandboxDir>/<NodeName>, with pods/<uid>/… and logs/pods/… under it,
+	// and host/, the node's root filesystem as hostPath volumes see it
+	// (see HostDir). It is created if missing.
 	SandboxDir string
 	// Capacity is the node's resources; nil means DefaultCapacity().
 	Capacity corev1.ResourceList
@@ -148,6 +150,9 @@ func (k *Kubelet) Run(ctx context.Context) error {
 	ctx = klog.NewContext(ctx, logger)
 	if err := os.MkdirAll(filepath.Join(k.nodeDir(), "pods"), 0o750); err != nil {
 		return fmt.Errorf("kubelet %s: create sandbox: %w", k.cfg.NodeName, err)
+	}
+	if err := os.MkdirAll(k.HostDir(), 0o755); err != nil {
+		return fmt.Errorf("kubelet %s: create host folder: %w", k.cfg.NodeName, err)
 	}
 	// The recorder outlives ctx until Run returns, so that the events of
 	// the last moments are written rather than dropped with an error.
@@ -339,6 +344,22 @@ func (k *Kubelet) nodeDir() string { return filepath.Join(k.cfg.SandboxDir, k.cf
 // podDir is where the pod's kubelet-managed files live.
 func (k *Kubelet) podDir(uid types.UID) string {
 	return filepath.Join(k.nodeDir(), "pods", string(uid))
+}
+
+// HostDir is the node's host folder, <SandboxDir>/<NodeName>/host: it
+// stands for the node's root filesystem, so a hostPath volume (or a
+// hostPath or local PersistentVolume) with path /x/y is HostDir()/x/y on
+// disk. The kubelet creates what DirectoryOrCreate and FileOrCreate ask
+// for in it and never removes anything from it, so data written there
+// outlives the pods that wrote it.
+func (k *Kubelet) HostDir() string { return filepath.Join(k.nodeDir(), hostDirName) }
+
+// hostDirName is the host folder's name in the node's folder.
+const hostDirName = "host"
+
+// volumeDirs are where the pod's volumes go.
+func (k *Kubelet) volumeDirs(uid types.UID) volumes.Dirs {
+	return volumes.Dirs{Pod: k.podDir(uid), Host: k.HostDir()}
 }
 
 // newNodeIDs derives the node's IDs from its name.

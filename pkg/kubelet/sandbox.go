@@ -21,8 +21,8 @@ type sandbox struct {
 	dir      string
 	ips      []netip.Addr
 	hostname string // what `hostname` prints in the pod
-	// volumes are the host folders of the pod's volumes, by name.
-	volumes map[string]string
+	// volumes are the pod's volumes on disk, by name.
+	volumes map[string]volumes.Mounted
 	// pod is the runtime's sandbox the pod's containers share.
 	pod *runtime.Sandbox
 }
@@ -38,7 +38,7 @@ func (k *Kubelet) createSandbox(ctx context.Context, pod *corev1.Pod) (*sandbox,
 	sb := &sandbox{dir: k.podDir(pod.UID)}
 	// Volumes come first, as the kubelet mounts them before it asks the
 	// runtime for a sandbox.
-	vols, err := volumes.Setup(ctx, sb.dir, pod, apiSource{k})
+	vols, err := volumes.Setup(ctx, k.volumeDirs(pod.UID), pod, apiSource{k})
 	if err != nil {
 		return nil, err
 	}

@@ -17,8 +17,9 @@ import (
 )
 
 // apiSource is what environments and volumes are made of, read from the
-// API server as a kubelet reads it: ConfigMaps and Secrets, and service
-// account tokens through TokenRequest, bound to the pod.
+// API server as a kubelet reads it: ConfigMaps, Secrets, claims and their
+// PersistentVolumes, and service account tokens through TokenRequest,
+// bound to the pod.
 type apiSource struct{ k *Kubelet }
 
 var (
@@ -32,6 +33,16 @@ func (s apiSource) ConfigMap(ctx context.Context, namespace, name string) (*core
 
 func (s apiSource) Secret(ctx context.Context, namespace, name string) (*corev1.Secret, error) {
 	return s.k.cfg.Client.CoreV1().Secrets(namespace).Get(ctx, name, metav1.GetOptions{})
+}
+
+// PersistentVolumeClaim is read from the API server on every use, as the
+// kubelet's volume manager reads claims: a claim bound a moment ago counts.
+func (s apiSource) PersistentVolumeClaim(ctx context.Context, namespace, name string) (*corev1.PersistentVolumeClaim, error) {
+	return s.k.cfg.Client.CoreV1().PersistentVolumeClaims(namespace).Get(ctx, name, metav1.GetOptions{})
+}
+
+func (s apiSource) PersistentVolume(ctx context.Context, name string) (*corev1.PersistentVolume, error) {
+	return s.k.cfg.Client.CoreV1().PersistentVolumes().Get(ctx, name, metav1.GetOptions{})
 }
 
 // ServiceAccountToken requests a token of the pod's service account bound

@@ -3,8 +3,10 @@ package kubelet
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -164,9 +166,12 @@ func (w *podWorker) sync(ctx context.Context, pod *corev1.Pod) time.Duration {
 		w.writeStatus(ctx, pod) // ContainerCreating / PodInitializing
 		sb, err := w.k.createSandbox(ctx, pod)
 		if err != nil {
-			if mounts := mountFailures(err); len(mounts) > 0 {
+			if mounts, claims := mountFailures(err); len(mounts) > 0 || len(claims) > 0 {
 				for _, m := range mounts {
 					w.k.recorder.Event(pod, corev1.EventTypeWarning, "FailedMount", m.Error())
+				}
+				if len(claims) > 0 {
+					w.k.recorder.Event(pod, corev1.EventTypeWarning, "FailedMount", unableToMount(pod, mounts, claims))
 				}
 			} else if !errors.Is(err, errNoPodCIDR) {
 				w.k.recorder.Eventf(pod, corev1.EventTypeWarning, "FailedCreatePodSandBox", "Failed to create pod sandbox: %v", err)
@@ -468,20 +473,73 @@ func (w *podWorker) cleanup(ctx context.Context, pod *corev1.Pod) {
 	}
 }
 
-// mountFailures are the volumes err says could not be set up.
-func mountFailures(err error) []*volumes.SetUpError {
-	var out []*volumes.SetUpError
+// mountFailures are the volumes err says could not be set up, and the
+// claims it says cannot be used yet.
+func mountFailures(err error) ([]*volumes.SetUpError, []*volumes.ClaimError) {
+	var mounts []*volumes.SetUpError
+	var claims []*volumes.ClaimError
 	errs := []error{err}
 	if joined, ok := err.(interface{ Unwrap() []error }); ok {
 		errs = joined.Unwrap()
 	}
 	for _, e := range errs {
 		var se *volumes.SetUpError
-		if errors.As(e, &se) {
-			out = append(out, se)
+		var ce *volumes.ClaimError
+		switch {
+		case errors.As(e, &ce):
+			claims = append(claims, ce)
+		case errors.As(e, &se):
+			mounts = append(mounts, se)
 		}
 	}
-	return out
+	return mounts, claims
+}
+
+// unableToMount is the FailedMount event the kubelet gives a pod whose
+// claims cannot be used yet, after waiting for its volumes: which of the
+// volumes its containers mount are not mounted, and which of those are
+// claims it could not process, and why (sorted, as the volume manager
+// reports its errors). No volume of the fake node is attachable.
+func unableToMount(pod *corev1.Pod, mounts []*volumes.SetUpError, claims []*volumes.ClaimError) string {
+	used := map[string]bool{}
+	for _, cs := range [][]corev1.Container{pod.Spec.InitContainers, pod.Spec.Containers} {
+		for i := range cs {
+			for _, m := range cs[i].VolumeMounts {
+				used[m.Name] = true
+			}
+		}
+	}
+	for i := range pod.Spec.EphemeralContainers {
+		for _, m := range pod.Spec.EphemeralContainers[i].VolumeMounts {
+			used[m.Name] = true
+		}
+	}
+	var unmounted, unprocessed, reasons []string
+	for _, m := range mounts {
+		if used[m.PodVolume] {
+			unmounted = append(unmounted, m.PodVolume)
+		}
+	}
+	for _, c := range claims {
+		if used[c.Volume] {
+			unmounted = append(unmounted, c.Volume)
+			unprocessed = append(unprocessed, c.Volume)
+		}
+		reasons = append(reasons, c.Error())
+	}
+	slices.Sort(unmounted)
+	unmounted = slices.Compact(unmounted)
+	slices.Sort(unprocessed)
+	slices.Sort(reasons)
+	reasons = slices.Compact(reasons)
+	if unmounted == nil {
+		unmounted = []string{}
+	}
+	if unprocessed == nil {
+		unprocessed = []string{}
+	}
+	return fmt.Sprintf("Unable to attach or mount volumes: unmounted volumes=%v, unattached volumes=[], failed to process volumes=%v: %s",
+		unmounted, unprocessed, strings.Join(reasons, "; "))
 }
 
 // volumeResync is how often a running pod's volumes are written again, as
@@ -501,7 +559,7 @@ func (w *podWorker) resyncVolumes(ctx context.Context, pod *corev1.Pod) time.Dur
 		return due.Sub(now)
 	}
 	w.volumesSynced = now
-	if _, err := volumes.Setup(ctx, w.sandbox.dir, pod, apiSource{w.k}); err != nil {
+	if _, err := volumes.Setup(ctx, w.k.volumeDirs(pod.UID), pod, apiSource{w.k}); err != nil {
 		// The files keep their last content, as the kubelet's do.
 		klog.FromContext(ctx).V(2).Info("Could not update the pod's volumes", "err", err)
 	}

@@ -27,6 +27,8 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 type fakeSource struct {
 	configMaps map[string]*corev1.ConfigMap
 	secrets    map[string]*corev1.Secret
+	claims     map[string]*corev1.PersistentVolumeClaim // by "namespace/name"
+	pvs        map[string]*corev1.PersistentVolume
 	tokenErr   error
 }
 
@@ -46,6 +48,20 @@ func (s *fakeSource) Secret(_ context.Context, namespace, name string) (*corev1.
 		return sec, nil
 	}
 	return nil, apierrors.NewNotFound(schema.GroupResource{Resource: "secrets"}, name)
+}
+
+func (s *fakeSource) PersistentVolumeClaim(_ context.Context, namespace, name string) (*corev1.PersistentVolumeClaim, error) {
+	if c, ok := s.claims[namespace+"/"+name]; ok {
+		return c, nil
+	}
+	return nil, apierrors.NewNotFound(schema.GroupResource{Resource: "persistentvolumeclaims"}, name)
+}
+
+func (s *fakeSource) PersistentVolume(_ context.Context, name string) (*corev1.PersistentVolume, error) {
+	if pv, ok := s.pvs[name]; ok {
+		return pv, nil
+	}
+	return nil, apierrors.NewNotFound(schema.GroupResource{Resource: "persistentvolumes"}, name)
 }
 
 func (s *fakeSource) ServiceAccountToken(_ context.Context, pod *corev1.Pod, audience string, expirationSeconds int64) (string, error) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -28,6 +29,34 @@ type Source interface {
 	// DownwardAPI returns the text of one downwardAPI item of pod: its
 	// fieldRef or resourceFieldRef, formatted as the kubelet formats it.
 	DownwardAPI(pod *corev1.Pod, item corev1.DownwardAPIVolumeFile) (string, error)
+	// PersistentVolumeClaim returns the named claim, or an error for which
+	// apierrors.IsNotFound holds when there is none.
+	PersistentVolumeClaim(ctx context.Context, namespace, name string) (*corev1.PersistentVolumeClaim, error)
+	// PersistentVolume returns the named PersistentVolume, or an error for
+	// which apierrors.IsNotFound holds when there is none.
+	PersistentVolume(ctx context.Context, name string) (*corev1.PersistentVolume, error)
+}
+
+// Dirs are where a pod's volumes live on the node.
+type Dirs struct {
+	// Pod is the pod's folder (<node>/pods/<uid>): configMap, secret,
+	// downwardAPI, projected and emptyDir volumes are written below it.
+	Pod string
+	// Host is the node's host folder, which stands for the node's root
+	// filesystem: hostPath volumes, and the hostPath and local
+	// PersistentVolumes of claims, name paths in it ("/x" is Host/x).
+	// Nothing in it is ever removed.
+	Host string
+}
+
+// Mounted is a volume Setup set up.
+type Mounted struct {
+	// Path is the volume's folder (or, for a hostPath of a file, the file)
+	// on disk, which the runtime mounts.
+	Path string
+	// ReadOnly says that containers see the volume read-only whatever their
+	// volumeMounts say: a persistentVolumeClaim volume with readOnly set.
+	ReadOnly bool
 }
 
 // The kubelet's folder of each volume plugin under a pod's volumes folder:
@@ -44,48 +73,71 @@ const (
 // of the kubelet's FailedMount event for it, so the caller can emit that
 // event as it is.
 type SetUpError struct {
-	// Volume is the volume's name in the pod spec.
+	// Volume is the volume's name in the pod spec, or for a
+	// persistentVolumeClaim volume the PersistentVolume's name, as the
+	// kubelet names it in the event.
 	Volume string
+	// PodVolume is the volume's name in the pod spec.
+	PodVolume string
+	// Op is the kubelet's word for what failed; "" means
+	// "MountVolume.SetUp failed".
+	Op string
 	// Err says why, in the kubelet's words where it has some, such as
 	// `configmap "y" not found`.
 	Err error
 }
 
 func (e *SetUpError) Error() string {
-	return fmt.Sprintf("MountVolume.SetUp failed for volume %q : %v", e.Volume, e.Err)
+	op := e.Op
+	if op == "" {
+		op = "MountVolume.SetUp failed"
+	}
+	return fmt.Sprintf("%s for volume %q : %v", op, e.Volume, e.Err)
 }
 
 func (e *SetUpError) Unwrap() error { return e.Err }
 
-// Setup writes every configMap, secret, downwardAPI, projected and emptyDir
-// volume of pod under podDir/volumes/<plugin dir>/<volume name> and returns
-// the host path of each volume it set up, by name; other kinds of volume are
-// left out. podDir is made (0750) if missing. Calling Setup again updates
-// the volumes in place, as the kubelet's resync does, and leaves an
-// emptyDir's contents alone; like the kubelet's writer, it must not run
-// twice at once for one pod.
+// Setup sets up every volume of pod it knows: it writes the configMap,
+// secret, downwardAPI, projected and emptyDir volumes under
+// dirs.Pod/volumes/<plugin dir>/<volume name>, checks (and for the
+// ...OrCreate types creates) hostPath volumes in dirs.Host, and mounts each
+// persistentVolumeClaim's bound PersistentVolume when it is a hostPath or
+// local one. It returns each volume it set up, by name; other kinds of
+// volume are left out. dirs.Pod is made (0750) and dirs.Host (0755) if
+// missing. Calling Setup again updates the volumes in place, as the
+// kubelet's resync does, and leaves an emptyDir's and the host folder's
+// contents alone; like the kubelet's writer, it must not run twice at once
+// for one pod.
 //
 // Each volume is set up on its own, as the kubelet does: when some fail,
-// the others are still written, and the error joins one *SetUpError per
-// failed volume, in spec order (errors.As finds the first; a single
-// failure's text is exactly its event message).
-func Setup(ctx context.Context, podDir string, pod *corev1.Pod, src Source) (map[string]string, error) {
-	if err := os.MkdirAll(podDir, 0o750); err != nil {
+// the others are still set up, and the error joins one error per failed
+// volume, in spec order: a *ClaimError for a claim that is not usable
+// yet, else a *SetUpError (errors.As finds the first; a single
+// *SetUpError's text is exactly its event message).
+func Setup(ctx context.Context, dirs Dirs, pod *corev1.Pod, src Source) (map[string]Mounted, error) {
+	if err := os.MkdirAll(dirs.Pod, 0o750); err != nil {
 		return nil, err
 	}
-	root, err := os.OpenRoot(podDir)
+	root, err := os.OpenRoot(dirs.Pod)
 	if err != nil {
 		return nil, err
 	}
 	defer root.Close()
+	var host *hostFS
+	var hostErr error
+	if slices.ContainsFunc(pod.Spec.Volumes, usesHost) {
+		if host, hostErr = openHostFS(dirs.Host); host != nil {
+			defer host.Close()
+		}
+	}
 
-	paths := map[string]string{}
+	mounted := map[string]Mounted{}
 	seen := map[string]bool{}
 	var errs []error
 	for i := range pod.Spec.Volumes {
 		v := &pod.Spec.Volumes[i]
 		plugin := pluginDir(v)
-		if plugin == "" {
+		if plugin == "" && !usesHost(*v) {
 			continue
 		}
 		err := validateVolumeName(v.Name)
@@ -93,20 +145,58 @@ func Setup(ctx context.Context, podDir string, pod *corev1.Pod, src Source) (map
 			err = errors.New("more than one volume has this name")
 		}
 		seen[v.Name] = true
-		if err == nil {
-			err = setUpVolume(ctx, root, plugin, pod, v, src)
+		if err == nil && usesHost(*v) {
+			err = hostErr
 		}
 		if err != nil {
-			errs = append(errs, &SetUpError{Volume: v.Name, Err: err})
+			errs = append(errs, &SetUpError{Volume: v.Name, PodVolume: v.Name, Err: err})
 			continue
 		}
-		paths[v.Name] = filepath.Join(podDir, "volumes", plugin, v.Name)
+		switch {
+		case v.HostPath != nil:
+			p, err := host.setUpHostPath(v.HostPath.Path, v.HostPath.Type)
+			if err != nil {
+				errs = append(errs, &SetUpError{Volume: v.Name, PodVolume: v.Name, Err: err})
+				continue
+			}
+			mounted[v.Name] = Mounted{Path: p}
+		case v.PersistentVolumeClaim != nil:
+			pv, err := boundVolume(ctx, src, pod.Namespace, v)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			p, err := host.setUpPersistentVolume(pv)
+			if err != nil {
+				se := &SetUpError{Volume: pv.Name, PodVolume: v.Name, Err: err}
+				var nm newMounterError
+				if errors.As(err, &nm) {
+					se.Op, se.Err = "MountVolume.NewMounter initialization failed", nm.err
+				}
+				errs = append(errs, se)
+				continue
+			}
+			// As the kubelet, only the volume's readOnly makes the mount
+			// read-only: a hostPath or local volume ignores access modes.
+			mounted[v.Name] = Mounted{Path: p, ReadOnly: v.PersistentVolumeClaim.ReadOnly}
+		default:
+			if err := setUpVolume(ctx, root, plugin, pod, v, src); err != nil {
+				errs = append(errs, &SetUpError{Volume: v.Name, PodVolume: v.Name, Err: err})
+				continue
+			}
+			mounted[v.Name] = Mounted{Path: filepath.Join(dirs.Pod, "volumes", plugin, v.Name)}
+		}
 	}
-	return paths, errors.Join(errs...)
+	return mounted, errors.Join(errs...)
 }
 
-// pluginDir is the folder of v's plugin, or "" for a kind of volume this
-// package does not write.
+// usesHost reports whether v is set up in the node's host folder.
+func usesHost(v corev1.Volume) bool {
+	return v.HostPath != nil || v.PersistentVolumeClaim != nil
+}
+
+// pluginDir is the folder of v's plugin under the pod's volumes folder, or
+// "" for a kind of volume this package does not write there.
 func pluginDir(v *corev1.Volume) string {
 	switch {
 	case v.ConfigMap != nil:

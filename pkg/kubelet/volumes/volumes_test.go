@@ -192,8 +192,8 @@ func TestSetupGolden(t *testing.T) {
 	}, {
 		name: "other-kinds-skipped",
 		volumes: []corev1.Volume{
-			{Name: "host", VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/etc"}}},
-			{Name: "data", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "data"}}},
+			{Name: "share", VolumeSource: corev1.VolumeSource{NFS: &corev1.NFSVolumeSource{Server: "nfs.example.com", Path: "/exports"}}},
+			{Name: "scratch", VolumeSource: corev1.VolumeSource{Ephemeral: &corev1.EphemeralVolumeSource{}}},
 		},
 	}}
 	for _, tt := range tests {
@@ -204,7 +204,7 @@ func TestSetupGolden(t *testing.T) {
 			if tt.src != nil {
 				tt.src(src)
 			}
-			paths, err := Setup(context.Background(), podDir, testPod(tt.volumes...), src)
+			paths, err := Setup(context.Background(), Dirs{Pod: podDir}, testPod(tt.volumes...), src)
 			checkGolden(t, tt.name, render(t, podDir, paths, err))
 		})
 	}
@@ -212,7 +212,7 @@ func TestSetupGolden(t *testing.T) {
 
 // render is the golden form of a Setup: the paths it returned, relative to
 // podDir, its error and the pod folder's tree.
-func render(tb testing.TB, podDir string, paths map[string]string, err error) string {
+func render(tb testing.TB, podDir string, paths map[string]Mounted, err error) string {
 	tb.Helper()
 	var b strings.Builder
 	b.WriteString("# paths\n")
@@ -222,7 +222,7 @@ func render(tb testing.TB, podDir string, paths map[string]string, err error) st
 	}
 	slices.Sort(names)
 	for _, n := range names {
-		rel, rerr := filepath.Rel(podDir, paths[n])
+		rel, rerr := filepath.Rel(podDir, paths[n].Path)
 		if rerr != nil {
 			tb.Fatal(rerr)
 		}
@@ -247,7 +247,7 @@ func TestSetupErrors(t *testing.T) {
 		configMapVolume("config", "absent", nil),
 		secretVolume("creds", "absent", nil),
 	)
-	paths, err := Setup(context.Background(), t.TempDir(), pod, testSource())
+	paths, err := Setup(context.Background(), Dirs{Pod: t.TempDir()}, pod, testSource())
 	if _, ok := paths["fine"]; !ok || len(paths) != 1 {
 		t.Errorf("paths = %v, want only the volume that was set up", paths)
 	}
@@ -285,7 +285,7 @@ func TestSetupUpdate(t *testing.T) {
 	vol := filepath.Join(podDir, "volumes", configMapPluginDir, "config")
 	setup := func() string {
 		t.Helper()
-		if _, err := Setup(ctx, podDir, pod, src); err != nil {
+		if _, err := Setup(ctx, Dirs{Pod: podDir}, pod, src); err != nil {
 			t.Fatal(err)
 		}
 		return dataDir(t, vol)
