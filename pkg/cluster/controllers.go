@@ -29,6 +29,7 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/controller/replicaset"
 	"github.com/fakecluster/fakecluster/pkg/controller/scheduler"
 	"github.com/fakecluster/fakecluster/pkg/controller/serviceaccount"
+	"github.com/fakecluster/fakecluster/pkg/controller/statefulset"
 	"github.com/fakecluster/fakecluster/pkg/controller/ttlafterfinished"
 )
 
@@ -114,6 +115,9 @@ func controllerSpecs() []controllerSpec {
 		}},
 		{daemonset.Name, 2, func(d controllerDeps) (runner, error) {
 			return daemonset.New(d.client, d.factory)
+		}},
+		{statefulset.Name, 5, func(d controllerDeps) (runner, error) {
+			return statefulset.New(d.client, d.factory)
 		}},
 		{job.Name, 5, func(d controllerDeps) (runner, error) {
 			return job.New(d.client, d.factory, job.Options{})

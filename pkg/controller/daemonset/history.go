@@ -1,21 +1,19 @@
 package daemonset
 
 import (
-	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"maps"
 	"slices"
 
 	appsv1 "k8s.io/api/apps/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
 
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/history"
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/ownership"
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/templatehash"
 )
@@ -28,33 +26,27 @@ func (c *Controller) history(ctx context.Context, ds *appsv1.DaemonSet) (*appsv1
 	if err != nil {
 		return nil, nil, err
 	}
-	data, err := templatePatch(ds)
+	for i, r := range revisions {
+		if _, ok := r.Labels[hashLabel]; ok {
+			continue
+		}
+		// Revisions made before the label was: the name is unique.
+		r = r.DeepCopy()
+		if r.Labels == nil {
+			r.Labels = map[string]string{}
+		}
+		r.Labels[hashLabel] = r.Name
+		if revisions[i], err = c.client.AppsV1().ControllerRevisions(ds.Namespace).Update(ctx, r, metav1.UpdateOptions{}); err != nil {
+			return nil, nil, err
+		}
+	}
+	data, err := history.TemplatePatch(ds)
 	if err != nil {
 		return nil, nil, err
 	}
-	var current, old []*appsv1.ControllerRevision
-	for _, r := range revisions {
-		if _, ok := r.Labels[hashLabel]; !ok {
-			// Revisions made before the label was: the name is unique.
-			r = r.DeepCopy()
-			if r.Labels == nil {
-				r.Labels = map[string]string{}
-			}
-			r.Labels[hashLabel] = r.Name
-			if r, err = c.client.AppsV1().ControllerRevisions(ds.Namespace).Update(ctx, r, metav1.UpdateOptions{}); err != nil {
-				return nil, nil, err
-			}
-		}
-		if bytes.Equal(r.Data.Raw, data) {
-			current = append(current, r)
-		} else {
-			old = append(old, r)
-		}
-	}
-	next := int64(1)
-	for _, r := range old {
-		next = max(next, r.Revision+1)
-	}
+	current := history.FindEqual(revisions, data, nil)
+	old := slices.DeleteFunc(slices.Clone(revisions), func(r *appsv1.ControllerRevision) bool { return slices.Contains(current, r) })
+	next := history.Next(old)
 	if len(current) == 0 {
 		cur, err := c.snapshot(ctx, ds, data, next)
 		return cur, old, err
@@ -64,9 +56,7 @@ func (c *Controller) history(ctx context.Context, ds *appsv1.DaemonSet) (*appsv1
 		return nil, nil, err
 	}
 	if cur.Revision < next {
-		cur = cur.DeepCopy()
-		cur.Revision = next
-		if cur, err = c.client.AppsV1().ControllerRevisions(ds.Namespace).Update(ctx, cur, metav1.UpdateOptions{}); err != nil {
+		if cur, err = history.Renumber(ctx, c.client, cur, next); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -79,40 +69,13 @@ func (c *Controller) controlledRevisions(ctx context.Context, ds *appsv1.DaemonS
 	if err != nil {
 		return nil, nil
 	}
-	all, err := c.revisions.ControllerRevisions(ds.Namespace).List(labels.Everything())
-	if err != nil {
-		return nil, err
-	}
-	return ownership.Claim(ctx, c.owns(ds, selector, func(ctx context.Context, name string, patch []byte) error {
-		_, err := c.client.AppsV1().ControllerRevisions(ds.Namespace).Patch(ctx, name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
-		return err
-	}), all)
-}
-
-// templatePatch is what a DaemonSet's revision holds, as upstream and
-// kubectl's rollout history and undo expect: a strategic merge patch
-// that replaces spec.template with ds's, from ds as the API serves it.
-func templatePatch(ds *appsv1.DaemonSet) ([]byte, error) {
-	whole, err := json.Marshal(ds)
-	if err != nil {
-		return nil, err
-	}
-	var obj struct {
-		Spec struct {
-			Template map[string]any `json:"template"`
-		} `json:"spec"`
-	}
-	if err := json.Unmarshal(whole, &obj); err != nil {
-		return nil, err
-	}
-	obj.Spec.Template["$patch"] = "replace"
-	return json.Marshal(map[string]any{"spec": map[string]any{"template": obj.Spec.Template}})
+	return history.Claim(ctx, c.client, c.revisions, c.owns(ds, selector, nil))
 }
 
 // snapshot creates ds's revision number revision holding data, named after
-// the hash of its template. A name taken by another template is a hash
-// collision: the collision count goes up and the next sync tries a new
-// name.
+// the hash of its template, as upstream names a DaemonSet's revisions. A
+// name taken by another template is a hash collision: the collision count
+// goes up and the next sync tries a new name.
 func (c *Controller) snapshot(ctx context.Context, ds *appsv1.DaemonSet, data []byte, revision int64) (*appsv1.ControllerRevision, error) {
 	hash := templatehash.Compute(&ds.Spec.Template, ds.Status.CollisionCount)
 	labels := maps.Clone(ds.Spec.Template.Labels)
@@ -122,22 +85,15 @@ func (c *Controller) snapshot(ctx context.Context, ds *appsv1.DaemonSet, data []
 	labels[hashLabel] = hash
 	r := &appsv1.ControllerRevision{
 		ObjectMeta: metav1.ObjectMeta{
-			Name: ds.Name + "-" + hash, Namespace: ds.Namespace, Labels: labels, Annotations: ds.Annotations,
+			Name: history.Name(ds.Name, hash), Namespace: ds.Namespace, Labels: labels, Annotations: ds.Annotations,
 			OwnerReferences: []metav1.OwnerReference{ownership.ControllerRef(ds, kind)},
 		},
 		Data:     runtime.RawExtension{Raw: data},
 		Revision: revision,
 	}
-	created, err := c.client.AppsV1().ControllerRevisions(ds.Namespace).Create(ctx, r, metav1.CreateOptions{})
-	if !apierrors.IsAlreadyExists(err) {
+	created, err := history.Create(ctx, c.client, r)
+	if !errors.Is(err, history.ErrHashCollision) {
 		return created, err
-	}
-	existing, getErr := c.client.AppsV1().ControllerRevisions(ds.Namespace).Get(ctx, r.Name, metav1.GetOptions{})
-	if getErr != nil {
-		return nil, getErr
-	}
-	if bytes.Equal(existing.Data.Raw, data) {
-		return existing, nil
 	}
 	fresh, getErr := c.client.AppsV1().DaemonSets(ds.Namespace).Get(ctx, ds.Name, metav1.GetOptions{})
 	if getErr != nil {
@@ -158,12 +114,9 @@ func (c *Controller) snapshot(ctx context.Context, ds *appsv1.DaemonSet, data []
 // dedup keeps the newest of several revisions that hold ds's template,
 // relabels the pods of the others to its hash, and deletes the others.
 func (c *Controller) dedup(ctx context.Context, ds *appsv1.DaemonSet, current []*appsv1.ControllerRevision) (*appsv1.ControllerRevision, error) {
-	keep := current[0]
-	for _, r := range current[1:] {
-		if r.Revision >= keep.Revision {
-			keep = r
-		}
-	}
+	current = slices.Clone(current)
+	history.Sort(current)
+	keep := current[len(current)-1]
 	if len(current) == 1 {
 		return keep, nil
 	}
@@ -183,13 +136,8 @@ func (c *Controller) dedup(ctx context.Context, ds *appsv1.DaemonSet, current []
 			}
 		}
 	}
-	for _, r := range current {
-		if r == keep {
-			continue
-		}
-		if err := c.client.AppsV1().ControllerRevisions(ds.Namespace).Delete(ctx, r.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
-			return nil, err
-		}
+	if err := history.Delete(ctx, c.client, current[:len(current)-1]...); err != nil {
+		return nil, err
 	}
 	return keep, nil
 }
@@ -218,19 +166,5 @@ func (c *Controller) cleanupHistory(ctx context.Context, ds *appsv1.DaemonSet, o
 			}
 		}
 	}
-	old = slices.Clone(old)
-	slices.SortFunc(old, func(a, b *appsv1.ControllerRevision) int { return cmp.Compare(a.Revision, b.Revision) })
-	for _, r := range old {
-		if excess == 0 {
-			break
-		}
-		if live[r.Labels[hashLabel]] {
-			continue
-		}
-		if err := c.client.AppsV1().ControllerRevisions(ds.Namespace).Delete(ctx, r.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
-			return err
-		}
-		excess--
-	}
-	return nil
+	return history.Trim(ctx, c.client, old, excess, func(r *appsv1.ControllerRevision) bool { return live[r.Labels[hashLabel]] })
 }
