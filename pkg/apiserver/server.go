@@ -123,9 +123,11 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	// In kube-apiserver's order: NamespaceLifecycle, ServiceAccount, then
-	// TaintNodesByCondition.
-	gc.AdmissionControl = admission.NewChainHandler(namespaces, serviceaccount.NewAdmission(client, informerFactory), newTaintNodesByCondition())
+	// In kube-apiserver's order: NamespaceLifecycle, ServiceAccount,
+	// TaintNodesByCondition, DefaultStorageClass, then
+	// StorageObjectInUseProtection.
+	gc.AdmissionControl = admission.NewChainHandler(namespaces, serviceaccount.NewAdmission(client, informerFactory),
+		newTaintNodesByCondition(), newDefaultStorageClass(informerFactory), newStorageObjectInUseProtection())
 	var tokens *serviceaccount.Issuer
 	if cfg.ServiceAccountKey != nil {
 		if tokens, err = serviceAccountTokens(gc, cfg, client, informerFactory); err != nil {

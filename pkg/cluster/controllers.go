@@ -31,6 +31,10 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/controller/serviceaccount"
 	"github.com/fakecluster/fakecluster/pkg/controller/statefulset"
 	"github.com/fakecluster/fakecluster/pkg/controller/ttlafterfinished"
+	"github.com/fakecluster/fakecluster/pkg/controller/volume/localpath"
+	"github.com/fakecluster/fakecluster/pkg/controller/volume/persistentvolume"
+	"github.com/fakecluster/fakecluster/pkg/controller/volume/pvcprotection"
+	"github.com/fakecluster/fakecluster/pkg/controller/volume/pvprotection"
 )
 
 // controllerQPS and controllerBurst are the client-side rate limits of the
@@ -127,6 +131,20 @@ func controllerSpecs() []controllerSpec {
 		}},
 		{ttlafterfinished.Name, 5, func(d controllerDeps) (runner, error) {
 			return ttlafterfinished.New(d.client, d.factory)
+		}},
+		{persistentvolume.Name, 1, func(d controllerDeps) (runner, error) {
+			return persistentvolume.New(d.client, d.factory)
+		}},
+		{pvcprotection.Name, 1, func(d controllerDeps) (runner, error) {
+			return pvcprotection.New(d.client, d.factory)
+		}},
+		{pvprotection.Name, 1, func(d controllerDeps) (runner, error) {
+			return pvprotection.New(d.client, d.factory)
+		}},
+		// kind's local-path-provisioner is a Deployment upstream; here it
+		// is one more controller, named as kind's pod is.
+		{localpath.Name, 1, func(d controllerDeps) (runner, error) {
+			return localpath.New(d.client, d.factory)
 		}},
 		{"pod-garbage-collector-controller", 1, func(d controllerDeps) (runner, error) {
 			return podgc.New(d.client, d.factory, podgc.Options{})

@@ -23,6 +23,8 @@ type decision struct {
 	// condition's (and message the FailedScheduling event's), nominate
 	// what becomes of status.nominatedNodeName, and preempt, if not nil,
 	// the pods to evict to make room.
+	// volumes, if not nil, is what PreBind must do before the binding.
+	volumes         *volumePlan
 	reason, message string
 	nominate        nomination
 	preempt         *preemptPlan
@@ -45,6 +47,10 @@ func (s *Scheduler) schedule(logger klog.Logger, p *podInfo) decision {
 	}
 
 	c, st := preFilter(logger, p)
+	if st == nil {
+		c.vb = s.volumes
+		c.volumes, st = s.preFilterVolumesLocked(p)
+	}
 	if st != nil {
 		// Every node gets the PreFilter's status; the DRA plugin, whose
 		// PreFilter did not run, then fails its PostFilter and no
@@ -56,8 +62,7 @@ func (s *Scheduler) schedule(logger klog.Logger, p *podInfo) decision {
 	// A pod that preemption nominated a node for tries that node first.
 	if name := p.pod.Status.NominatedNodeName; name != "" {
 		if n, ok := s.cache.nodes[name]; ok && n.node != nil && c.filterWithNominated(n, s.cache.nominated[name]) == nil {
-			s.cache.assumeLocked(p, name)
-			return decision{node: name}
+			return s.reserveLocked(c, n)
 		}
 	}
 
@@ -77,12 +82,17 @@ func (s *Scheduler) schedule(logger klog.Logger, p *podInfo) decision {
 	case 0:
 		return s.failLocked(c, d, all)
 	case 1:
-		s.cache.assumeLocked(p, feasible[0].name)
-		return decision{node: feasible[0].name}
+		return s.reserveLocked(c, feasible[0])
 	}
 	best := s.pickLocked(c.scores(feasible))
-	s.cache.assumeLocked(p, feasible[best].name)
-	return decision{node: feasible[best].name}
+	return s.reserveLocked(c, feasible[best])
+}
+
+// reserveLocked assumes the pod on n, and its volumes as the VolumeBinding
+// plugin's Reserve does.
+func (s *Scheduler) reserveLocked(c *cycle, n *nodeInfo) decision {
+	s.cache.assumeLocked(c.pod, n.name)
+	return decision{node: n.name, volumes: s.reserveVolumesLocked(c.volumes, n)}
 }
 
 // findFeasibleLocked filters nodes from where the last cycle stopped, as

@@ -17,11 +17,13 @@ type podInfo struct {
 	nonZeroCPU, nonZeroMem int64
 	ports                  []hostPort
 	priority               int32
+	// claims are the claims its volumes name.
+	claims []podClaim
 }
 
 func newPodInfo(pod *corev1.Pod) *podInfo {
 	p := &podInfo{key: podKey(pod), pod: pod, req: podRequests(pod), ports: podHostPorts(pod),
-		priority: corev1helpers.PodPriority(pod)}
+		priority: corev1helpers.PodPriority(pod), claims: podClaims(pod)}
 	p.nonZeroCPU, p.nonZeroMem = podNonZero(pod)
 	return p
 }
@@ -116,11 +118,16 @@ type schedCache struct {
 	// there, so that no other pod takes their room.
 	nominated   map[string]map[string]*podInfo
 	nominatedOn map[string]string
+	// assumedPVs and assumedNodes are the volume bindings in flight, as
+	// upstream's assume caches: volumes pre-bound to a claim
+	// (namespace/name), and claims' selected nodes.
+	assumedPVs, assumedNodes map[string]string
 }
 
 func newCache() *schedCache {
 	return &schedCache{nodes: map[string]*nodeInfo{}, pods: map[string]*cachedPod{},
-		nominated: map[string]map[string]*podInfo{}, nominatedOn: map[string]string{}}
+		nominated: map[string]map[string]*podInfo{}, nominatedOn: map[string]string{},
+		assumedPVs: map[string]string{}, assumedNodes: map[string]string{}}
 }
 
 // nodeLocked returns the nodeInfo of name, making an empty one if need be.

@@ -27,6 +27,10 @@ type cycle struct {
 	// nodeNames, if not nil, are the only nodes NodeAffinity's PreFilter
 	// lets through: those its required terms name with metadata.name In.
 	nodeNames sets.Set[string]
+	// volumes is the VolumeBinding plugin's state, nil for a pod without
+	// claims; vb what it reads.
+	volumes *volumeState
+	vb      *volumeBinder
 }
 
 // preFilter runs the PreFilter plugins that can turn a pod down or narrow
@@ -75,10 +79,10 @@ func preFilter(logger klog.Logger, p *podInfo) (*cycle, *status) {
 
 // filter runs the Filter plugins of the default profile on n in their
 // order (NodeUnschedulable, NodeName, TaintToleration, NodeAffinity,
-// NodePorts, NodeResourcesFit), stopping at the first that turns the node
-// down, as the framework does. The volume, topology and inter-pod affinity
-// plugins pass every pod here: fakecluster has no volumes to bind and does
-// not implement them.
+// NodePorts, NodeResourcesFit, VolumeBinding), stopping at the first that
+// turns the node down, as the framework does. The topology and inter-pod
+// affinity plugins pass every pod here: fakecluster does not implement
+// them.
 func (c *cycle) filter(n *nodeInfo) *status {
 	pod, node := c.pod.pod, n.node
 	if node.Spec.Unschedulable && !corev1helpers.TolerationsTolerateTaint(c.logger, pod.Spec.Tolerations,
@@ -106,7 +110,10 @@ func (c *cycle) filter(n *nodeInfo) *status {
 			}
 		}
 	}
-	return c.fits(n)
+	if st := c.fits(n); st != nil {
+		return st
+	}
+	return c.volumes.filter(c.vb, node)
 }
 
 // doNotSchedule keeps the taints that keep pods off a node: NoSchedule and

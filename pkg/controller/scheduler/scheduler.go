@@ -7,12 +7,14 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/informers"
 	coreinformers "k8s.io/client-go/informers/core/v1"
+	storageinformers "k8s.io/client-go/informers/storage/v1"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
@@ -53,9 +55,10 @@ type Scheduler struct {
 	synced []cache.InformerSynced
 	clock  clock.Clock
 
-	cache  *schedCache
-	queue  *queue
-	events *events.V1Recorder
+	cache   *schedCache
+	queue   *queue
+	volumes *volumeBinder
+	events  *events.V1Recorder
 	// gated holds gated pods still without a PodScheduled condition.
 	gated workqueue.TypedInterface[string]
 
@@ -69,6 +72,7 @@ type Option func(*options)
 
 type options struct {
 	initialBackoff, maxBackoff, maxInUnschedulable time.Duration
+	bindTimeout                                    time.Duration
 	clock                                          clock.Clock
 }
 
@@ -85,21 +89,27 @@ func WithPodMaxInUnschedulablePodsDuration(d time.Duration) Option {
 	return func(o *options) { o.maxInUnschedulable = d }
 }
 
+// WithBindTimeout sets how long a pod waits for its claims to be bound
+// (VolumeBindingArgs' bindTimeoutSeconds) before it is tried again.
+func WithBindTimeout(d time.Duration) Option { return func(o *options) { o.bindTimeout = d } }
+
 // New returns a scheduler that watches pods and nodes through factory; the
 // caller starts factory and calls Run. Options change the queue's
 // timings, which default to kube-scheduler's. It fails for timings out of
 // range, and if an event handler cannot be added.
 func New(client kubernetes.Interface, factory informers.SharedInformerFactory, opts ...Option) (*Scheduler, error) {
 	o := options{initialBackoff: DefaultPodInitialBackoff, maxBackoff: DefaultPodMaxBackoff,
-		maxInUnschedulable: DefaultPodMaxInUnschedulablePodsDuration, clock: clock.RealClock{}}
+		maxInUnschedulable: DefaultPodMaxInUnschedulablePodsDuration, bindTimeout: DefaultBindTimeout, clock: clock.RealClock{}}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	if o.initialBackoff <= 0 || o.maxBackoff < o.initialBackoff || o.maxInUnschedulable <= 0 {
-		return nil, fmt.Errorf("scheduler back-off %v to %v and unschedulable wait %v: each must be positive and the first at most the second",
-			o.initialBackoff, o.maxBackoff, o.maxInUnschedulable)
+	if o.initialBackoff <= 0 || o.maxBackoff < o.initialBackoff || o.maxInUnschedulable <= 0 || o.bindTimeout <= 0 {
+		return nil, fmt.Errorf("scheduler back-off %v to %v, unschedulable wait %v and bind timeout %v: each must be positive and the first at most the second",
+			o.initialBackoff, o.maxBackoff, o.maxInUnschedulable, o.bindTimeout)
 	}
 	pods, nodes := factory.Core().V1().Pods(), factory.Core().V1().Nodes()
+	claims, volumes := factory.Core().V1().PersistentVolumeClaims(), factory.Core().V1().PersistentVolumes()
+	classes := factory.Storage().V1().StorageClasses()
 	s := &Scheduler{
 		client: client,
 		pods:   pods.Lister(),
@@ -108,6 +118,8 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, o
 		queue:  newQueue(o.clock, o.initialBackoff, o.maxBackoff, o.maxInUnschedulable),
 		events: events.NewV1(client, Name),
 		gated:  workqueue.NewTyped[string](),
+		volumes: &volumeBinder{claims: claims.Lister(), volumes: volumes.Lister(), classes: classes.Lister(),
+			timeout: o.bindTimeout},
 	}
 	synced, err := eventhandlers.Add(
 		eventhandlers.For("node", nodes.TypedInformer(), coreinformers.NodeHandlerFuncs{
@@ -119,6 +131,20 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, o
 			AddFunc:    func(pod *corev1.Pod) { s.updatePod(nil, pod) },
 			UpdateFunc: s.updatePod,
 			DeleteFunc: s.deletePod,
+		}),
+		// The VolumeBinding plugin's events: a claim made or changed (bound,
+		// say) may make its pods schedulable, and so may a volume or a class.
+		eventhandlers.For("persistentvolumeclaim", claims.TypedInformer(), coreinformers.PersistentVolumeClaimHandlerFuncs{
+			AddFunc:    func(claim *corev1.PersistentVolumeClaim) { s.queue.moveAll(claimEvent(claim)) },
+			UpdateFunc: func(_, claim *corev1.PersistentVolumeClaim) { s.queue.moveAll(claimEvent(claim)) },
+		}),
+		eventhandlers.For("persistentvolume", volumes.TypedInformer(), coreinformers.PersistentVolumeHandlerFuncs{
+			AddFunc:    func(*corev1.PersistentVolume) { s.queue.moveAll(anyClaims) },
+			UpdateFunc: func(_, _ *corev1.PersistentVolume) { s.queue.moveAll(anyClaims) },
+		}),
+		eventhandlers.For("storageclass", classes.TypedInformer(), storageinformers.StorageClassHandlerFuncs{
+			AddFunc:    func(*storagev1.StorageClass) { s.queue.moveAll(anyClaims) },
+			UpdateFunc: func(_, _ *storagev1.StorageClass) { s.queue.moveAll(anyClaims) },
 		}),
 	)
 	if err != nil {
@@ -290,21 +316,33 @@ func (s *Scheduler) scheduleOne(ctx, work context.Context, qp *queuedPod, slots 
 		return
 	}
 	wg.Go(func() {
-		defer func() { <-slots }()
+		var once sync.Once
+		release := func() { once.Do(func() { <-slots }) }
+		defer release()
 		if d.node != "" {
-			s.bind(work, qp, d.node)
+			s.bind(work, qp, d, release)
 			return
 		}
 		s.reportFailure(work, pod, d)
 	})
 }
 
-// bind writes the binding, as the DefaultBinder plugin, and records the
-// Scheduled event. A binding the API refuses frees what the pod was
-// assumed to take, and the pod is tried again after its back-off.
-func (s *Scheduler) bind(ctx context.Context, qp *queuedPod, node string) {
-	pod := qp.info.pod
+// bind is the binding cycle: the VolumeBinding PreBind if the pod's claims
+// need it (which calls release before it waits), then the binding, as the
+// DefaultBinder plugin, and the Scheduled event. A PreBind or binding that
+// fails frees what the pod was assumed to take, and the pod is tried again
+// after its back-off.
+func (s *Scheduler) bind(ctx context.Context, qp *queuedPod, d decision, release func()) {
+	pod, node := qp.info.pod, d.node
 	logger := klog.FromContext(ctx)
+	if d.volumes != nil {
+		err := s.bindVolumes(ctx, pod, d.volumes, release)
+		s.cache.forgetVolumes(d.volumes)
+		if err != nil {
+			s.bindFailed(ctx, qp, err, fmt.Sprintf("running PreBind plugin %q: %v", volumeBindingPlugin, err))
+			return
+		}
+	}
 	err := s.client.CoreV1().Pods(pod.Namespace).Bind(ctx, &corev1.Binding{
 		ObjectMeta: metav1.ObjectMeta{Namespace: pod.Namespace, Name: pod.Name, UID: pod.UID},
 		Target:     corev1.ObjectReference{Kind: "Node", Name: node},
@@ -314,6 +352,15 @@ func (s *Scheduler) bind(ctx context.Context, qp *queuedPod, node string) {
 		s.events.Eventf(pod, nil, corev1.EventTypeNormal, "Scheduled", "Binding", "Successfully assigned %v/%v to %v", pod.Namespace, pod.Name, node)
 		return
 	}
+	s.bindFailed(ctx, qp, err, err.Error())
+}
+
+// bindFailed is the end of a binding cycle that failed with err: the pod
+// is no longer assumed, and, unless it went or was bound meanwhile, is
+// tried again after its back-off, reported with message.
+func (s *Scheduler) bindFailed(ctx context.Context, qp *queuedPod, err error, message string) {
+	pod := qp.info.pod
+	logger := klog.FromContext(ctx)
 	logger.V(1).Info("Failed to bind pod", "pod", klog.KObj(pod), "err", err)
 	s.cache.forget(qp.info.key)
 	// What it was assumed to take is free: an assigned pod gone, to the
@@ -328,7 +375,7 @@ func (s *Scheduler) bind(ctx context.Context, qp *queuedPod, node string) {
 	}
 	utilruntime.HandleErrorWithContext(ctx, err, "Error scheduling pod; retrying", "pod", klog.KObj(pod))
 	s.queue.retry(qp)
-	s.reportFailure(ctx, cur, decision{reason: corev1.PodReasonSchedulerError, message: err.Error(), nominate: clearNomination})
+	s.reportFailure(ctx, cur, decision{reason: corev1.PodReasonSchedulerError, message: message, nominate: clearNomination})
 }
 
 // reportFailure is the end of upstream's handleSchedulingFailure: the
