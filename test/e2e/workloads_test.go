@@ -17,6 +17,9 @@ func init() {
 	}, scenario{
 		name:  "cronjobs",
 		steps: cronJobSteps(),
+	}, scenario{
+		name:  "statefulsets",
+		steps: statefulSetSteps(),
 	})
 }
 
@@ -28,6 +31,8 @@ const (
 	waitingLines = `(?m)^Waiting for deployment .*\n`
 	// daemonWaitingLines are the same for a DaemonSet's rollout.
 	daemonWaitingLines = `(?m)^Waiting for daemon set .*\n`
+	// statefulWaitingLines are a StatefulSet's rollout progress lines.
+	statefulWaitingLines = `(?m)^Waiting for .*\n`
 	// daemonPodSuffix is the random end of a DaemonSet's pod's name.
 	daemonPodSuffix = `\b(fluentd)-[a-z0-9]{5}\b`
 )
@@ -137,5 +142,53 @@ func cronJobSteps() []step {
 		ns("get", "job", "manual", "-o", `jsonpath={.metadata.annotations.cronjob\.kubernetes\.io/instantiate} {.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}{"\n"}`),
 		ns("wait", "--for=jsonpath={.status.lastSuccessfulTime}", "cronjob/hello", "--timeout=120s"),
 		ns("delete", "cronjob", "hello").versionSpecificOutput(),
+	}
+}
+
+// statefulSetSteps follow the StatefulSet Basics tutorial: web's pods come
+// up one by one, each with its claim bound to a volume the local-path
+// provisioner made, stable names in DNS, and the data a pod wrote kept
+// when it is replaced; then scaling, a rolling update and its history.
+// The tutorial's nginx-slim is nginx here, which the image catalog knows.
+func statefulSetSteps() []step {
+	n := []string{"-n", "statefulsets"}
+	ns := func(args ...string) step { return k(append(args, n...)...) }
+	// exec's namespace goes before the command.
+	exec := func(pod string, command ...string) step {
+		return k(append([]string{"exec", "-n", "statefulsets", pod, "--"}, command...)...)
+	}
+	status := func() step { return ns("rollout", "status", "statefulset/web").mask(statefulWaitingLines, "") }
+	return []step{
+		k("create", "namespace", "statefulsets"),
+		ns("apply", "-f", "statefulset-web.yaml"),
+		status(),
+		ns("get", "pods", "-l", "app=nginx"),
+		ns("get", "pvc", "-l", "app=nginx"),
+		ns("get", "statefulset", "web"),
+		exec("web-0", "sh", "-c", "echo $(hostname) > /usr/share/nginx/html/index.html"),
+		exec("web-1", "sh", "-c", "echo $(hostname) > /usr/share/nginx/html/index.html"),
+		exec("web-0", "curl", "-s", "http://web-1.nginx"),
+		exec("web-1", "getent", "hosts", "web-0.nginx.statefulsets.svc.cluster.local").
+			mask(`(?m)^\S+ +web-0`, "<ip> web-0"),
+		// kubectl before v1.35 does not name the namespace.
+		ns("delete", "pod", "web-0").versionSpecificOutput(),
+		ns("wait", "--for=condition=Ready", "pod/web-0", "--timeout=60s"),
+		exec("web-0", "cat", "/usr/share/nginx/html/index.html"),
+		ns("scale", "statefulset", "web", "--replicas=3"),
+		status(),
+		ns("get", "pvc", "-l", "app=nginx"),
+		ns("scale", "statefulset", "web", "--replicas=1"),
+		// Pods already gone by then print nothing.
+		ns("wait", "--for=delete", "pod/web-2", "pod/web-1", "--timeout=60s").mask(`(?m)^pod/web-[12] condition met\n`, ""),
+		ns("get", "pods,pvc", "-l", "app=nginx"),
+		ns("set", "image", "statefulset/web", "nginx=nginx:1.29"),
+		status(),
+		ns("rollout", "history", "statefulset/web"),
+		ns("get", "pod", "web-0", "-o", "jsonpath={.spec.containers[0].image}{\"\\n\"}"),
+		k("get", "pv", "--sort-by=.spec.claimRef.name", "-o",
+			"custom-columns=CLAIM:.spec.claimRef.name,STATUS:.status.phase,RECLAIM:.spec.persistentVolumeReclaimPolicy,CLASS:.spec.storageClassName,PATH:.spec.hostPath.path,NODE:.spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values[0]").
+			mask(`\bpvc-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}_`, "pvc-<uid>_"),
+		ns("delete", "statefulset", "web").versionSpecificOutput(),
+		ns("delete", "pvc", "-l", "app=nginx").versionSpecificOutput(),
 	}
 }

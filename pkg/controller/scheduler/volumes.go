@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -114,6 +115,10 @@ type volumePlan struct {
 	nodeLabels map[string]string
 	static     []staticBinding // pv already pre-bound to claim
 	provision  []*corev1.PersistentVolumeClaim
+	// written are the resourceVersions of the claims as PreBind left them,
+	// by claim key: an informer still showing an older one has not seen
+	// the selected node yet, which is not the annotation being reset.
+	written map[string]string
 }
 
 // preFilterVolumesLocked is the VolumeRestrictions and VolumeBinding
@@ -368,6 +373,7 @@ func (s *Scheduler) bindVolumes(ctx context.Context, pod *corev1.Pod, plan *volu
 			return fmt.Errorf("binding volumes: %v", err)
 		}
 	}
+	plan.written = map[string]string{}
 	for _, claim := range plan.provision {
 		err := retry.RetryOnConflict(retry.DefaultBackoff, func() error {
 			cur, err := s.client.CoreV1().PersistentVolumeClaims(claim.Namespace).Get(ctx, claim.Name, metav1.GetOptions{})
@@ -377,12 +383,14 @@ func (s *Scheduler) bindVolumes(ctx context.Context, pod *corev1.Pod, plan *volu
 			if cur.UID != claim.UID {
 				return fmt.Errorf("claim %q was replaced", claimKey(claim))
 			}
-			if cur.Spec.VolumeName != "" || cur.Annotations[storagehelpers.AnnSelectedNode] == plan.node {
-				return nil
+			if cur.Spec.VolumeName == "" && cur.Annotations[storagehelpers.AnnSelectedNode] != plan.node {
+				metav1.SetMetaDataAnnotation(&cur.ObjectMeta, storagehelpers.AnnSelectedNode, plan.node)
+				if cur, err = s.client.CoreV1().PersistentVolumeClaims(claim.Namespace).Update(ctx, cur, metav1.UpdateOptions{}); err != nil {
+					return err
+				}
 			}
-			metav1.SetMetaDataAnnotation(&cur.ObjectMeta, storagehelpers.AnnSelectedNode, plan.node)
-			_, err = s.client.CoreV1().PersistentVolumeClaims(claim.Namespace).Update(ctx, cur, metav1.UpdateOptions{})
-			return err
+			plan.written[claimKey(claim)] = cur.ResourceVersion
+			return nil
 		})
 		if err != nil {
 			return fmt.Errorf("binding volumes: %v", err)
@@ -439,6 +447,9 @@ func (vb *volumeBinder) checkBindings(plan *volumePlan) (bool, error) {
 	}
 	for _, claim := range plan.provision {
 		cur, err := vb.claims.PersistentVolumeClaims(claim.Namespace).Get(claim.Name)
+		if err == nil && olderThan(cur.ResourceVersion, plan.written[claimKey(claim)]) {
+			return false, nil
+		}
 		if err == nil && !fullyBound(cur) {
 			sel, ok := cur.Annotations[storagehelpers.AnnSelectedNode]
 			if !ok {
@@ -453,6 +464,15 @@ func (vb *volumeBinder) checkBindings(plan *volumePlan) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// olderThan reports whether resourceVersion rv comes before written, as
+// kube-scheduler's assume cache compares them (as integers); one that does
+// not parse is not older.
+func olderThan(rv, written string) bool {
+	a, errA := strconv.ParseInt(rv, 10, 64)
+	b, errB := strconv.ParseInt(written, 10, 64)
+	return errA == nil && errB == nil && a < b
 }
 
 // claimEvent matches the queued pods a claim's change may make
