@@ -27,13 +27,13 @@ type cluster struct {
 // startupLine is the one line fakecluster prints once it serves.
 var startupLine = regexp.MustCompile(`^fakecluster: Kubernetes \S+ API on https://(\S+), data in (.+); kubeconfig: export KUBECONFIG=(.+)$`)
 
-// startCluster runs the fakecluster binary on a free port with its data in
-// tb.TempDir() and waits for its start-up line. At cleanup it sends SIGTERM
+// startCluster runs the fakecluster binary, with flags, on a free port with
+// its data in tb.TempDir() and waits for its start-up line. At cleanup it sends SIGTERM
 // and checks that the process exits 0 without having written to stderr.
-func startCluster(tb testing.TB) *cluster {
+func startCluster(tb testing.TB, flags ...string) *cluster {
 	tb.Helper()
 	dataDir := filepath.Join(tb.TempDir(), "data")
-	cmd := exec.Command(bin.fakecluster, "--data-dir", dataDir, "--secure-port", "0")
+	cmd := exec.Command(bin.fakecluster, append([]string{"--data-dir", dataDir, "--secure-port", "0"}, flags...)...)
 	stdout := &firstLine{line: make(chan string, 1)}
 	var stderr syncBuffer
 	cmd.Stdout, cmd.Stderr = stdout, &stderr

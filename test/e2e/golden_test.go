@@ -24,7 +24,10 @@ type scenario struct {
 	// namespace list): they run one at a time, before the others start.
 	// The others keep to namespaces of their own and run in parallel.
 	serial bool
-	steps  []step
+	// nodes, if set, runs the scenario on a cluster of its own with that
+	// many nodes, rather than on the one-node cluster the others share.
+	nodes int
+	steps []step
 }
 
 // A step is one kubectl command and what Kubernetes' kubectl does with it.

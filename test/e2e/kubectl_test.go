@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -447,7 +448,11 @@ func TestKubectl(t *testing.T) {
 					if !sc.serial {
 						t.Parallel()
 					}
-					sc.run(t, newEnv(t, c, cl))
+					on := cl
+					if sc.nodes > 0 {
+						on = startCluster(t, "--nodes", strconv.Itoa(sc.nodes))
+					}
+					sc.run(t, newEnv(t, c, on))
 				})
 			}
 		})

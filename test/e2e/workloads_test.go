@@ -10,6 +10,7 @@ func init() {
 		steps: deploymentSteps(),
 	}, scenario{
 		name:  "daemonsets",
+		nodes: 3,
 		steps: daemonSetSteps(),
 	}, scenario{
 		name:  "jobs",
@@ -67,8 +68,8 @@ func deploymentSteps() []step {
 	}
 }
 
-// daemonSetSteps are the DaemonSet page's fluentd example on the one
-// node: applied, rolled out, updated, its history read from the
+// daemonSetSteps are the DaemonSet page's fluentd example over three
+// nodes: applied, rolled out, updated, its history read from the
 // ControllerRevisions, and rolled back.
 func daemonSetSteps() []step {
 	n := []string{"-n", "daemonsets"}
@@ -79,7 +80,7 @@ func daemonSetSteps() []step {
 		ns("apply", "-f", "fluentd-daemonset.yaml"),
 		status(),
 		ns("get", "daemonsets", "-o", "wide"),
-		ns("get", "pods", "-l", "name=fluentd", "-o", "custom-columns=NAME:.metadata.name,NODE:.spec.nodeName,HASH:.metadata.labels.controller-revision-hash,GENERATION:.metadata.labels.pod-template-generation").
+		ns("get", "pods", "-l", "name=fluentd", "--sort-by=.spec.nodeName", "-o", "custom-columns=NAME:.metadata.name,NODE:.spec.nodeName,HASH:.metadata.labels.controller-revision-hash,GENERATION:.metadata.labels.pod-template-generation").
 			mask(daemonPodSuffix, "$1-xxxxx"),
 		ns("set", "image", "daemonset/fluentd", "fluentd=quay.io/fluentd_elasticsearch/fluentd:v5.0.2"),
 		status(),
