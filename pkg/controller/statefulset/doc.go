@@ -24,8 +24,8 @@
 // prints what it prints against a real cluster, and so are the events.
 // Pods are adopted and released through ownerReferences.
 //
-// It does not bind or provision volumes (claims stay Pending until
-// something does), does not resize claims or apply changed claim
+// It does not bind or provision volumes (the persistentvolume-binder and
+// a provisioner do: kind's local-path one here), does not resize claims or apply changed claim
 // templates, records no metrics, and, unlike upstream, waits for its
 // informer to see the pods it made or deleted before acting again
 // (expectations) and deletes a pod only if it is still the one its cache
