@@ -206,6 +206,12 @@ func (s *Sandbox) Start(ctx context.Context, cfg ContainerConfig) (*Container, e
 	if err != nil {
 		return nil, &StartError{ExitCode: 128, Message: "failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error mounting: " + err.Error() + ": unknown"}
 	}
+	started := false
+	defer func() {
+		if !started {
+			_ = fs.Close()
+		}
+	}()
 	env := []string{"PATH=" + defaultPath, "HOSTNAME=" + s.hostname}
 	env = mergeEnv(env, cfg.Image.Env...)
 	env = mergeEnv(env, cfg.Env...)
@@ -268,6 +274,7 @@ func (s *Sandbox) Start(ctx context.Context, cfg ContainerConfig) (*Container, e
 	}
 	c.main = c.newProcess(c.ctx, argv)
 	c.started = time.Now()
+	started = true
 	go c.runMain(fn, child, argv)
 	return c, nil
 }
@@ -323,6 +330,9 @@ func (c *Container) runMain(fn proc.Func, child *proc.Proc, argv []string) {
 	}
 	c.stdout.closeClients()
 	c.stderr.closeClients()
+	// the mounts go with the container, as its mount namespace does: processes still dying
+	// get EBADF from them, and Wait returns with no host directory or file held open
+	_ = c.fs.Close()
 	close(c.done)
 }
 

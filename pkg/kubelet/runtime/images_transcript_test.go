@@ -10,7 +10,7 @@ import (
 // tools, identity) in a golden file, so that a change to an image is a visible diff.
 func TestImageTranscripts(t *testing.T) {
 	t.Parallel()
-	images := []string{"busybox", "alpine", "debian", "ubuntu", "nginx", "nginx:alpine", "httpd", "redis", "postgres",
+	images := []string{"busybox", "alpine", "debian", "ubuntu", "nginx", "nginx:alpine", "registry.k8s.io/nginx-slim:0.24", "httpd", "redis", "postgres",
 		"python", "node", "curlimages/curl", "nicolaka/netshoot", "registry.k8s.io/e2e-test-images/agnhost:2.53", "quay.io/unknown/app:1"}
 	script := []string{"id", "cat /etc/os-release", "ls /", "echo $PATH", "pwd", "command -v ls sh bash ps ip nslookup getent curl wget",
 		"uname -srm", "head -3 /etc/passwd"}

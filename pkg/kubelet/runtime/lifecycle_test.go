@@ -75,6 +75,7 @@ func TestStop(t *testing.T) {
 	}{
 		{name: "nginx quits on SIGQUIT", image: "nginx", grace: 30 * time.Second, wantLog: "[notice] 1#1: signal 3 (SIGQUIT) received, shutting down"},
 		{name: "nginx on alpine", image: "nginx:1.27-alpine", grace: 30 * time.Second, wantLog: "start worker processes"},
+		{name: "nginx-slim exits on SIGTERM", image: "registry.k8s.io/nginx-slim:0.24", grace: 30 * time.Second, wantLog: "[notice] 1#1: signal 15 (SIGTERM) received, exiting"},
 		{name: "httpd stops gracefully on SIGWINCH", image: "httpd", grace: 30 * time.Second, wantLog: "AH00492: caught SIGWINCH, shutting down gracefully"},
 		{name: "redis", image: "redis", grace: 30 * time.Second, wantLog: "Received SIGTERM scheduling shutdown..."},
 		{name: "postgres fast shutdown on SIGINT", image: "postgres", env: []string{"POSTGRES_PASSWORD=secret"}, grace: 30 * time.Second, wantLog: "LOG:  received fast shutdown request"},

@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -131,6 +133,7 @@ func TestWebServersLogTheClientPod(t *testing.T) {
 		image, root, logLine string
 	}{
 		{"nginx", "/usr/share/nginx/html", `(?m)^10\.244\.2\.7 - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d \+0000\] "GET / HTTP/1\.1" 200 3 "-" "curl/8\.11\.1" "-"$`},
+		{"registry.k8s.io/nginx-slim:0.24", "/usr/share/nginx/html", `(?m)^10\.244\.2\.7 - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d \+0000\] "GET / HTTP/1\.1" 200 3 "-" "curl/8\.11\.1" "-"$`},
 		{"httpd", "/usr/local/apache2/htdocs", `(?m)^10\.244\.2\.7 - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d \+0000\] "GET / HTTP/1\.1" 200 3$`},
 	} {
 		t.Run(tt.image, func(t *testing.T) {
@@ -146,5 +149,33 @@ func TestWebServersLogTheClientPod(t *testing.T) {
 				t.Errorf("access log:\n%s", log.String())
 			}
 		})
+	}
+}
+
+// TestStatefulSetTutorialWeb does what the StatefulSet Basics tutorial does with
+// nginx-slim: its claim is mounted over the document root, `kubectl exec` writes the pod's
+// hostname into index.html, and curl from another pod gets it back (a 403 before, as the
+// mounted folder has no index.html).
+func TestStatefulSetTutorialWeb(t *testing.T) {
+	t.Parallel()
+	p := newPod(t, Options{})
+	p.mounts = append(p.mounts, Mount{ContainerPath: "/usr/share/nginx/html", HostPath: filepath.Join(p.dir, "volumes", "data")})
+	c, _ := p.start("registry.k8s.io/nginx-slim:0.24")
+	waitPort(t, p.sb, 80)
+	if resp, _, _ := podGet(t, p.sb, "10.244.2.7", 80, "/"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("GET / of an empty document root: %s, want 403", resp.Status)
+	}
+	if r := run(t, c, "", "sh", "-c", "echo \"$(hostname)\" > /usr/share/nginx/html/index.html"); r.code != 0 {
+		t.Fatalf("exec: %d %s", r.code, r.stderr)
+	}
+	resp, body, _ := podGet(t, p.sb, "10.244.2.7", 80, "/")
+	if resp.StatusCode != http.StatusOK || body != "pod01\n" {
+		t.Errorf("GET / = %s %q, want 200 %q", resp.Status, body, "pod01\n")
+	}
+	if got := resp.Header.Get("Server"); !strings.HasPrefix(got, "nginx/") {
+		t.Errorf("Server %q", got)
+	}
+	if b, err := os.ReadFile(filepath.Join(p.dir, "volumes", "data", "index.html")); err != nil || string(b) != "pod01\n" {
+		t.Errorf("the claim's folder holds %q, %v", b, err)
 	}
 }

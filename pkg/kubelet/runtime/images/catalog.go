@@ -206,6 +206,8 @@ func specFor(r Reference) spec {
 			return mustSpec("nginx-alpine")
 		}
 		return mustSpec("nginx")
+	case "registry.k8s.io/nginx-slim", "k8s.gcr.io/nginx-slim", "gcr.io/google_containers/nginx-slim":
+		return mustSpec("nginx-slim")
 	case "docker.io/library/httpd":
 		return mustSpec("httpd")
 	case "docker.io/library/redis":
@@ -263,6 +265,14 @@ func specByKind(kind string) (spec, bool) {
 		return spec{kind: kind, env: nginxEnv(), entrypoint: []string{"/docker-entrypoint.sh"},
 			cmd: []string{"nginx", "-g", "daemon off;"}, stop: proc.SIGQUIT, size: 20486114,
 			userland: proc.Busybox, built: day(2025, 4, 16), build: func(b *vfs.Builder) { alpineImage(b, nginxFiles) }}, true
+	case "nginx-slim":
+		// the web server of the StatefulSet tutorial (registry.k8s.io/nginx-slim:0.24; 0.8 and
+		// 0.21 in older docs), a small Debian-based nginx build of Kubernetes' test images.
+		// Modelled as nginx without the official image's docker-entrypoint.sh, curl or
+		// STOPSIGNAL (so SIGTERM stops it); the server, and the version it reports, are the
+		// nginx image's. One entry serves every tag.
+		return spec{kind: kind, env: []string{defaultPath}, cmd: []string{"nginx", "-g", "daemon off;"}, size: 25367431,
+			userland: proc.GNU, built: day(2024, 3, 4), build: func(b *vfs.Builder) { debianImage(b, debianOSRelease, "12.5\n", nginxServerFiles) }}, true
 	case "httpd":
 		return spec{kind: kind, env: []string{"PATH=/usr/local/apache2/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 			"HTTPD_PREFIX=/usr/local/apache2", "HTTPD_VERSION=2.4.63", "HTTPD_PATCHES="},
@@ -325,6 +335,6 @@ func nginxEnv() []string {
 
 // Kinds lists the catalog's entries, for tests that build every tree.
 func Kinds() []string {
-	return []string{"busybox", "alpine", "debian", "ubuntu", "nginx", "nginx-alpine", "httpd", "redis",
+	return []string{"busybox", "alpine", "debian", "ubuntu", "nginx", "nginx-alpine", "nginx-slim", "httpd", "redis",
 		"postgres", "python", "node", "pause", "curl", "netshoot", "agnhost", "http-echo", "http-echo-0.2", "unknown"}
 }

@@ -178,6 +178,10 @@ func TestTestImages(t *testing.T) {
 		{ref: "hashicorp/http-echo:1.0", kind: "http-echo", argv: "/http-echo", workdir: "/home/nonroot",
 			env: []string{defaultPath, "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt", "ECHO_TEXT=hello-world"}},
 		{ref: "docker.io/hashicorp/http-echo:0.2.3", kind: "http-echo-0.2", argv: "/http-echo"},
+		{ref: "registry.k8s.io/nginx-slim:0.24", kind: "nginx-slim", argv: "nginx -g daemon off;", env: []string{defaultPath}},
+		{ref: "registry.k8s.io/nginx-slim:0.21", kind: "nginx-slim", argv: "nginx -g daemon off;", env: []string{defaultPath}},
+		{ref: "k8s.gcr.io/nginx-slim:0.8", kind: "nginx-slim", argv: "nginx -g daemon off;", env: []string{defaultPath}},
+		{ref: "gcr.io/google_containers/nginx-slim:0.8", kind: "nginx-slim", argv: "nginx -g daemon off;", env: []string{defaultPath}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.ref, func(t *testing.T) {
@@ -194,5 +198,64 @@ func TestTestImages(t *testing.T) {
 				t.Errorf("env (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestNginxSlim checks the StatefulSet tutorial's image against the nginx image it is modelled
+// on: a Debian userland, the same server and document root, no entrypoint script, and a size
+// and stop signal of its own.
+func TestNginxSlim(t *testing.T) {
+	t.Parallel()
+	c := NewCatalog()
+	slim, err := c.Pull("registry.k8s.io/nginx-slim:0.24")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nginx, err := c.Pull("nginx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slim.Ref != "registry.k8s.io/nginx-slim:0.24" || !strings.HasPrefix(slim.Digest, "registry.k8s.io/nginx-slim@sha256:") {
+		t.Errorf("ref %q digest %q", slim.Ref, slim.Digest)
+	}
+	if len(slim.Entrypoint) != 0 || slim.StopSignal != proc.SIGTERM || slim.Userland != proc.GNU || slim.WorkingDir != "" {
+		t.Errorf("config %+v", slim)
+	}
+	if slim.Size <= 0 || slim.Size >= nginx.Size {
+		t.Errorf("size %d, want a slim image smaller than nginx's %d", slim.Size, nginx.Size)
+	}
+	tree, err := c.Tree(slim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := vfs.New(tree, nil, vfs.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name    string
+		program string // "" when the file is not a program
+	}{
+		{"/usr/sbin/nginx", "nginx"},
+		{"/etc/nginx/nginx.conf", ""},
+		{"/etc/nginx/conf.d/default.conf", ""},
+		{"/usr/share/nginx/html/index.html", ""},
+	} {
+		b, err := fs.ReadFile(tt.name)
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		if name, _ := ProgramName(b); name != tt.program {
+			t.Errorf("%s runs %q, want %q", tt.name, name, tt.program)
+		}
+	}
+	for _, name := range []string{"/docker-entrypoint.sh", "/usr/bin/curl"} {
+		if _, err := fs.Stat(name); err == nil {
+			t.Errorf("%s is in the slim image", name)
+		}
+	}
+	if b, err := fs.ReadFile("/etc/debian_version"); err != nil || !strings.HasPrefix(string(b), "12.") {
+		t.Errorf("/etc/debian_version = %q, %v", b, err)
 	}
 }

@@ -161,15 +161,26 @@ func unknownImage(b *vfs.Builder) {
 	b.File("/app", Program("app"), 0o755)
 }
 
+// nginxFiles is the official nginx image: the server, its docker-entrypoint.sh, and curl.
 func nginxFiles(b *vfs.Builder, base string) {
-	b.File("/usr/sbin/nginx", Program("nginx"), 0o755)
-	b.File("/usr/sbin/nginx-debug", Program("nginx"), 0o755)
+	nginxServerFiles(b, base)
 	b.File("/docker-entrypoint.sh", Program("nginx-entrypoint"), 0o775)
 	b.Dir("/docker-entrypoint.d", 0o755)
 	b.File("/docker-entrypoint.d/10-listen-on-ipv6-by-default.sh", []byte("#!/bin/sh\n# vim:sw=4:ts=4:et\n\nset -e\n"), 0o775)
 	b.File("/docker-entrypoint.d/15-local-resolvers.envsh", []byte("#!/bin/sh\n# vim:sw=2:ts=2:sts=2:et\n\nset -eu\n"), 0o775)
 	b.File("/docker-entrypoint.d/20-envsubst-on-templates.sh", []byte("#!/bin/sh\n\nset -e\n"), 0o775)
 	b.File("/docker-entrypoint.d/30-tune-worker-processes.sh", []byte("#!/bin/sh\n# vim:sw=2:ts=2:sts=2:et\n\nset -eu\n"), 0o775)
+	b.File("/usr/bin/curl", Program("curl"), 0o755)
+	if base == "debian" {
+		b.File("/usr/bin/envsubst", Program("unsupported"), 0o755)
+	}
+}
+
+// nginxServerFiles is nginx itself: the binary, its configuration, the default pages and the
+// log links to the container's output.
+func nginxServerFiles(b *vfs.Builder, base string) {
+	b.File("/usr/sbin/nginx", Program("nginx"), 0o755)
+	b.File("/usr/sbin/nginx-debug", Program("nginx"), 0o755)
 	b.File("/etc/nginx/nginx.conf", []byte(nginxConf), 0o644)
 	b.File("/etc/nginx/conf.d/default.conf", []byte(servers.NginxDefaultConf), 0o644)
 	b.File("/etc/nginx/mime.types", []byte("types {\n    text/html                                        html htm shtml;\n    text/css                                         css;\n    application/javascript                           js;\n    application/json                                 json;\n    image/png                                        png;\n}\n"), 0o644)
@@ -183,12 +194,9 @@ func nginxFiles(b *vfs.Builder, base string) {
 	b.Symlink("/var/log/nginx/access.log", "/dev/stdout")
 	b.Symlink("/var/log/nginx/error.log", "/dev/stderr")
 	if base == "debian" {
-		b.File("/usr/bin/curl", Program("curl"), 0o755)
-		b.File("/usr/bin/envsubst", Program("unsupported"), 0o755)
 		b.File("/etc/passwd", []byte(debianPasswd+"nginx:x:101:101:nginx user:/nonexistent:/bin/false\n"), 0o644)
 		b.File("/etc/group", []byte(debianGroup+"nginx:x:101:\n"), 0o644)
 	} else {
-		b.File("/usr/bin/curl", Program("curl"), 0o755)
 		b.File("/etc/passwd", []byte(alpinePasswd+"nginx:x:101:101:nginx:/var/cache/nginx:/sbin/nologin\n"), 0o644)
 	}
 }

@@ -9,5 +9,10 @@
 // Containment is the package's first job. Every host operation goes through an os.Root opened
 // on the mount's host directory (or on the parent directory of a mounted file, naming only
 // that file), and symbolic links met on the way are resolved here in the container's
-// namespace, so neither ".." nor a link can reach a host path outside a mount.
+// namespace, so neither ".." nor a link can reach a host path outside a mount. Those roots
+// are opened once, by New, and held until Close, as a bind mount pins the folder it was made
+// of: replacing a mounted folder on the host afterwards (with a link to elsewhere, say,
+// through another mount of its parent) does not move the mount. A mounted file is opened by
+// name in its held parent each time, so a file the kubelet replaces by rename shows its new
+// content, as does a configMap volume whose ..data link the atomic writer swaps.
 package vfs

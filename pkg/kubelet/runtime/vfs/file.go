@@ -166,7 +166,15 @@ type hostFile struct {
 	name string
 }
 
-func (h *hostFile) Close() error { return h.f.Close() }
+func (h *hostFile) Close() error {
+	h.fs.mu.Lock()
+	delete(h.fs.files, h)
+	h.fs.mu.Unlock()
+	if err := h.f.Close(); err != nil {
+		return &fs.PathError{Op: "close", Path: h.name, Err: errno(err)}
+	}
+	return nil
+}
 
 func (h *hostFile) Write(p []byte) (int, error) {
 	if h.fs.hostLeft.Add(-int64(len(p))) < 0 {

@@ -48,12 +48,16 @@ const (
 type mount struct {
 	Mount
 	parts []string
-	file  bool   // HostPath is a regular file
-	dir   string // the directory opened as root: HostPath, or its parent for a file
-	base  string // for a file mount, the file's name inside dir
+	file  bool // HostPath is a regular file
+	// root is held open for the FS's life, as a bind mount pins its source: HostPath, or its
+	// parent directory for a file, so that replacing a folder on the host (say with a symbolic
+	// link, through another mount) cannot move the mount elsewhere.
+	root *os.Root
+	base string // for a file mount, the file's name inside root, opened anew each time
 }
 
-// FS is one container's filesystem. It is safe for concurrent use.
+// FS is one container's filesystem. It is safe for concurrent use. Close releases the host
+// directories it holds.
 type FS struct {
 	mu     sync.Mutex
 	root   *node
@@ -62,11 +66,16 @@ type FS struct {
 	limit  int64
 	now    func() time.Time
 
+	roots  map[string]*os.Root    // held host directories by cleaned path, shared by mounts
+	files  map[*hostFile]struct{} // open files below mounts, closed with the FS
+	closed bool
+
 	hostLeft atomic.Int64
 }
 
 // New returns a fresh FS over tree: an empty writable layer, the mounts in place (their mount
-// points created in the layer as a runtime creates them in the rootfs).
+// points created in the layer as a runtime creates them in the rootfs). Each mount's host
+// directory is opened here, once, and held until Close.
 func New(tree *Tree, mounts []Mount, opts Options) (*FS, error) {
 	if tree == nil {
 		return nil, errors.New("new filesystem: no image tree")
@@ -88,6 +97,7 @@ func New(tree *Tree, mounts []Mount, opts Options) (*FS, error) {
 	sort.SliceStable(ms, func(i, j int) bool { return depth(ms[i].Path) < depth(ms[j].Path) })
 	for _, m := range ms {
 		if err := f.addMount(m); err != nil {
+			_ = f.Close()
 			return nil, fmt.Errorf("mount %s at %s: %w", m.HostPath, m.Path, err)
 		}
 	}
@@ -101,28 +111,107 @@ func (f *FS) addMount(m Mount) error {
 	if !path.IsAbs(m.Path) || path.Clean(m.Path) == "/" {
 		return errors.New("mount path must be absolute and not /")
 	}
-	st, err := os.Stat(m.HostPath)
+	mm, err := f.openHost(m)
 	if err != nil {
 		return err
 	}
-	if !st.IsDir() && !st.Mode().IsRegular() {
-		return errors.New("host path is neither a directory nor a regular file")
-	}
-	parts, err := f.mountPoint(m.Path, !st.IsDir())
-	if err != nil {
+	if mm.parts, err = f.mountPoint(m.Path, mm.file); err != nil {
 		return err
-	}
-	mm := &mount{Mount: m, parts: parts, file: !st.IsDir(), dir: m.HostPath}
-	if mm.file {
-		mm.dir, mm.base = path.Split(path.Clean(m.HostPath))
-		if mm.dir == "" {
-			mm.dir = "."
-		}
 	}
 	f.mounts = append(f.mounts, mm)
 	// keep deepest-first order while adding, so later mounts resolve through earlier ones
 	sort.SliceStable(f.mounts, func(i, j int) bool { return len(f.mounts[i].parts) > len(f.mounts[j].parts) })
 	return nil
+}
+
+// openHost opens the mount's host directory, or a file's parent, and keeps it in f.roots.
+// Only the parent is opened by path; the last name is looked up inside it, so a link there
+// cannot lead out of the parent.
+func (f *FS) openHost(m Mount) (*mount, error) {
+	host := path.Clean(m.HostPath)
+	dir, base := path.Split(host)
+	if base == "" || base == "." || base == ".." {
+		// "/" (or a path Clean could not shorten): no parent to look it up in
+		r, err := f.openRoot(host, nil, "")
+		return &mount{Mount: m, root: r}, err
+	}
+	if dir == "" {
+		dir = "."
+	}
+	key := path.Clean(dir)
+	held := f.roots[key] != nil
+	parent, err := f.openRoot(key, nil, "")
+	if err != nil {
+		return nil, err
+	}
+	st, err := parent.Stat(base)
+	if err == nil && st.Mode().IsRegular() {
+		return &mount{Mount: m, file: true, root: parent, base: base}, nil
+	}
+	if !held {
+		// only a file mount needs its parent for life
+		defer func() {
+			delete(f.roots, key)
+			parent.Close()
+		}()
+	}
+	switch {
+	case err != nil:
+		return nil, err
+	case !st.IsDir():
+		return nil, errors.New("host path is neither a directory nor a regular file")
+	}
+	r, err := f.openRoot(host, parent, base)
+	return &mount{Mount: m, root: r}, err
+}
+
+// openRoot returns the held root for the directory key, opening it (as name inside parent,
+// or by path when parent is nil) the first time.
+func (f *FS) openRoot(key string, parent *os.Root, name string) (*os.Root, error) {
+	if r := f.roots[key]; r != nil {
+		return r, nil
+	}
+	var r *os.Root
+	var err error
+	if parent != nil {
+		r, err = parent.OpenRoot(name)
+	} else {
+		r, err = os.OpenRoot(key)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if f.roots == nil {
+		f.roots = map[string]*os.Root{}
+	}
+	f.roots[key] = r
+	return r, nil
+}
+
+// Close releases what the FS holds on the host: the mounts' directories and the files
+// still open below them. Afterwards every operation below a mount, and every read or write
+// of such a file, fails with EBADF; the memory layer stays usable. Closing twice is harmless.
+func (f *FS) Close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return nil
+	}
+	f.closed = true
+	var errs []error
+	for h := range f.files {
+		if err := h.f.Close(); err != nil {
+			errs = append(errs, pathErr("close", h.name, err))
+		}
+	}
+	clear(f.files)
+	for _, r := range f.roots {
+		if err := r.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	clear(f.roots)
+	return errors.Join(errs...)
 }
 
 // mountPoint walks p as mkdir -p would, following the image's symbolic links, and creates the
@@ -219,6 +308,10 @@ func (f *FS) probe(parts []string) (probe, error) {
 			}
 			return p, errno(err)
 		}
+		if m.file && !info.Mode().IsRegular() {
+			// the name was replaced by something else: a file mount shows only a file
+			return p, nil
+		}
 		p.exists, p.dir, p.info = true, info.IsDir(), info
 		return p, nil
 	}
@@ -236,7 +329,7 @@ func (f *FS) probe(parts []string) (probe, error) {
 	return probe{exists: true, dir: n.isDir(), isLink: n.isSymlink(), link: n.target, n: n}, nil
 }
 
-// withRoot opens the mount's host root and calls fn with the name to use inside it.
+// withRoot calls fn with the mount's held root and the name to use inside it.
 func withRoot(m *mount, rel string, fn func(r *os.Root, name string) error) error {
 	name := rel
 	if m.file {
@@ -245,12 +338,7 @@ func withRoot(m *mount, rel string, fn func(r *os.Root, name string) error) erro
 		}
 		name = m.base
 	}
-	r, err := os.OpenRoot(m.dir)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	return fn(r, name)
+	return fn(m.root, name)
 }
 
 // resolve walks name (absolute; a relative name is taken from /) to a canonical path,
@@ -395,6 +483,8 @@ func errno(err error) syscall.Errno {
 		return syscall.ENOENT
 	case errors.Is(err, fs.ErrExist):
 		return syscall.EEXIST
+	case errors.Is(err, fs.ErrClosed):
+		return syscall.EBADF
 	default:
 		// os.Root refusing a path that escapes, and anything unforeseen
 		return syscall.EACCES
@@ -429,7 +519,12 @@ func (f *FS) OpenFile(name string, flag int, perm fs.FileMode) (File, error) {
 		if err != nil {
 			return nil, pathErr("open", name, err)
 		}
-		return &hostFile{f: file, fs: f, name: path.Base(name)}, nil
+		h := &hostFile{f: file, fs: f, name: path.Base(name)}
+		if f.files == nil {
+			f.files = map[*hostFile]struct{}{}
+		}
+		f.files[h] = struct{}{}
+		return h, nil
 	}
 	if !p.exists {
 		if flag&os.O_CREATE == 0 {

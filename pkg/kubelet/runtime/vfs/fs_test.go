@@ -119,6 +119,7 @@ func newFS(t *testing.T, h hostLayout) *FS {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { must(t, f.Close()) })
 	return f
 }
 
@@ -478,6 +479,7 @@ func TestLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer f.Close()
 	big := make([]byte, 101)
 	for _, name := range []string{"/tmp/big", "/data/big"} {
 		if err := f.WriteFile(name, big, 0o644); !errors.Is(err, syscall.ENOSPC) {
