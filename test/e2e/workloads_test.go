@@ -150,7 +150,8 @@ func cronJobSteps() []step {
 // up one by one, each with its claim bound to a volume the local-path
 // provisioner made, stable names in DNS, and the data a pod wrote kept
 // when it is replaced; then scaling, a rolling update and its history.
-// The tutorial's nginx-slim is nginx here, which the image catalog knows.
+// The tutorial runs nginx-slim; nginx here, whose image has the curl the
+// steps run.
 func statefulSetSteps() []step {
 	n := []string{"-n", "statefulsets"}
 	ns := func(args ...string) step { return k(append(args, n...)...) }
