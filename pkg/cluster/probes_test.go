@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 
 	"github.com/fakecluster/fakecluster/pkg/cluster/clustertest"
@@ -118,15 +119,20 @@ func TestProbesVolumesEphemeral(t *testing.T) {
 		t.Errorf("late's log: %q, %v", b, err)
 	}
 
-	// An ephemeral container, as kubectl debug adds it.
-	if p, err = client.CoreV1().Pods("default").Get(ctx, "probed", metav1.GetOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	p.Spec.EphemeralContainers = []corev1.EphemeralContainer{{EphemeralContainerCommon: corev1.EphemeralContainerCommon{
-		Name: "debugger", Image: "busybox", Command: []string{"sh", "-c", "hostname"},
-		TerminationMessagePolicy: corev1.TerminationMessageReadFile, ImagePullPolicy: corev1.PullIfNotPresent,
-	}}}
-	if _, err := client.CoreV1().Pods("default").UpdateEphemeralContainers(ctx, "probed", p, metav1.UpdateOptions{}); err != nil {
+	// An ephemeral container, as kubectl debug adds it; the kubelet's
+	// status writes may come between the read and the update.
+	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		p, err := client.CoreV1().Pods("default").Get(ctx, "probed", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		p.Spec.EphemeralContainers = []corev1.EphemeralContainer{{EphemeralContainerCommon: corev1.EphemeralContainerCommon{
+			Name: "debugger", Image: "busybox", Command: []string{"sh", "-c", "hostname"},
+			TerminationMessagePolicy: corev1.TerminationMessageReadFile, ImagePullPolicy: corev1.PullIfNotPresent,
+		}}}
+		_, err = client.CoreV1().Pods("default").UpdateEphemeralContainers(ctx, "probed", p, metav1.UpdateOptions{})
+		return err
+	}); err != nil {
 		t.Fatal(err)
 	}
 	waitPod(t, client, "probed", "running its ephemeral container to completion", func(p *corev1.Pod) bool {
