@@ -46,8 +46,10 @@ input_pkgs=(
   k8s.io/api/autoscaling/v1 # the scale subresource
   k8s.io/api/apps/v1
   k8s.io/api/batch/v1
+  k8s.io/api/scheduling/v1 # PriorityClasses
   k8s.io/api/scheduling/v1alpha3 # the Workload scheduling types a Job spec refers to
   k8s.io/api/storage/v1
+  k8s.io/api/rbac/v1
   k8s.io/apimachinery/pkg/apis/meta/v1
   k8s.io/apimachinery/pkg/runtime
   k8s.io/apimachinery/pkg/version

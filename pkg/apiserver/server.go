@@ -3,6 +3,7 @@ package apiserver
 import (
 	"context"
 	"crypto"
+	"crypto/rand"
 	"crypto/subtle"
 	"crypto/tls"
 	"crypto/x509"
@@ -27,7 +28,6 @@ import (
 	"k8s.io/apiserver/pkg/authentication/request/bearertoken"
 	"k8s.io/apiserver/pkg/authentication/token/union"
 	"k8s.io/apiserver/pkg/authentication/user"
-	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
 	"k8s.io/apiserver/pkg/endpoints/discovery/aggregated"
 	apiopenapi "k8s.io/apiserver/pkg/endpoints/openapi"
 	genericapiserver "k8s.io/apiserver/pkg/server"
@@ -89,6 +89,10 @@ type Config struct {
 	// IPs exist only in its simulated network, which this dials; nil means
 	// the host's network.
 	PodDialer func(ctx context.Context, network, addr string) (net.Conn, error)
+	// AuthorizationModes are --authorization-mode's modes, in order (Node,
+	// RBAC, AlwaysAllow); nil means DefaultAuthorizationModes. Members of
+	// system:masters are always allowed.
+	AuthorizationModes []string
 }
 
 // Server is a configured API server, ready to Run.
@@ -119,15 +123,30 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	informerFactory := informers.NewSharedInformerFactory(client, 0)
+	authz, err := newAuthorization(cfg.AuthorizationModes, informerFactory)
+	if err != nil {
+		return nil, err
+	}
+	gc.Authorization.Authorizer, gc.RuleResolver = authz.authorizer, authz.rules
 	namespaces, err := namespaceLifecycle(client, informerFactory)
 	if err != nil {
 		return nil, err
 	}
-	// In kube-apiserver's order: NamespaceLifecycle, ServiceAccount,
-	// TaintNodesByCondition, DefaultStorageClass, then
-	// StorageObjectInUseProtection.
-	gc.AdmissionControl = admission.NewChainHandler(namespaces, serviceaccount.NewAdmission(client, informerFactory),
-		newTaintNodesByCondition(), newDefaultStorageClass(informerFactory), newStorageObjectInUseProtection())
+	podSecurity, err := newPodSecurity(client, informerFactory)
+	if err != nil {
+		return nil, err
+	}
+	quotas, err := newResourceQuota(client, informerFactory, gc.DrainedNotify())
+	if err != nil {
+		return nil, err
+	}
+	// In kube-apiserver's order: NamespaceLifecycle, LimitRanger,
+	// ServiceAccount, TaintNodesByCondition, PodSecurity, Priority,
+	// DefaultTolerationSeconds, DefaultStorageClass,
+	// StorageObjectInUseProtection, then ResourceQuota (always last).
+	gc.AdmissionControl = admission.NewChainHandler(namespaces, newLimitRanger(client, informerFactory), serviceaccount.NewAdmission(client, informerFactory),
+		newTaintNodesByCondition(), podSecurity, newPodPriority(informerFactory), newDefaultTolerationSeconds(),
+		newDefaultStorageClass(informerFactory), newStorageObjectInUseProtection(), quotas)
 	var tokens *serviceaccount.Issuer
 	if cfg.ServiceAccountKey != nil {
 		if tokens, err = serviceAccountTokens(gc, cfg, client, informerFactory); err != nil {
@@ -163,6 +182,11 @@ func New(cfg Config) (*Server, error) {
 		PodTransport: podTransport(cfg.PodDialer),
 		Tokens:       tokens,
 		Services:     services,
+		// Read once the authenticator and authorizer are final.
+		Authorizer:    gc.Authorization.Authorizer,
+		RuleResolver:  gc.RuleResolver,
+		Authenticator: gc.Authentication.Authenticator,
+		APIAudiences:  gc.Authentication.APIAudiences,
 	}
 	if err := installAPIs(generic, scheme, codecs, stores); err != nil {
 		return nil, err
@@ -180,6 +204,12 @@ func New(cfg Config) (*Server, error) {
 		}),
 		generic.AddPostStartHook("bootstrap-cluster-objects", func(ctx genericapiserver.PostStartHookContext) error {
 			return retryBootstrap(ctx, client, services, cfg.ServiceCIDRs, gc.ExternalAddress)
+		}),
+		generic.AddPostStartHook("rbac/bootstrap-roles", func(ctx genericapiserver.PostStartHookContext) error {
+			return bootstrapRBAC(ctx, client, authz)
+		}),
+		generic.AddPostStartHook("scheduling/bootstrap-system-priority-classes", func(ctx genericapiserver.PostStartHookContext) error {
+			return bootstrapPriorityClasses(ctx, client)
 		}),
 	)
 	if err != nil {
@@ -267,7 +297,7 @@ func serviceAccountTokens(gc *genericapiserver.Config, cfg Config, client kubern
 	}
 	gc.Authentication.APIAudiences = audiences
 	gc.Authentication.Authenticator = group.NewAuthenticatedGroupAdder(
-		bearertoken.New(union.New(adminToken(cfg.Token), tokens)))
+		bearertoken.New(union.New(authenticator.WrapAudienceAgnosticToken(audiences, adminToken(cfg.Token)), tokens)))
 	return issuer, nil
 }
 
@@ -330,15 +360,19 @@ func genericConfig(cfg Config, codecs serializer.CodecFactory) (*genericapiserve
 	}
 	gc.ExternalAddress = dial
 	gc.PublicAddress = net.ParseIP(host)
+	// The in-process clients have a token of their own, new each start, as
+	// kube-apiserver's loopback: Complete makes it authenticate as
+	// system:apiserver, so that the kubeconfig's token stays
+	// kubernetes-admin's (kubectl auth whoami, TokenReviews).
 	gc.LoopbackClientConfig = &restclient.Config{
 		Host:            "https://" + dial,
-		BearerToken:     cfg.Token,
+		BearerToken:     rand.Text(),
 		TLSClientConfig: restclient.TLSClientConfig{CAData: cfg.CAPEM},
 		QPS:             -1,
 	}
 
 	gc.Authentication.Authenticator = bearertoken.New(adminToken(cfg.Token))
-	gc.Authorization.Authorizer = authorizerfactory.NewAlwaysAllowAuthorizer()
+	// The authorizer is New's, from the authorization modes (authorization.go).
 
 	// The OpenAPI namer sees only the real versions, or the
 	// x-kubernetes-group-version-kind extensions would name __internal.

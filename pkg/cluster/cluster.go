@@ -113,6 +113,14 @@ type Options struct {
 	// lists the names; ValidateControllers checks a list. A test that
 	// drives a controller itself disables the cluster's own.
 	Controllers []string
+
+	// AuthorizationModes are the API server's authorization modes
+	// (--authorization-mode), in order: Node, RBAC, AlwaysAllow
+	// (apiserver.ModeNode and the like). Nil means Node,RBAC, as
+	// kube-apiserver's default; Node has no opinion yet. Members of
+	// system:masters, as the admin credential and every in-process
+	// component are, are always allowed.
+	AuthorizationModes []string
 }
 
 // NoNodes is the Nodes value that runs no node and no kubelet.
@@ -235,6 +243,8 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		KubeletClientKeyPEM:  creds.kubeletClientKeyPEM,
 
 		PodDialer: podNet.dial,
+
+		AuthorizationModes: opts.AuthorizationModes,
 	})
 	if err != nil {
 		return fail(err)

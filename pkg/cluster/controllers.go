@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 
+	"github.com/fakecluster/fakecluster/pkg/controller/clusterroleaggregation"
 	"github.com/fakecluster/fakecluster/pkg/controller/cronjob"
 	"github.com/fakecluster/fakecluster/pkg/controller/daemonset"
 	"github.com/fakecluster/fakecluster/pkg/controller/deployment"
@@ -27,6 +28,7 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/controller/nodelifecycle/tainteviction"
 	"github.com/fakecluster/fakecluster/pkg/controller/podgc"
 	"github.com/fakecluster/fakecluster/pkg/controller/replicaset"
+	"github.com/fakecluster/fakecluster/pkg/controller/resourcequota"
 	"github.com/fakecluster/fakecluster/pkg/controller/scheduler"
 	"github.com/fakecluster/fakecluster/pkg/controller/serviceaccount"
 	"github.com/fakecluster/fakecluster/pkg/controller/statefulset"
@@ -81,6 +83,9 @@ func controllerSpecs() []controllerSpec {
 		}},
 		{"garbage-collector-controller", 20, func(d controllerDeps) (runner, error) {
 			return garbagecollector.New(d.client, d.meta, d.disc), nil
+		}},
+		{clusterroleaggregation.Name, 5, func(d controllerDeps) (runner, error) {
+			return clusterroleaggregation.New(d.client, d.factory)
 		}},
 		{"serviceaccount-controller", 1, func(d controllerDeps) (runner, error) {
 			return serviceaccount.New(d.client, d.factory)
@@ -145,6 +150,9 @@ func controllerSpecs() []controllerSpec {
 		// is one more controller, named as kind's pod is.
 		{localpath.Name, 1, func(d controllerDeps) (runner, error) {
 			return localpath.New(d.client, d.factory)
+		}},
+		{resourcequota.Name, 5, func(d controllerDeps) (runner, error) {
+			return resourcequota.New(d.client, d.meta, d.disc, d.factory, resourcequota.Options{})
 		}},
 		{"pod-garbage-collector-controller", 1, func(d controllerDeps) (runner, error) {
 			return podgc.New(d.client, d.factory, podgc.Options{})

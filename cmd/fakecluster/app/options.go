@@ -16,6 +16,7 @@ import (
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/fakecluster/fakecluster/pkg/apiserver"
 	"github.com/fakecluster/fakecluster/pkg/cluster"
 	"github.com/fakecluster/fakecluster/pkg/controller/nodelifecycle"
 )
@@ -39,6 +40,8 @@ type Options struct {
 	NodeCapacity []string
 	// NodeMonitorGracePeriod is --node-monitor-grace-period.
 	NodeMonitorGracePeriod time.Duration
+	// AuthorizationModes is --authorization-mode, as kube-apiserver's.
+	AuthorizationModes []string
 	networkOptions
 
 	// securePortText and verbosityText hold what was given to those flags
@@ -51,7 +54,7 @@ type Options struct {
 // NewOptions returns the defaults that do not depend on the environment;
 // Complete fills in the rest.
 func NewOptions() *Options {
-	return &Options{BindAddress: "127.0.0.1", SecurePort: 6443, Controllers: []string{"*"}, networkOptions: networkOptions{
+	return &Options{BindAddress: "127.0.0.1", SecurePort: 6443, Controllers: []string{"*"}, AuthorizationModes: apiserver.DefaultAuthorizationModes(), networkOptions: networkOptions{
 		ServiceClusterIPRange: joinPrefixes(cluster.DefaultServiceClusterIPRanges()),
 		ClusterCIDR:           joinPrefixes(cluster.DefaultClusterCIDRs()),
 		ServiceNodePortRange:  cluster.DefaultServiceNodePortRange().String(),
@@ -74,6 +77,8 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.VarP(lenientInt{&o.Verbosity, &o.verbosityText}, "v", "v",
 		"log verbosity: 0 logs only problems, 2 adds state changes, 4 adds per-connection detail")
 
+	fs.StringSliceVar(&o.AuthorizationModes, "authorization-mode", o.AuthorizationModes,
+		"authorization modes, in order, as kube-apiserver's: Node, RBAC, AlwaysAllow (Node has no opinion yet; system:masters is always allowed)")
 	fs.StringSliceVar(&o.Controllers, "controllers", o.Controllers,
 		"controllers to run: '*' is all, 'name' enables one, '-name' disables one; names: "+strings.Join(cluster.ControllerNames(), ", "))
 
@@ -202,6 +207,9 @@ func (o *Options) Validate() error {
 	}
 	_, capErrs := parseCapacity(o.NodeCapacity)
 	errs = append(errs, capErrs...)
+	if err := apiserver.ValidateAuthorizationModes(o.AuthorizationModes); err != nil {
+		errs = append(errs, invalid(strings.Join(o.AuthorizationModes, ","), "--authorization-mode", err.Error()))
+	}
 	if err := cluster.ValidateControllers(o.Controllers); err != nil {
 		errs = append(errs, invalid(strings.Join(o.Controllers, ","), "--controllers", err.Error()))
 	}
@@ -250,6 +258,7 @@ func (o *Options) Config() (CompletedConfig, error) {
 	opts.DataDir, opts.Kubeconfig = o.DataDir, o.Kubeconfig
 	opts.BindAddress, opts.SecurePort = o.BindAddress, o.SecurePort
 	opts.Controllers = o.Controllers
+	opts.AuthorizationModes = o.AuthorizationModes
 	opts.Nodes, opts.SandboxDir = o.Nodes, o.SandboxDir
 	opts.NodeCapacity, _ = parseCapacity(o.NodeCapacity)
 	opts.NodeMonitorGracePeriod = o.NodeMonitorGracePeriod

@@ -27,6 +27,9 @@ func withNetworkDefaults(o cluster.Options) cluster.Options {
 	if o.Controllers == nil {
 		o.Controllers = []string{"*"}
 	}
+	if o.AuthorizationModes == nil {
+		o.AuthorizationModes = []string{"Node", "RBAC"}
+	}
 	if o.ServiceClusterIPRanges == nil {
 		o.ServiceClusterIPRanges = cluster.DefaultServiceClusterIPRanges()
 	}
@@ -124,6 +127,19 @@ func TestParseAndValidate(t *testing.T) {
 		name:        "controllers as kube-controller-manager takes them",
 		args:        []string{"--data-dir", "/data", "--controllers", "*,-garbage-collector-controller", "--controllers=-node-ipam-controller"},
 		wantCluster: cluster.Options{DataDir: "/data", Kubeconfig: "/data/kubeconfig", BindAddress: "127.0.0.1", SecurePort: 6443, Controllers: []string{"*", "-garbage-collector-controller", "-node-ipam-controller"}},
+	}, {
+		name:        "authorization modes",
+		args:        []string{"--data-dir", "/data", "--authorization-mode", "RBAC,AlwaysAllow"},
+		wantCluster: cluster.Options{DataDir: "/data", Kubeconfig: "/data/kubeconfig", BindAddress: "127.0.0.1", SecurePort: 6443, AuthorizationModes: []string{"RBAC", "AlwaysAllow"}},
+	}, {
+		name: "bad authorization modes",
+		args: []string{"--data-dir", "/data", "--authorization-mode", "Node,ABAC"},
+		wantErrs: []string{`invalid value "Node,ABAC" for --authorization-mode: unknown authorization mode "ABAC": ` +
+			`must be a comma-separated list of Node, RBAC and AlwaysAllow, each at most once, e.g. Node,RBAC (the default)`},
+	}, {
+		name:     "authorization mode twice",
+		args:     []string{"--data-dir", "/data", "--authorization-mode", "RBAC,RBAC"},
+		wantErrs: []string{`invalid value "RBAC,RBAC" for --authorization-mode: authorization mode "RBAC" given more than once: must be a comma-separated list of Node, RBAC and AlwaysAllow, each at most once, e.g. Node,RBAC (the default)`},
 	}, {
 		name:     "unknown controller",
 		args:     []string{"--data-dir", "/data", "--controllers", "*,-gc"},
@@ -563,7 +579,7 @@ func TestHelp(t *testing.T) {
 			if err := NewCommand(&out).Execute(t.Context(), args); err != nil {
 				t.Fatalf("Execute(%q) = %v, want nil", args, err)
 			}
-			for _, want := range []string{"Usage:\n  fakecluster [flags]", "--data-dir", "--kubeconfig", "(default <data-dir>/kubeconfig)", "--bind-address", "--secure-port int", "(default 6443)", "-v, --v int", "-h, --help", "--service-cluster-ip-range string", "(default \"10.96.0.0/16,fd00:10:96::/108\")", "--node-cidr-mask-size-ipv6 int", "(default 64)", "--controllers strings", "--load-balancer-ip-range"} {
+			for _, want := range []string{"Usage:\n  fakecluster [flags]", "--data-dir", "--kubeconfig", "(default <data-dir>/kubeconfig)", "--bind-address", "--secure-port int", "(default 6443)", "-v, --v int", "-h, --help", "--service-cluster-ip-range string", "(default \"10.96.0.0/16,fd00:10:96::/108\")", "--node-cidr-mask-size-ipv6 int", "(default 64)", "--controllers strings", "--authorization-mode strings", "(default [Node,RBAC])", "--load-balancer-ip-range"} {
 				if !strings.Contains(out.String(), want) {
 					t.Errorf("help does not mention %q:\n%s", want, out.String())
 				}

@@ -3,10 +3,16 @@ package registry
 import (
 	"net/http"
 
+	"k8s.io/apiserver/pkg/authentication/authenticator"
+	"k8s.io/apiserver/pkg/authorization/authorizer"
 	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/kubeletclient"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/internal/resource"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/accessreview"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/authnreview"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/clusterrole"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/clusterrolebinding"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/configmap"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/controllerrevision"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/cronjob"
@@ -25,8 +31,12 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/persistentvolume"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/persistentvolumeclaim"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/pod"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/priorityclass"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/rbac"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/replicaset"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/resourcequota"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/role"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/rolebinding"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/secret"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/service"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/serviceaccount"
@@ -52,6 +62,17 @@ type Config struct {
 	// Services allocates Services' cluster IPs and node ports; nil: none
 	// are.
 	Services service.Allocator
+	// Authorizer is the API server's: access reviews ask it, and so do the
+	// RBAC stores, whether a requester may escalate a role or bind one.
+	Authorizer authorizer.Authorizer
+	// Authenticator is the API server's request authenticator, which
+	// TokenReviews ask about a token (nil: none is authenticated), for the
+	// API audiences APIAudiences.
+	Authenticator authenticator.Request
+	APIAudiences  authenticator.Audiences
+	// RuleResolver lists what a user may do, for SelfSubjectRulesReviews;
+	// nil means the Authorizer's own, if it has one.
+	RuleResolver authorizer.RuleResolver
 }
 
 // NewStorage builds the storage of every served resource, one line each:
@@ -92,6 +113,20 @@ func NewStorage(c Config) ([]*resource.Storage, error) {
 	b.add(job.NewStorage(o))
 	b.add(cronjob.NewStorage(o))
 	b.add(storageclass.NewStorage(o))
+	b.add(priorityclass.NewStorage(o))
+	// Reviews, answered by the authorizer and authenticator, never stored.
+	b.keep(accessreview.NewStorage(c.Authorizer, c.RuleResolver))
+	b.keep(authnreview.NewStorage(c.Authenticator, c.APIAudiences))
+	// rbac.authorization.k8s.io: each store's escalation check reads all
+	// four, so the guard gets them once they are built.
+	guard := rbac.NewGuard(c.Authorizer)
+	roles := b.add(role.NewStorage(o, guard))
+	clusterRoles := b.add(clusterrole.NewStorage(o, guard))
+	roleBindings := b.add(rolebinding.NewStorage(o, guard))
+	clusterRoleBindings := b.add(clusterrolebinding.NewStorage(o, guard))
+	if b.err == nil {
+		b.err = guard.Read(roles, clusterRoles, roleBindings, clusterRoleBindings)
+	}
 
 	if b.err != nil {
 		return nil, b.err
@@ -104,6 +139,9 @@ type builder struct {
 	all []*resource.Storage
 	err error
 }
+
+// keep keeps s, which has no store for others to reach (the reviews).
+func (b *builder) keep(s *resource.Storage) { b.all = append(b.all, s) }
 
 // add keeps s and returns its store, for the stores that reach it. After
 // an error the rest are still built, each from what it is given (nil for

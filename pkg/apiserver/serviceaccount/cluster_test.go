@@ -80,20 +80,22 @@ func tokenClient(t *testing.T, c *cluster.Cluster, token string) kubernetes.Inte
 	return client
 }
 
-// listPods is the request a token is tried with: 200 with a valid token,
-// 401 otherwise (authorization allows everyone).
-func listPods(ctx context.Context, client kubernetes.Interface, ns string) error {
-	_, err := client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
-	return err
+// tryToken is the request a token is tried with: GET /version, which the
+// bootstrap RBAC policy (system:public-info-viewer) lets every
+// authenticated user make, so 200 with a valid token and 401 otherwise. A
+// ServiceAccount holds nothing more until it is bound to a role, as in
+// kube-apiserver.
+func tryToken(ctx context.Context, client kubernetes.Interface) error {
+	return client.Discovery().RESTClient().Get().AbsPath("/version").Do(ctx).Error()
 }
 
-func unauthorized(ctx context.Context, client kubernetes.Interface, ns string) func() error {
+func unauthorized(ctx context.Context, client kubernetes.Interface) func() error {
 	return func() error {
-		err := listPods(ctx, client, ns)
+		err := tryToken(ctx, client)
 		if apierrors.IsUnauthorized(err) {
 			return nil
 		}
-		return fmt.Errorf("list pods with the token: err = %v, want 401 Unauthorized", err)
+		return fmt.Errorf("GET /version with the token: err = %v, want 401 Unauthorized", err)
 	}
 }
 
@@ -240,10 +242,10 @@ func TestTokenRequest(t *testing.T) {
 			claims.Expiry != tr.Status.ExpirationTimestamp.Unix() || claims.ID == "" || claims.Kubernetes.Pod != nil {
 			t.Errorf("claims = %+v", claims)
 		}
-		if err := listPods(ctx, tokenClient(t, c, tr.Status.Token), "apps"); err != nil {
-			t.Errorf("list pods with the token: %v", err)
+		if err := tryToken(ctx, tokenClient(t, c, tr.Status.Token)); err != nil {
+			t.Errorf("GET /version with the token: %v", err)
 		}
-		clustertest.Poll(t, time.Second, unauthorized(ctx, tokenClient(t, c, tr.Status.Token+"x"), "apps"))
+		clustertest.Poll(t, time.Second, unauthorized(ctx, tokenClient(t, c, tr.Status.Token+"x")))
 	})
 
 	t.Run("invalid", func(t *testing.T) {
@@ -318,18 +320,18 @@ func TestTokenRequest(t *testing.T) {
 			t.Errorf("status expires in %v, want the 3607s asked for", got)
 		}
 		client := tokenClient(t, c, tr.Status.Token)
-		if err := listPods(ctx, client, "apps"); err != nil {
-			t.Fatalf("list pods with the pod's token: %v", err)
+		if err := tryToken(ctx, client); err != nil {
+			t.Fatalf("GET /version with the pod's token: %v", err)
 		}
 		if err := admin.CoreV1().Pods("apps").Delete(ctx, "web", metav1.DeleteOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		clustertest.Poll(t, 10*time.Second, unauthorized(ctx, client, "apps"))
+		clustertest.Poll(t, 10*time.Second, unauthorized(ctx, client))
 	})
 
 	t.Run("other audience", func(t *testing.T) {
 		tr := mustRequestToken(t, admin, "apps", "default", authenticationv1.TokenRequestSpec{Audiences: []string{"vault"}})
-		clustertest.Poll(t, time.Second, unauthorized(ctx, tokenClient(t, c, tr.Status.Token), "apps"))
+		clustertest.Poll(t, time.Second, unauthorized(ctx, tokenClient(t, c, tr.Status.Token)))
 	})
 
 	t.Run("service account deleted", func(t *testing.T) {
@@ -338,19 +340,19 @@ func TestTokenRequest(t *testing.T) {
 		}
 		tr := mustRequestToken(t, admin, "apps", "ci", authenticationv1.TokenRequestSpec{})
 		client := tokenClient(t, c, tr.Status.Token)
-		if err := listPods(ctx, client, "apps"); err != nil {
-			t.Fatalf("list pods with the token: %v", err)
+		if err := tryToken(ctx, client); err != nil {
+			t.Fatalf("GET /version with the token: %v", err)
 		}
 		if err := admin.CoreV1().ServiceAccounts("apps").Delete(ctx, "ci", metav1.DeleteOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		clustertest.Poll(t, 10*time.Second, unauthorized(ctx, client, "apps"))
+		clustertest.Poll(t, 10*time.Second, unauthorized(ctx, client))
 		// A new service account of the same name is not the one the token
 		// was for.
 		if _, err := admin.CoreV1().ServiceAccounts("apps").Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "ci"}}, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		clustertest.Poll(t, time.Second, unauthorized(ctx, client, "apps"))
+		clustertest.Poll(t, time.Second, unauthorized(ctx, client))
 	})
 
 	t.Run("expired", func(t *testing.T) {
@@ -380,10 +382,10 @@ func TestTokenRequest(t *testing.T) {
 			return token
 		}
 		// The same token, still fresh, works: only its age differs.
-		if err := listPods(ctx, tokenClient(t, c, sign(time.Now())), "apps"); err != nil {
-			t.Fatalf("list pods with a fresh self-signed token: %v", err)
+		if err := tryToken(ctx, tokenClient(t, c, sign(time.Now()))); err != nil {
+			t.Fatalf("GET /version with a fresh self-signed token: %v", err)
 		}
-		clustertest.Poll(t, time.Second, unauthorized(ctx, tokenClient(t, c, sign(time.Now().Add(-12*time.Minute))), "apps"))
+		clustertest.Poll(t, time.Second, unauthorized(ctx, tokenClient(t, c, sign(time.Now().Add(-12*time.Minute)))))
 	})
 }
 
@@ -407,7 +409,7 @@ func TestTokenAfterRestart(t *testing.T) {
 		t.Fatalf("stop: %v", err)
 	}
 	second, _ := startCluster(t, cluster.Options{DataDir: dir})
-	if err := listPods(t.Context(), tokenClient(t, second, tr.Status.Token), "default"); err != nil {
-		t.Errorf("list pods with a token from before the restart: %v", err)
+	if err := tryToken(t.Context(), tokenClient(t, second, tr.Status.Token)); err != nil {
+		t.Errorf("GET /version with a token from before the restart: %v", err)
 	}
 }

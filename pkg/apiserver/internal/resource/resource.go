@@ -3,6 +3,7 @@ package resource
 import (
 	"context"
 	"fmt"
+	"maps"
 	"reflect"
 	"strings"
 
@@ -231,6 +232,9 @@ func (s *Storage) GroupVersion() schema.GroupVersion { return s.def.Resource.Gro
 // Map returns the storage keyed as APIGroupInfo wants it ("pods",
 // "pods/status").
 func (s *Storage) Map() map[string]rest.Storage {
+	if s.REST == nil {
+		return maps.Clone(s.Extra)
+	}
 	var main rest.Storage = s.REST
 	if s.def.NoDeleteCollection {
 		main = restWithoutDeleteCollection{REST: s.REST}
@@ -246,6 +250,13 @@ func (s *Storage) Map() map[string]rest.Storage {
 		m[path] = extra
 	}
 	return m
+}
+
+// NewCreateOnly returns storage of resources that have no store: they are
+// only created, answered and forgotten (the access and token reviews).
+// storage is keyed as APIGroupInfo wants it, each served in gv.
+func NewCreateOnly(gv schema.GroupVersion, storage map[string]rest.Storage) *Storage {
+	return &Storage{Extra: storage, def: Definition{Resource: gv.WithResource("")}}
 }
 
 // NewStorage builds the generic registry store for d.

@@ -88,17 +88,11 @@ func gracefulDelete(_ context.Context, obj runtime.Object, options *metav1.Delet
 	return true
 }
 
-// notReadyTolerationSeconds is how long a pod stays bound to a node that is
-// not ready or unreachable, as kube-apiserver's DefaultTolerationSeconds
-// admission sets it.
-const notReadyTolerationSeconds = 300
-
-// preparePodForCreate does what kube-apiserver's pod strategy and its
-// default admission plugins DefaultTolerationSeconds and Priority do to
-// every new pod: status starts Pending, the pod tolerates a not-ready or
-// unreachable node for five minutes, and has the default priority. The
-// ServiceAccount admission (pkg/apiserver/serviceaccount), which runs
-// before, has given it its service account and token volume.
+// prepareForCreate does what kube-apiserver's pod strategy does to every
+// new pod: status starts Pending. The admission plugins, which ran before,
+// have given it its service account and token volume (ServiceAccount), its
+// priority (Priority) and its not-ready and unreachable tolerations
+// (DefaultTolerationSeconds).
 func prepareForCreate(_ context.Context, obj runtime.Object) {
 	p := obj.(*corev1.Pod)
 	p.Generation = 1
@@ -106,29 +100,4 @@ func prepareForCreate(_ context.Context, obj runtime.Object) {
 	if p.Spec.TerminationGracePeriodSeconds != nil && *p.Spec.TerminationGracePeriodSeconds < 0 {
 		p.Spec.TerminationGracePeriodSeconds = ptr.To[int64](1)
 	}
-	for _, key := range []string{corev1.TaintNodeNotReady, corev1.TaintNodeUnreachable} {
-		if !toleratesNoExecute(p.Spec.Tolerations, key) {
-			p.Spec.Tolerations = append(p.Spec.Tolerations, corev1.Toleration{
-				Key: key, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute,
-				TolerationSeconds: ptr.To[int64](notReadyTolerationSeconds),
-			})
-		}
-	}
-	if p.Spec.Priority == nil {
-		p.Spec.Priority = ptr.To[int32](0)
-	}
-	if p.Spec.PreemptionPolicy == nil {
-		p.Spec.PreemptionPolicy = ptr.To(corev1.PreemptLowerPriority)
-	}
-}
-
-// toleratesNoExecute reports whether tolerations already cover the
-// NoExecute taint key.
-func toleratesNoExecute(tolerations []corev1.Toleration, key string) bool {
-	for _, t := range tolerations {
-		if (t.Key == key || t.Key == "") && (t.Effect == corev1.TaintEffectNoExecute || t.Effect == "") {
-			return true
-		}
-	}
-	return false
 }
