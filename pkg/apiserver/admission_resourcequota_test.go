@@ -1,7 +1,10 @@
 package apiserver_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -30,6 +33,36 @@ func quotaWithStatus(t *testing.T, client kubernetes.Interface, ns, name string,
 	if _, err := client.CoreV1().ResourceQuotas(ns).UpdateStatus(t.Context(), created, metav1.UpdateOptions{}); err != nil {
 		t.Fatalf("update quota status: %v", err)
 	}
+	waitQuotaSeen(t, client, ns, "sentinel-"+name)
+}
+
+// waitQuotaSeen waits until the admission's quota informer has seen every
+// quota status written so far in ns: it writes one more, a sentinel quota
+// of no secrets, and waits until a dry-run Secret is refused by it. The
+// informer gets quota events in order, so it has seen the earlier status
+// too; without this, a create right after the status write may meet the
+// quota as created, without a status, which limits nothing.
+func waitQuotaSeen(t *testing.T, client kubernetes.Interface, ns, sentinel string) {
+	t.Helper()
+	none := quantities("count/secrets", "0")
+	q, err := client.CoreV1().ResourceQuotas(ns).Create(t.Context(), &corev1.ResourceQuota{
+		ObjectMeta: metav1.ObjectMeta{Name: sentinel}, Spec: corev1.ResourceQuotaSpec{Hard: none},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("create sentinel quota: %v", err)
+	}
+	q.Status = corev1.ResourceQuotaStatus{Hard: none, Used: quantities("count/secrets", "0")}
+	if _, err := client.CoreV1().ResourceQuotas(ns).UpdateStatus(t.Context(), q, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("update sentinel quota status: %v", err)
+	}
+	clustertest.Poll(t, 30*time.Second, func() error {
+		_, err := client.CoreV1().Secrets(ns).Create(t.Context(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "probe"}},
+			metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		if apierrors.IsForbidden(err) && strings.Contains(err.Error(), "exceeded quota: "+sentinel) {
+			return nil
+		}
+		return fmt.Errorf("dry-run secret not refused by %s yet: %v", sentinel, err)
+	})
 }
 
 func quantities(pairs ...string) corev1.ResourceList {
