@@ -148,8 +148,11 @@ var scenarios = []scenario{{
 	},
 }, {
 	// From the seed (HostAliases): run a pod, look at it and at the hosts
-	// file its kubelet wrote, then the seed's hostaliases pod.
-	name: "pods",
+	// file its kubelet wrote, then the seed's hostaliases pod. Serial: its
+	// pods take the node's first pod IPs, as in the seed, so no other
+	// scenario's pod may start first.
+	name:   "pods",
+	serial: true,
 	steps: []step{
 		k("run", "nginx", "--image", "nginx"),
 		k("wait", "--for=condition=Ready", "pod/nginx", "--timeout=60s"),
@@ -268,8 +271,13 @@ var scenarios = []scenario{{
 	},
 }, {
 	// Issue 5's controllers as a user sees them. With no kubelet yet, the
-	// pod's status is written as a kubelet would write it.
-	name: "controllers",
+	// pod's status is written as a kubelet would write it. Serial: the
+	// orphaning delete keeps the slice only if the garbage collector has
+	// seen it by then (else, as upstream's, it deletes the slice later as
+	// a dependent of a gone owner), which the other scenarios' load can
+	// delay.
+	name:   "controllers",
+	serial: true,
 	steps: []step{
 		k("create", "namespace", "controllers"),
 		// One object per wait: kubectl v1.37's --for=create gives up at once
