@@ -2,7 +2,6 @@ package pvcprotection
 
 import (
 	"context"
-	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -18,6 +17,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/eventhandlers"
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/protection"
 	"github.com/fakecluster/fakecluster/pkg/internal/workers"
 )
 
@@ -76,8 +76,7 @@ func (c *Controller) Run(ctx context.Context, n int) { c.loop.Run(ctx, n) }
 
 // enqueueClaim queues a claim that needs the finalizer or may lose it.
 func (c *Controller) enqueueClaim(claim *corev1.PersistentVolumeClaim) {
-	has := slices.Contains(claim.Finalizers, Finalizer)
-	if claim.DeletionTimestamp == nil && has || claim.DeletionTimestamp != nil && !has {
+	if protection.Next(claim, Finalizer) == protection.Nothing {
 		return
 	}
 	if key, err := cache.MetaNamespaceKeyFunc(claim); err == nil {
@@ -111,29 +110,21 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	logger := klog.FromContext(ctx)
-	has := slices.Contains(claim.Finalizers, Finalizer)
-	switch {
-	case claim.DeletionTimestamp == nil && !has:
-		clone := claim.DeepCopy()
-		clone.Finalizers = append(clone.Finalizers, Finalizer)
-		if _, err := c.client.CoreV1().PersistentVolumeClaims(ns).Update(ctx, clone, metav1.UpdateOptions{}); err != nil {
-			return err
-		}
-		logger.V(3).Info("Added protection finalizer to PVC", "PVC", klog.KObj(claim))
+	step := protection.Next(claim, Finalizer)
+	switch step {
+	case protection.Nothing:
 		return nil
-	case claim.DeletionTimestamp != nil && has:
-		used, err := c.inUse(ctx, claim)
-		if err != nil || used {
+	case protection.Release:
+		if used, err := c.inUse(ctx, claim); err != nil || used {
 			return err
 		}
-		clone := claim.DeepCopy()
-		clone.Finalizers = slices.DeleteFunc(clone.Finalizers, func(f string) bool { return f == Finalizer })
-		if _, err := c.client.CoreV1().PersistentVolumeClaims(ns).Update(ctx, clone, metav1.UpdateOptions{}); err != nil {
-			return err
-		}
-		logger.V(3).Info("Removed protection finalizer from PVC", "PVC", klog.KObj(claim))
 	}
+	clone := claim.DeepCopy()
+	protection.Toggle(clone, Finalizer, step)
+	if _, err := c.client.CoreV1().PersistentVolumeClaims(ns).Update(ctx, clone, metav1.UpdateOptions{}); err != nil {
+		return err
+	}
+	klog.FromContext(ctx).V(3).Info("Updated the protection finalizer of PVC", "PVC", klog.KObj(claim), "added", step == protection.Add)
 	return nil
 }
 

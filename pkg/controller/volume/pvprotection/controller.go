@@ -2,7 +2,6 @@ package pvprotection
 
 import (
 	"context"
-	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -15,6 +14,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/eventhandlers"
+	"github.com/fakecluster/fakecluster/pkg/controller/internal/protection"
 	"github.com/fakecluster/fakecluster/pkg/internal/workers"
 )
 
@@ -59,8 +59,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory) (
 func (c *Controller) Run(ctx context.Context, n int) { c.loop.Run(ctx, n) }
 
 func (c *Controller) enqueue(pv *corev1.PersistentVolume) {
-	has := slices.Contains(pv.Finalizers, Finalizer)
-	if pv.DeletionTimestamp == nil && has || pv.DeletionTimestamp != nil && !has {
+	if protection.Next(pv, Finalizer) == protection.Nothing {
 		return
 	}
 	c.loop.Queue.Add(pv.Name)
@@ -74,23 +73,16 @@ func (c *Controller) sync(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	logger := klog.FromContext(ctx)
-	has := slices.Contains(pv.Finalizers, Finalizer)
-	switch {
-	case pv.DeletionTimestamp == nil && !has:
-		clone := pv.DeepCopy()
-		clone.Finalizers = append(clone.Finalizers, Finalizer)
-		if _, err := c.client.CoreV1().PersistentVolumes().Update(ctx, clone, metav1.UpdateOptions{}); err != nil {
-			return err
-		}
-		logger.V(3).Info("Added protection finalizer to PV", "PV", pv.Name)
-	case pv.DeletionTimestamp != nil && has && pv.Status.Phase != corev1.VolumeBound:
-		clone := pv.DeepCopy()
-		clone.Finalizers = slices.DeleteFunc(clone.Finalizers, func(f string) bool { return f == Finalizer })
-		if _, err := c.client.CoreV1().PersistentVolumes().Update(ctx, clone, metav1.UpdateOptions{}); err != nil {
-			return err
-		}
-		logger.V(3).Info("Removed protection finalizer from PV", "PV", pv.Name)
+	step := protection.Next(pv, Finalizer)
+	// A bound volume is in use: its finalizer stays until it is released.
+	if step == protection.Nothing || (step == protection.Release && pv.Status.Phase == corev1.VolumeBound) {
+		return nil
 	}
+	clone := pv.DeepCopy()
+	protection.Toggle(clone, Finalizer, step)
+	if _, err := c.client.CoreV1().PersistentVolumes().Update(ctx, clone, metav1.UpdateOptions{}); err != nil {
+		return err
+	}
+	klog.FromContext(ctx).V(3).Info("Updated the protection finalizer of PV", "PV", pv.Name, "added", step == protection.Add)
 	return nil
 }
