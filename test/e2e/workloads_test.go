@@ -61,6 +61,14 @@ func deploymentSteps() []step {
 		ns("get", "deployment", "web", "-o", "jsonpath={.status.replicas} {.status.readyReplicas} {.metadata.annotations.deployment\\.kubernetes\\.io/revision}{\"\\n\"}"),
 		ns("get", "deployment", "web", "-o", `jsonpath={.status.conditions[?(@.type=="Available")].reason}{"\n"}`),
 		ns("get", "deployment", "web", "-o", `jsonpath={.status.conditions[?(@.type=="Progressing")].message}{"\n"}`),
+		// The Deployment's pods behind a Service: its endpoints are the five
+		// pods (their IPs, and so the order, differ every run).
+		ns("expose", "deployment", "web", "--port=80"),
+		ns("wait", "endpointslice", "-l", "kubernetes.io/service-name=web", "--for=jsonpath={.endpoints[4].conditions.ready}=true", "--timeout=60s").
+			mask(`\bweb-[a-z0-9]{5}\b`, "web-<random>"),
+		ns("get", "endpointslices", "-l", "kubernetes.io/service-name=web", "-o",
+			`jsonpath={range .items[*].ports[*]}{.port}{"\n"}{end}{range .items[*].endpoints[*]}{.targetRef.kind}/{.targetRef.name} ready={.conditions.ready}{"\n"}{end}`).
+			mask(podSuffix, "$1-xxxxx"),
 		ns("create", "deployment", "bad", "--image=nginx", "--replicas=-1").exits(1),
 		// kubectl before v1.35 does not name the namespace.
 		ns("delete", "deployment", "web", "--cascade=foreground").versionSpecificOutput(),
