@@ -271,13 +271,11 @@ var scenarios = []scenario{{
 	},
 }, {
 	// Issue 5's controllers as a user sees them. With no kubelet yet, the
-	// pod's status is written as a kubelet would write it. Serial: the
-	// orphaning delete keeps the slice only if the garbage collector has
-	// seen it by then (else, as upstream's, it deletes the slice later as
-	// a dependent of a gone owner), which the other scenarios' load can
-	// delay.
-	name:   "controllers",
-	serial: true,
+	// pod's status is written as a kubelet would write it. Not serial: run
+	// right after start, the orphaning delete more often finds a garbage
+	// collector that has not seen the slice yet (it then deletes the slice
+	// later, as a dependent of a gone owner).
+	name: "controllers",
 	steps: []step{
 		k("create", "namespace", "controllers"),
 		// One object per wait: kubectl v1.37's --for=create gives up at once
