@@ -5,15 +5,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
-	"time"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/util/wait"
 	rbacv1ac "k8s.io/client-go/applyconfigurations/rbac/v1"
 	"k8s.io/client-go/informers"
 	rbacinformers "k8s.io/client-go/informers/rbac/v1"
@@ -24,6 +21,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/fakecluster/fakecluster/pkg/controller/internal/eventhandlers"
+	"github.com/fakecluster/fakecluster/pkg/internal/workers"
 )
 
 // Name is the controller's name, as kube-controller-manager's --controllers
@@ -82,41 +80,15 @@ func (c *Controller) enqueueAggregated() {
 // Run aggregates with n workers until ctx is done, and returns once they
 // have stopped. kube-controller-manager runs five.
 func (c *Controller) Run(ctx context.Context, n int) {
-	logger := klog.FromContext(ctx).WithValues("controller", Name)
-	ctx = klog.NewContext(ctx, logger)
-	defer c.queue.ShutDown()
-	logger.V(2).Info("Starting controller")
-	defer logger.V(2).Info("Shutting down controller")
-	if !cache.WaitForNamedCacheSyncWithContext(ctx, c.synced...) {
-		return
+	loop := workers.Loop[string]{
+		Pool: workers.Pool[string]{
+			Queue: c.queue, Sync: c.sync,
+			ErrorMessage: "Aggregating ClusterRole; will retry", ItemKey: "clusterRole",
+			Expected: workers.LostRace,
+		},
+		Name: Name, Title: "ClusterRole aggregation controller", Synced: c.synced,
 	}
-	var wg sync.WaitGroup
-	for range n {
-		wg.Go(func() { wait.UntilWithContext(ctx, c.work, time.Second) })
-	}
-	<-ctx.Done()
-	c.queue.ShutDown()
-	wg.Wait()
-}
-
-func (c *Controller) work(ctx context.Context) {
-	for c.next(ctx) {
-	}
-}
-
-func (c *Controller) next(ctx context.Context) bool {
-	name, quit := c.queue.Get()
-	if quit {
-		return false
-	}
-	defer c.queue.Done(name)
-	if err := c.sync(ctx, name); err != nil {
-		klog.FromContext(ctx).Error(err, "Aggregating ClusterRole; will retry", "clusterRole", name)
-		c.queue.AddRateLimited(name)
-		return true
-	}
-	c.queue.Forget(name)
-	return true
+	loop.Run(ctx, n)
 }
 
 // sync gives the named ClusterRole the union of the rules of the roles its

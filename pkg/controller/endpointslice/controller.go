@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/informers"
@@ -222,9 +223,14 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 		return err
 	}
 	// Slices on their way out would otherwise block the sync forever.
+	// Of a Service being deleted, only the slices it still owns are its:
+	// the others were orphaned by a delete with propagationPolicy Orphan,
+	// and reconciling them away, as upstream's controller does when its
+	// sync comes between the garbage collector's orphaning and the
+	// Service's end, would undo what the user asked for.
 	live := slices[:0:0]
 	for _, s := range slices {
-		if s.DeletionTimestamp == nil {
+		if s.DeletionTimestamp == nil && (svc.DeletionTimestamp == nil || metav1.IsControlledBy(s, svc)) {
 			live = append(live, s)
 		}
 	}

@@ -469,3 +469,56 @@ func TestManyPodsSpreadOverSlices(t *testing.T) {
 		return nil
 	})
 }
+
+// An orphaning delete keeps a Service's slices even when the controller
+// syncs the Service after the garbage collector took its references off
+// and before the Service is gone: here a finalizer holds the Service
+// terminating, and pod changes make the controller sync it.
+func TestOrphanedSlicesOfTerminatingServiceStay(t *testing.T) {
+	t.Parallel()
+	client := start(t)
+	createNode(t, client, "node-a", "zone-a")
+	svc := controllertest.SelectorService("web", []corev1.IPFamily{corev1.IPv4Protocol}, "10.96.10.11")
+	const hold = "example.com/hold"
+	svc.Finalizers = []string{hold}
+	svc = createService(t, client, svc)
+	pod := setStatus(t, client, createPod(t, client, "web-0", "web", "node-a"), true, "10.244.0.5")
+	orphan := waitForView(t, client, "web", map[discoveryv1.AddressType][]endpointView{discoveryv1.AddressTypeIPv4: {
+		{Pod: "Pod/web-0", Addresses: "10.244.0.5", Node: "node-a", Zone: "zone-a", Ready: true, Serving: true}}})[0]
+
+	if err := client.CoreV1().Services(ns).Delete(t.Context(), "web", metav1.DeleteOptions{
+		PropagationPolicy: ptr.To(metav1.DeletePropagationOrphan)}); err != nil {
+		t.Fatalf("delete service: %v", err)
+	}
+	clustertest.Poll(t, 20*time.Second, func() error {
+		s, err := client.DiscoveryV1().EndpointSlices(ns).Get(t.Context(), orphan.Name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if len(s.OwnerReferences) != 0 {
+			return fmt.Errorf("slice still has owners %v", s.OwnerReferences)
+		}
+		return nil
+	})
+	for i, ready := range []bool{false, true, false} {
+		setStatus(t, client, pod, ready, "10.244.0.5")
+		pod, _ = client.CoreV1().Pods(ns).Get(t.Context(), pod.Name, metav1.GetOptions{})
+		time.Sleep(time.Second)
+		if _, err := client.DiscoveryV1().EndpointSlices(ns).Get(t.Context(), orphan.Name, metav1.GetOptions{}); err != nil {
+			t.Fatalf("orphaned slice after pod change %d: %v", i, err)
+		}
+	}
+
+	svc, err := client.CoreV1().Services(ns).Get(t.Context(), "web", metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("get terminating service: %v", err)
+	}
+	svc.Finalizers = nil
+	if _, err := client.CoreV1().Services(ns).Update(t.Context(), svc, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("release service: %v", err)
+	}
+	time.Sleep(time.Second)
+	if _, err := client.DiscoveryV1().EndpointSlices(ns).Get(t.Context(), orphan.Name, metav1.GetOptions{}); err != nil {
+		t.Fatalf("orphaned slice after the service went: %v", err)
+	}
+}
