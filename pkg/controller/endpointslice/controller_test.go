@@ -481,7 +481,7 @@ func TestOrphanedSlicesOfTerminatingServiceStay(t *testing.T) {
 	svc := controllertest.SelectorService("web", []corev1.IPFamily{corev1.IPv4Protocol}, "10.96.10.11")
 	const hold = "example.com/hold"
 	svc.Finalizers = []string{hold}
-	svc = createService(t, client, svc)
+	createService(t, client, svc)
 	pod := setStatus(t, client, createPod(t, client, "web-0", "web", "node-a"), true, "10.244.0.5")
 	orphan := waitForView(t, client, "web", map[discoveryv1.AddressType][]endpointView{discoveryv1.AddressTypeIPv4: {
 		{Pod: "Pod/web-0", Addresses: "10.244.0.5", Node: "node-a", Zone: "zone-a", Ready: true, Serving: true}}})[0]
