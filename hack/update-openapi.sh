@@ -50,6 +50,7 @@ input_pkgs=(
   k8s.io/api/scheduling/v1alpha3 # the Workload scheduling types a Job spec refers to
   k8s.io/api/storage/v1
   k8s.io/api/rbac/v1
+  k8s.io/api/admissionregistration/v1 # webhook configurations and admission policies
   k8s.io/apimachinery/pkg/apis/meta/v1
   k8s.io/apimachinery/pkg/runtime
   k8s.io/apimachinery/pkg/version

@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
+	"github.com/fakecluster/fakecluster/pkg/apiserver/nodeauthz"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/rbac"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/rbac/bootstrappolicy"
 )
@@ -23,8 +24,9 @@ import (
 // The authorization modes, as kube-apiserver's --authorization-mode names
 // them.
 const (
-	// ModeNode is kube-apiserver's Node authorizer. fakecluster accepts it
-	// and for now has no opinion on any request.
+	// ModeNode is kube-apiserver's Node authorizer: a kubelet may read
+	// what the pods bound to its node use, and otherwise what the
+	// system:node role allows.
 	ModeNode = "Node"
 	// ModeRBAC authorizes by Roles, ClusterRoles and their bindings.
 	ModeRBAC = "RBAC"
@@ -59,8 +61,8 @@ func ValidateAuthorizationModes(modes []string) error {
 type authorization struct {
 	authorizer authorizer.Authorizer
 	rules      authorizer.RuleResolver
-	// synced reports whether the RBAC informers have synced; nil without
-	// RBAC.
+	// synced report whether the informers of the Node and RBAC
+	// authorizers have synced.
 	synced []cache.InformerSynced
 }
 
@@ -81,7 +83,13 @@ func newAuthorization(modes []string, f informers.SharedInformerFactory) (*autho
 	for _, m := range modes {
 		switch m {
 		case ModeNode:
-			chain = append(chain, union.NamedAuthorizer{AuthorizerName: "node", Authorizer: authorizer.AuthorizerFunc(noOpinion)})
+			node, synced, err := nodeauthz.New(f, nodeauthz.Options{})
+			if err != nil {
+				return nil, err
+			}
+			a.synced = append(a.synced, synced...)
+			rules = append(rules, node)
+			chain = append(chain, union.NamedAuthorizer{AuthorizerName: "node", Authorizer: node})
 		case ModeAlwaysAllow:
 			allow := authorizerfactory.NewAlwaysAllowAuthorizer()
 			rules = append(rules, allow)
@@ -94,10 +102,9 @@ func newAuthorization(modes []string, f informers.SharedInformerFactory) (*autho
 				RoleBindings:        rbacInformers.RoleBindings().Lister(),
 				ClusterRoleBindings: rbacInformers.ClusterRoleBindings().Lister(),
 			}
-			a.synced = []cache.InformerSynced{
+			a.synced = append(a.synced,
 				rbacInformers.Roles().Informer().HasSynced, rbacInformers.ClusterRoles().Informer().HasSynced,
-				rbacInformers.RoleBindings().Informer().HasSynced, rbacInformers.ClusterRoleBindings().Informer().HasSynced,
-			}
+				rbacInformers.RoleBindings().Informer().HasSynced, rbacInformers.ClusterRoleBindings().Informer().HasSynced)
 			authz := rbac.NewAuthorizer(listers)
 			rules = append(rules, authz)
 			chain = append(chain, union.NamedAuthorizer{AuthorizerName: "rbac", Authorizer: authz})
@@ -109,11 +116,6 @@ func newAuthorization(modes []string, f informers.SharedInformerFactory) (*autho
 	}
 	a.authorizer, a.rules = u, union.NewRuleResolvers(rules...)
 	return a, nil
-}
-
-// noOpinion is the Node authorizer until fakecluster has one.
-func noOpinion(context.Context, authorizer.Attributes) (authorizer.Decision, string, error) {
-	return authorizer.DecisionNoOpinion, "", nil
 }
 
 // bootstrapRBAC is kube-apiserver's rbac/bootstrap-roles post-start hook:

@@ -19,6 +19,7 @@ import (
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -282,4 +283,48 @@ func benchPod(name string) *corev1.Pod {
 		corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("64Mi"),
 	}
 	return pod
+}
+
+// BenchmarkAuthorization is pod create and list by a ServiceAccount that a
+// RoleBinding lets do both, under RBAC (after the bootstrap policy's
+// bindings are searched) and under AlwaysAllow: what authorization costs
+// a request that is not a cluster admin's.
+func BenchmarkAuthorization(b *testing.B) {
+	for _, mode := range []string{"RBAC", "AlwaysAllow"} {
+		c := clustertest.StartAPI(b, cluster.Options{AuthorizationModes: []string{mode}})
+		admin := clustertest.Client(b, c)
+		role := &rbacv1.Role{
+			ObjectMeta: metav1.ObjectMeta{Name: "pods", Namespace: "default"},
+			Rules:      []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"create", "list"}}},
+		}
+		binding := &rbacv1.RoleBinding{
+			ObjectMeta: metav1.ObjectMeta{Name: "pods", Namespace: "default"},
+			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "pods"},
+			Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: "bench", Namespace: "default"}},
+		}
+		if _, err := admin.RbacV1().Roles("default").Create(b.Context(), role, metav1.CreateOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := admin.RbacV1().RoleBindings("default").Create(b.Context(), binding, metav1.CreateOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		sa := saClient(b, c, admin, "default", "bench")
+		clustertest.Poll(b, 10*time.Second, func() error {
+			_, err := sa.CoreV1().Pods("default").List(b.Context(), metav1.ListOptions{Limit: 1})
+			return err
+		})
+		clients := []kubernetes.Interface{sa}
+		b.Run("mode="+mode+"/op=create", func(b *testing.B) {
+			parallel(b, clients, func(client kubernetes.Interface, i int) error {
+				_, err := client.CoreV1().Pods("default").Create(context.Background(), benchPod(fmt.Sprintf("%s-%d", strings.ToLower(mode), i)), metav1.CreateOptions{})
+				return err
+			})
+		})
+		b.Run("mode="+mode+"/op=list", func(b *testing.B) {
+			parallel(b, clients, func(client kubernetes.Interface, i int) error {
+				_, err := client.CoreV1().Pods("default").List(context.Background(), metav1.ListOptions{Limit: 10})
+				return err
+			})
+		})
+	}
 }

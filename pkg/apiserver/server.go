@@ -26,6 +26,7 @@ import (
 	"k8s.io/apiserver/pkg/authentication/authenticator"
 	"k8s.io/apiserver/pkg/authentication/group"
 	"k8s.io/apiserver/pkg/authentication/request/bearertoken"
+	"k8s.io/apiserver/pkg/authentication/token/tokenfile"
 	"k8s.io/apiserver/pkg/authentication/token/union"
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/endpoints/discovery/aggregated"
@@ -93,6 +94,11 @@ type Config struct {
 	// RBAC, AlwaysAllow); nil means DefaultAuthorizationModes. Members of
 	// system:masters are always allowed.
 	AuthorizationModes []string
+	// ComponentTokens are bearer tokens of the cluster's own components
+	// (controllers, scheduler, kubelets) and the users they authenticate
+	// as, as kube-apiserver's --token-auth-file: each component then acts
+	// with its own identity and RBAC roles, not as a cluster admin.
+	ComponentTokens map[string]*user.DefaultInfo
 }
 
 // Server is a configured API server, ready to Run.
@@ -140,13 +146,20 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	dynamicAdmission, err := newDynamicAdmission(gc, client, informerFactory, cfg.PodDialer)
+	if err != nil {
+		return nil, err
+	}
 	// In kube-apiserver's order: NamespaceLifecycle, LimitRanger,
-	// ServiceAccount, TaintNodesByCondition, PodSecurity, Priority,
+	// ServiceAccount, NodeRestriction, TaintNodesByCondition, PodSecurity, Priority,
 	// DefaultTolerationSeconds, DefaultStorageClass,
-	// StorageObjectInUseProtection, then ResourceQuota (always last).
-	gc.AdmissionControl = admission.NewChainHandler(namespaces, newLimitRanger(client, informerFactory), serviceaccount.NewAdmission(client, informerFactory),
-		newTaintNodesByCondition(), podSecurity, newPodPriority(informerFactory), newDefaultTolerationSeconds(),
-		newDefaultStorageClass(informerFactory), newStorageObjectInUseProtection(), quotas)
+	// StorageObjectInUseProtection, the policies and webhooks, then
+	// ResourceQuota (always last).
+	chain := []admission.Interface{namespaces, newLimitRanger(client, informerFactory), serviceaccount.NewAdmission(client, informerFactory),
+		newNodeRestriction(informerFactory, authz.authorizer), newTaintNodesByCondition(), podSecurity, newPodPriority(informerFactory), newDefaultTolerationSeconds(),
+		newDefaultStorageClass(informerFactory), newStorageObjectInUseProtection()}
+	chain = append(chain, dynamicAdmission.plugins...)
+	gc.AdmissionControl = admission.NewChainHandler(append(chain, quotas)...)
 	var tokens *serviceaccount.Issuer
 	if cfg.ServiceAccountKey != nil {
 		if tokens, err = serviceAccountTokens(gc, cfg, client, informerFactory); err != nil {
@@ -211,6 +224,7 @@ func New(cfg Config) (*Server, error) {
 		generic.AddPostStartHook("scheduling/bootstrap-system-priority-classes", func(ctx genericapiserver.PostStartHookContext) error {
 			return bootstrapPriorityClasses(ctx, client)
 		}),
+		generic.AddPostStartHook("start-apiserver-admission-initializer", dynamicAdmission.resetMapper),
 	)
 	if err != nil {
 		return nil, err
@@ -297,8 +311,13 @@ func serviceAccountTokens(gc *genericapiserver.Config, cfg Config, client kubern
 	}
 	gc.Authentication.APIAudiences = audiences
 	gc.Authentication.Authenticator = group.NewAuthenticatedGroupAdder(
-		bearertoken.New(union.New(authenticator.WrapAudienceAgnosticToken(audiences, adminToken(cfg.Token)), tokens)))
+		bearertoken.New(union.New(authenticator.WrapAudienceAgnosticToken(audiences, staticTokens(cfg)), tokens)))
 	return issuer, nil
+}
+
+// staticTokens authenticates the admin token and the component tokens.
+func staticTokens(cfg Config) authenticator.Token {
+	return union.New(adminToken(cfg.Token), tokenfile.New(cfg.ComponentTokens))
 }
 
 // namespaceLifecycle is kube-apiserver's NamespaceLifecycle admission: no
@@ -371,7 +390,7 @@ func genericConfig(cfg Config, codecs serializer.CodecFactory) (*genericapiserve
 		QPS:             -1,
 	}
 
-	gc.Authentication.Authenticator = bearertoken.New(adminToken(cfg.Token))
+	gc.Authentication.Authenticator = group.NewAuthenticatedGroupAdder(bearertoken.New(staticTokens(cfg)))
 	// The authorizer is New's, from the authorization modes (authorization.go).
 
 	// The OpenAPI namer sees only the real versions, or the

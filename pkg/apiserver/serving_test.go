@@ -30,7 +30,7 @@ const kubectlTableAccept = "application/json;as=Table;v=v1;g=meta.k8s.io,applica
 
 func TestTable(t *testing.T) {
 	t.Parallel()
-	client := clustertest.Client(t, clustertest.StartControlPlane(t, cluster.Options{}))
+	client := clustertest.Client(t, clustertest.StartControlPlane(t, cluster.Options{Controllers: withoutPodGC}))
 	ctx := t.Context()
 	pod := newPod("web", "default")
 	pod.Spec.Containers = append(pod.Spec.Containers, corev1.Container{Name: "sidecar", Image: "envoy"})

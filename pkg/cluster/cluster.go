@@ -225,6 +225,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	// The API server reaches pods through the simulated network, which
 	// starts with the kubelets, after it.
 	podNet := &lateNetwork{}
+	ids := newIdentities(opts)
 	api, err := apiserver.New(apiserver.Config{
 		DB:             db,
 		Listener:       listener,
@@ -245,6 +246,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		PodDialer: podNet.dial,
 
 		AuthorizationModes: opts.AuthorizationModes,
+		ComponentTokens:    ids.tokens,
 	})
 	if err != nil {
 		return fail(err)
@@ -271,7 +273,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err := c.waitReady(ctx); err != nil {
 		return fail(err)
 	}
-	if c.stopControllers, err = startControllers(runCtx, api.LoopbackConfig(), opts, creds.caPEM); err != nil {
+	if c.stopControllers, err = startControllers(runCtx, api.LoopbackConfig(), ids, opts, creds.caPEM); err != nil {
 		return fail(fmt.Errorf("start controllers: %w", err))
 	}
 	undo = append(undo, func() error { c.stopControllers(); return nil })
@@ -279,7 +281,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if sandboxDir == "" {
 		sandboxDir = filepath.Join(dataDir, "sandbox")
 	}
-	if c.network, c.stopKubelets, err = startKubelets(runCtx, api.LoopbackConfig(), opts, sandboxDir, creds, dial); err != nil {
+	if c.network, c.stopKubelets, err = startKubelets(runCtx, api.LoopbackConfig(), ids, opts, sandboxDir, creds, dial); err != nil {
 		return fail(fmt.Errorf("start kubelets: %w", err))
 	}
 	c.sandboxDir = sandboxDir

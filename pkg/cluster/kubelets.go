@@ -23,9 +23,8 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/network"
 )
 
-// kubeletQPS and kubeletBurst are each kubelet's share of the client-side
-// limits of the client they share: high, so that many pods on one node are
-// not throttled by their own kubelet.
+// kubeletQPS and kubeletBurst are each kubelet's client-side limits: high,
+// so that many pods on one node are not throttled by their own kubelet.
 const (
 	kubeletQPS   = 500
 	kubeletBurst = 1000
@@ -53,17 +52,21 @@ func clusterDNSIP(primary netip.Prefix) netip.Addr {
 // runtime, one simulated network and one kubelet HTTP listener, and
 // creates the kube-dns Service their pods' resolv.conf names. stop
 // cancels them and waits until they have stopped.
-func startKubelets(ctx context.Context, cfg *rest.Config, opts Options, sandboxDir string, creds credentials, apiAddr netip.AddrPort) (netw *network.Network, stop func(), err error) {
+func startKubelets(ctx context.Context, cfg *rest.Config, ids *identities, opts Options, sandboxDir string, creds credentials, apiAddr netip.AddrPort) (netw *network.Network, stop func(), err error) {
 	if opts.Nodes <= 0 {
 		return nil, func() {}, nil
 	}
-	cfg = rest.CopyConfig(cfg)
-	cfg.QPS, cfg.Burst = kubeletQPS*float32(opts.Nodes), kubeletBurst*opts.Nodes
-	cfg = rest.AddUserAgent(cfg, "kubelet")
-	client, err := kubernetes.NewForConfig(cfg)
+	// What kubeadm sets up (the kube-dns Service) and the simulated
+	// network (CoreDNS and kube-proxy, whose kubeadm-made roles the
+	// bootstrap policy does not have) use the loopback identity; each
+	// kubelet acts as its node.
+	client, err := kubernetes.NewForConfig(rest.AddUserAgent(rest.CopyConfig(cfg), "fakecluster-addons"))
 	if err != nil {
-		return nil, nil, fmt.Errorf("kubelet clientset: %w", err)
+		return nil, nil, fmt.Errorf("addons clientset: %w", err)
 	}
+	kubeletCfg := rest.CopyConfig(cfg)
+	kubeletCfg.QPS, kubeletCfg.Burst = kubeletQPS, kubeletBurst
+	kubeletCfg = rest.AddUserAgent(kubeletCfg, "kubelet")
 	dns := clusterDNSIP(opts.ServiceClusterIPRanges[0])
 	if err := ensureKubeDNS(ctx, client, dns); err != nil {
 		return nil, nil, err
@@ -103,9 +106,13 @@ func startKubelets(ctx context.Context, cfg *rest.Config, opts Options, sandboxD
 	}
 	var kubelets []*kubelet.Kubelet
 	for i := range opts.Nodes {
+		nodeClient, err := kubernetes.NewForConfig(ids.config(kubeletCfg, nodeUser(nodeName(i)).Name))
+		if err != nil {
+			return fail(fmt.Errorf("kubelet clientset: %w", err))
+		}
 		k, err := kubelet.New(kubelet.Config{
 			NodeName:       nodeName(i),
-			Client:         client,
+			Client:         nodeClient,
 			NodeIPs:        ips[i],
 			Capacity:       capacity.DeepCopy(),
 			Port:           port,

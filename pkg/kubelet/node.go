@@ -2,6 +2,7 @@ package kubelet
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	goruntime "runtime"
@@ -13,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	"k8s.io/client-go/util/retry"
 	"k8s.io/klog/v2"
 )
@@ -167,6 +169,24 @@ func (k *Kubelet) registerNode(ctx context.Context) (*corev1.Node, error) {
 	return k.updateNodeStatus(ctx, node, true)
 }
 
+// statusPatch is the strategic merge patch from one node status to
+// another. The kubelet patches its Node's status, as upstream's does,
+// rather than updating the whole object: an update would carry the spec
+// it last read, and NodeRestriction refuses a kubelet whose write would
+// change its taints, which the node lifecycle controller may have changed
+// since.
+func statusPatch(from, to corev1.NodeStatus) ([]byte, error) {
+	old, err := json.Marshal(corev1.Node{Status: from})
+	if err != nil {
+		return nil, err
+	}
+	updated, err := json.Marshal(corev1.Node{Status: to})
+	if err != nil {
+		return nil, err
+	}
+	return strategicpatch.CreateTwoWayMergePatch(old, updated, corev1.Node{})
+}
+
 // updateNodeStatus writes the node's status if it changed or force is set,
 // retrying on conflicts with a fresh read, and returns the Node as stored.
 func (k *Kubelet) updateNodeStatus(ctx context.Context, node *corev1.Node, force bool) (*corev1.Node, error) {
@@ -187,9 +207,11 @@ func (k *Kubelet) updateNodeStatus(ctx context.Context, node *corev1.Node, force
 			return nil
 		}
 		wasReady := nodeReady(&node.Status)
-		n := node.DeepCopy()
-		n.Status = st
-		updated, err := nodes.UpdateStatus(ctx, n, metav1.UpdateOptions{})
+		patch, err := statusPatch(node.Status, st)
+		if err != nil {
+			return err
+		}
+		updated, err := nodes.Patch(ctx, k.cfg.NodeName, types.StrategicMergePatchType, patch, metav1.PatchOptions{}, "status")
 		if err != nil {
 			node = nil
 			return err

@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/klog/v2/ktesting"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -115,6 +116,13 @@ func TestManagerReconcilesCustomResource(t *testing.T) {
 			}
 		}
 		return fmt.Errorf("not established: %+v", crd.Status.Conditions)
+	})
+	// Discovery lists the group a moment after Established, as on a real
+	// cluster; envtest waits for it too before clients map the kind.
+	disc := kubernetes.NewForConfigOrDie(cfg).Discovery()
+	clustertest.Poll(t, timeout, func() error {
+		_, err := disc.ServerResourcesForGroupVersion("example.com/v1")
+		return err
 	})
 
 	// controller-runtime logs through one global logger; ktesting's

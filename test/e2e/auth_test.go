@@ -2,7 +2,8 @@ package e2e
 
 // The auth scenario: who the kubeconfig's user is and what it may do, a
 // ServiceAccount denied, then allowed through a RoleBinding to view, then
-// denied again once the binding goes; the two system PriorityClasses; a
+// denied again once the binding goes; what view, edit and admin allow
+// (kubectl auth can-i --list); the two system PriorityClasses; a
 // quota of two pods refusing the third; and a namespace enforcing the
 // restricted Pod Security standard refusing a privileged pod.
 func init() {
@@ -28,9 +29,17 @@ func authSteps() []step {
 		asBot("auth", "can-i", "list", "pods"),
 		asBot("auth", "can-i", "create", "pods").exits(1),
 		asBot("get", "pods"),
+		asBot("auth", "can-i", "--list"),
 		// kubectl before v1.35 does not name the namespace.
 		ns("delete", "rolebinding", "bot-view").versionSpecificOutput(),
 		asBot("auth", "can-i", "list", "pods").exits(1),
+		// What edit and admin add to view, as the aggregated roles hold it.
+		ns("create", "rolebinding", "bot-edit", "--clusterrole=edit", "--serviceaccount=auth:bot"),
+		asBot("auth", "can-i", "--list"),
+		ns("delete", "rolebinding", "bot-edit").versionSpecificOutput(),
+		ns("create", "rolebinding", "bot-admin", "--clusterrole=admin", "--serviceaccount=auth:bot"),
+		asBot("auth", "can-i", "--list"),
+		ns("delete", "rolebinding", "bot-admin").versionSpecificOutput(),
 		k("get", "priorityclasses"),
 		ns("create", "quota", "pods", "--hard=pods=2"),
 		ns("wait", "--for=jsonpath={.status.used.pods}=0", "resourcequota/pods", "--timeout=60s"),

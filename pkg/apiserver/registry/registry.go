@@ -26,6 +26,9 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/job"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/lease"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/limitrange"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/mutatingadmissionpolicy"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/mutatingadmissionpolicybinding"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/mutatingwebhookconfiguration"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/namespace"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/node"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/persistentvolume"
@@ -43,6 +46,9 @@ import (
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/servicecidr"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/statefulset"
 	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/storageclass"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/validatingadmissionpolicy"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/validatingadmissionpolicybinding"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/validatingwebhookconfiguration"
 	satoken "github.com/fakecluster/fakecluster/pkg/apiserver/serviceaccount"
 )
 
@@ -114,6 +120,14 @@ func NewStorage(c Config) ([]*resource.Storage, error) {
 	b.add(cronjob.NewStorage(o))
 	b.add(storageclass.NewStorage(o))
 	b.add(priorityclass.NewStorage(o))
+	// admissionregistration.k8s.io: the objects only; the admission
+	// plugins read them.
+	b.add(validatingwebhookconfiguration.NewStorage(o))
+	b.add(mutatingwebhookconfiguration.NewStorage(o))
+	b.add(validatingadmissionpolicy.NewStorage(o))
+	b.add(validatingadmissionpolicybinding.NewStorage(o))
+	b.add(mutatingadmissionpolicy.NewStorage(o))
+	b.add(mutatingadmissionpolicybinding.NewStorage(o))
 	// Reviews, answered by the authorizer and authenticator, never stored.
 	b.keep(accessreview.NewStorage(c.Authorizer, c.RuleResolver))
 	b.keep(authnreview.NewStorage(c.Authenticator, c.APIAudiences))

@@ -113,6 +113,16 @@ func TestPodQuota(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitStatus(t, client, "team", "q", list("pods", "2", "requests.cpu", "1"), list("pods", "1", "requests.cpu", "100m"))
+	// Admission charges only quotas whose status it has seen (through the
+	// API server's informer, which may be behind the status just read):
+	// wait until it refuses a dry-run pod over the cpu limit.
+	clustertest.Poll(t, 10*time.Second, func() error {
+		_, err := client.CoreV1().Pods("team").Create(t.Context(), pod("probe", "2"), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		if !apierrors.IsForbidden(err) {
+			return fmt.Errorf("dry-run pod over the quota: %v, want Forbidden", err)
+		}
+		return nil
+	})
 
 	if _, err := client.CoreV1().Pods("team").Create(t.Context(), pod("a", "200m"), metav1.CreateOptions{}); err != nil {
 		t.Fatalf("second pod: %v", err)

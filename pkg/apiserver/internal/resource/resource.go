@@ -143,6 +143,10 @@ type StatusSplit struct {
 	// ResetStatus clears the status of a new object; nil keeps what the
 	// client sent, as kube-apiserver does for nodes and pods' conditions.
 	ResetStatus func(obj runtime.Object)
+	// ValidateUpdate, if set, checks a status update beyond its metadata,
+	// as registries' status strategies do (an admission policy's
+	// type-checking warnings and conditions).
+	ValidateUpdate func(ctx context.Context, obj, old runtime.Object) field.ErrorList
 	// ResetFields are the field sets server-side apply must not let each
 	// half own, keyed by API version, as registries' GetResetFields return.
 	ResetFields       map[fieldpath.APIVersion]*fieldpath.Set

@@ -145,7 +145,11 @@ func (s *statusStrategy) PrepareForUpdate(ctx context.Context, obj, old runtime.
 }
 
 func (s *statusStrategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
-	return validateMetaUpdate(obj, old)
+	errs := validateMetaUpdate(obj, old)
+	if v := s.def.Status.ValidateUpdate; v != nil {
+		errs = append(errs, v(ctx, obj, old)...)
+	}
+	return errs
 }
 
 func (s *statusStrategy) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {

@@ -1,0 +1,18 @@
+package mutatingadmissionpolicybinding
+
+import (
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+
+	"github.com/fakecluster/fakecluster/pkg/apiserver/registry/admissionregistration"
+	"github.com/fakecluster/fakecluster/pkg/apiserver/tables"
+)
+
+// table returns the kubectl get columns of mutating admission policy
+// bindings: NAME POLICYNAME PARAMREF AGE, as upstream's
+// printMutatingAdmissionPolicyBinding.
+func table(t *tables.Convertors) tables.Convertor {
+	return tables.NewNameAgeConvertor[*admissionregistrationv1.MutatingAdmissionPolicyBindingList](t, admissionregistration.BindingColumns(),
+		func(b *binding) []any {
+			return []any{b.Spec.PolicyName, admissionregistration.ParamRefCell(b.Spec.ParamRef)}
+		})
+}

@@ -1,0 +1,8 @@
+package mutatingwebhookconfiguration
+
+import "github.com/fakecluster/fakecluster/pkg/apiserver/internal/resource"
+
+// NewStorage returns the storage of mutatingwebhookconfigurations.
+func NewStorage(opts resource.Options) (*resource.Storage, error) {
+	return resource.NewStorage(definition(), opts)
+}

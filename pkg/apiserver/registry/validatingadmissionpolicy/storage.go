@@ -1,0 +1,9 @@
+package validatingadmissionpolicy
+
+import "github.com/fakecluster/fakecluster/pkg/apiserver/internal/resource"
+
+// NewStorage returns the storage of validatingadmissionpolicies and
+// validatingadmissionpolicies/status.
+func NewStorage(opts resource.Options) (*resource.Storage, error) {
+	return resource.NewStorage(definition(), opts)
+}
