@@ -330,6 +330,7 @@ func admitNode(nodeName string, a admission.Attributes) error {
 		if !ok {
 			return admission.NewForbidden(a, fmt.Errorf("unexpected type %T", a.GetObject()))
 		}
+		//lint:ignore SA1019 NodeRestriction still refuses the removed dynamic kubelet config, as upstream's.
 		if node.Spec.ConfigSource != nil {
 			return admission.NewForbidden(a, fmt.Errorf("node %q is not allowed to create pods with a non-nil configSource", nodeName))
 		}
@@ -346,6 +347,7 @@ func admitNode(nodeName string, a admission.Attributes) error {
 			return admission.NewForbidden(a, fmt.Errorf("unexpected type %T", a.GetObject()))
 		}
 		// Only a new non-nil source counts: old kubelets drop the field.
+		//lint:ignore SA1019 NodeRestriction still refuses the removed dynamic kubelet config, as upstream's.
 		if node.Spec.ConfigSource != nil && !apiequality.Semantic.DeepEqual(node.Spec.ConfigSource, old.Spec.ConfigSource) {
 			return admission.NewForbidden(a, fmt.Errorf("node %q is not allowed to update configSource to a new non-nil configSource", nodeName))
 		}

@@ -189,6 +189,7 @@ func TestNodeRestrictionNodes(t *testing.T) {
 	}
 	taint := func(n *corev1.Node) { n.Spec.Taints = []corev1.Taint{{Key: "x", Effect: corev1.TaintEffectNoSchedule}} }
 	config := func(n *corev1.Node) {
+		//lint:ignore SA1019 the plugin must still refuse the removed field.
 		n.Spec.ConfigSource = &corev1.NodeConfigSource{ConfigMap: &corev1.ConfigMapNodeConfigSource{Namespace: "kube-system", Name: "c", KubeletConfigKey: "k"}}
 	}
 	update := func(name string, obj, old *corev1.Node) nrCase {

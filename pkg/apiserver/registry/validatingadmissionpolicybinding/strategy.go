@@ -30,8 +30,3 @@ func definition() resource.Definition {
 		},
 	})
 }
-
-// setDefaults is admissionregistration/v1's defaulting of a binding: what
-// it matches, if it says, with matchPolicy Equivalent and selectors that
-// match everything.
-func setDefaults(b *binding) { admissionregistration.DefaultMatchResources(b.Spec.MatchResources) }
